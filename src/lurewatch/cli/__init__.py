@@ -1,0 +1,12 @@
+"""Command-line interface: `lurewatch COMMAND`. Each command lives in its own module here."""
+
+from __future__ import annotations
+
+from lurewatch.cli.app import app
+
+# Command modules register themselves on `app` when imported (one line per module).
+from lurewatch.cli import scan  # noqa: E402,F401  (scan, check)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""`lurewatch scan` and `lurewatch check` (being written)."""

@@ -1,0 +1,175 @@
+"""Defensive reading of hostile files: bounded sizes, safe zip extraction, lenient decoding.
+
+Everything an adversary wrote passes through here before any parser sees it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import ftfy
+
+# Bounds. A LinkedIn export of a very active account is tens of MB; these leave ample room.
+MAX_FILE_BYTES = 512 * 1024 * 1024  # one input file
+MAX_ZIP_TOTAL_BYTES = 2 * 1024 * 1024 * 1024  # all members of one zip, uncompressed
+MAX_ZIP_MEMBER_BYTES = 1024 * 1024 * 1024
+MAX_ZIP_ENTRIES = 10_000
+MAX_ZIP_RATIO = 200  # uncompressed / compressed for one member; above this it is a bomb
+MAX_FIELD_CHARS = 200_000  # one CSV field (a message body)
+
+
+class UnsafeInput(Exception):
+    """The input was refused for safety reasons (zip bomb, path traversal, binary file...)."""
+
+
+@dataclass(slots=True)
+class DecodedText:
+    text: str
+    repaired: bool  # True when an encoding problem was repaired (mojibake, bad bytes, BOM...)
+    encoding: str
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or a high share of control characters in the first 8 KiB."""
+    head = data[:8192]
+    if not head:
+        return False
+    if b"\x00" in head:
+        # UTF-16 text has NULs too; the caller tries BOM-marked UTF-16 before this.
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls / len(head) > 0.10
+
+
+def decode_text(data: bytes) -> DecodedText:
+    """Decode bytes from a text export leniently: BOMs, UTF-8, UTF-16, cp1252, mojibake repair.
+
+    Raises UnsafeInput for data that is not text at all.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        enc = "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return DecodedText(data.decode("utf-16"), True, "utf-16")
+        except UnicodeDecodeError as e:
+            raise UnsafeInput(f"broken UTF-16 text ({e.reason})") from e
+    else:
+        enc = "utf-8"
+    if looks_binary(data):
+        raise UnsafeInput("binary data, not a text file")
+    repaired = enc != "utf-8"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Old exports and hand-edited files come in Windows-1252; undecodable bytes are replaced.
+        text = data.decode("cp1252", errors="replace")
+        enc = "cp1252"
+        repaired = True
+    fixed = ftfy.fix_text(text, config=_FTFY) if _maybe_mojibake(text) else text
+    if fixed != text:
+        repaired = True
+    return DecodedText(fixed, repaired, enc)
+
+
+# Only repair encodings: keep quotes, line breaks, HTML entities and widths exactly as written.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False, remove_terminal_escapes=True, fix_encoding=True, restore_byte_a0=True,
+    replace_lossy_sequences=True, decode_inconsistent_utf8=True, fix_c1_controls=True,
+    fix_latin_ligatures=False, fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+    fix_surrogates=True, remove_control_chars=False, normalization=None,
+)
+
+
+def _maybe_mojibake(text: str) -> bool:
+    # ftfy is thorough but not free: only call it when a typical mojibake marker is present.
+    return any(c in text for c in "ÃÂâ€\ufffd")
+
+
+def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read a regular file, refusing devices, FIFOs and files over `limit` bytes."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeInput(f"{path} is not a regular file")
+    if st.st_size > limit:
+        raise UnsafeInput(f"{path} is {st.st_size} bytes, over the limit of {limit}")
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise UnsafeInput(f"{path} grew past the limit of {limit} bytes while reading")
+    return data
+
+
+def _safe_member_name(name: str) -> str:
+    if "\x00" in name:
+        raise UnsafeInput(f"zip entry with a NUL in its name: {name!r}")
+    norm = name.replace("\\", "/")
+    if norm.startswith("/") or (len(norm) > 1 and norm[1] == ":"):
+        raise UnsafeInput(f"zip entry with an absolute path refused: {name!r}")
+    parts = PurePosixPath(norm).parts
+    if any(p == ".." for p in parts):
+        raise UnsafeInput(f"zip entry with '..' refused: {name!r}")
+    return norm
+
+
+class SafeZip:
+    """Read members of a zip into memory within bounds; never extracts to disk.
+
+    Refuses path traversal, absolute paths, too many entries, and members whose declared or actual
+    uncompressed size or compression ratio is out of bounds (zip bombs).
+    """
+
+    def __init__(self, source: Path | bytes, *, max_total: int = MAX_ZIP_TOTAL_BYTES,
+                 max_member: int = MAX_ZIP_MEMBER_BYTES, max_entries: int = MAX_ZIP_ENTRIES) -> None:
+        self.max_total = max_total
+        self.max_member = max_member
+        self._read_total = 0
+        try:
+            fh = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+            self._zip = zipfile.ZipFile(fh)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+            raise UnsafeInput(f"not a readable zip file: {e}") from e
+        infos = self._zip.infolist()
+        if len(infos) > max_entries:
+            raise UnsafeInput(f"zip has {len(infos)} entries, over the limit of {max_entries}")
+        declared = 0
+        self.members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            name = _safe_member_name(info.filename)
+            if info.is_dir():
+                continue
+            declared += info.file_size
+            if info.file_size > max_member:
+                raise UnsafeInput(f"zip entry {name!r} declares {info.file_size} bytes, over the limit")
+            if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_ZIP_RATIO \
+                    and info.file_size > 1024 * 1024:
+                raise UnsafeInput(f"zip entry {name!r} has a compression ratio typical of a zip bomb")
+            self.members[name] = info
+        if declared > max_total:
+            raise UnsafeInput(f"zip declares {declared} bytes uncompressed, over the limit of {max_total}")
+
+    def names(self) -> list[str]:
+        return list(self.members)
+
+    def read(self, name: str) -> bytes:
+        info = self.members[name]
+        budget = min(self.max_member, self.max_total - self._read_total)
+        out = bytearray()
+        try:
+            with self._zip.open(info) as fh:
+                while chunk := fh.read(1024 * 1024):
+                    out += chunk
+                    if len(out) > budget:
+                        raise UnsafeInput(f"zip entry {name!r} inflates past the limit (zip bomb?)")
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+            raise UnsafeInput(f"zip entry {name!r} cannot be read: {e}") from e
+        self._read_total += len(out)
+        return bytes(out)
+
+    def close(self) -> None:
+        self._zip.close()

@@ -1,0 +1,40 @@
+"""Normalisation of profile URLs, so one account is one key whatever form it was written in."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+_LINKEDIN_PATH = re.compile(r"^/(in|pub|company|school)/([^/?#]+)", re.IGNORECASE)
+
+
+def normalise_profile_url(url: str | None) -> str | None:
+    """Canonical form of a (LinkedIn) profile URL: https, no www., no query, no trailing slash, lower case.
+
+    `HTTP://WWW.LinkedIn.com/in/Jane-Doe/?trk=x` -> `https://linkedin.com/in/jane-doe`.
+    Country sub-domains (uk.linkedin.com) fold into linkedin.com. Non-LinkedIn URLs keep their path.
+    """
+    if not url:
+        return None
+    url = url.strip().strip("<>\"'")
+    if not url:
+        return None
+    if "://" not in url:
+        url = "https://" + url.lstrip("/")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host:
+        return None
+    path = unquote(parts.path or "")
+    if host == "linkedin.com" or host.endswith(".linkedin.com"):
+        host = "linkedin.com"
+        m = _LINKEDIN_PATH.match(path)
+        if m:
+            path = f"/{m.group(1).lower()}/{m.group(2)}"
+    elif host.startswith("www."):
+        host = host[4:]
+    path = path.rstrip("/").lower()
+    return f"https://{host}{path}"
