@@ -1,0 +1,132 @@
+"""Approach storage over SQLAlchemy Core. One row per approach, keyed by its stable approach_id."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+
+from lurewatch.model import Approach
+
+metadata = MetaData()
+
+approaches = Table(
+    "approaches",
+    metadata,
+    Column("approach_id", String(40), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("conversation_id", String(255)),
+    Column("sender_name", Text, nullable=False, default=""),
+    Column("sender_profile_url", Text, index=True),
+    Column("owner_profile_url", Text, index=True),
+    Column("first_contact", DateTime(timezone=True), index=True),
+    Column("score", Integer, nullable=False, index=True),
+    Column("level", String(8), nullable=False, index=True),
+    Column("data", JSON, nullable=False),  # the full JSON contract of the approach
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("lurewatch")) / "lurewatch.sqlite"
+
+
+def resolve_db(db: str | Path | None) -> str:
+    """--db PATH (or URL) > LUREWATCH_DATABASE_URL > LUREWATCH_DB > the user data directory."""
+    value = str(db) if db else os.environ.get("LUREWATCH_DATABASE_URL") or os.environ.get("LUREWATCH_DB")
+    if not value:
+        value = str(default_db_path())
+    if "://" in value:
+        return value
+    path = Path(value).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+class Store:
+    """Flagged approaches, stored idempotently: storing the same approach again updates it in place."""
+
+    def __init__(self, db: str | Path | None = None, engine: Engine | None = None) -> None:
+        self.url = resolve_db(db) if engine is None else str(engine.url)
+        self.engine = engine or create_engine(self.url, future=True)
+        metadata.create_all(self.engine)
+
+    def save(self, items: Iterable[Approach | dict[str, Any]]) -> tuple[int, int]:
+        """Insert or update approaches; returns (inserted, updated)."""
+        inserted = updated = 0
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            for item in items:
+                data = item.to_contract() if isinstance(item, Approach) else dict(item)
+                row = _row(data)
+                exists = conn.execute(
+                    select(approaches.c.approach_id).where(approaches.c.approach_id == row["approach_id"])
+                ).first()
+                if exists:
+                    conn.execute(
+                        update(approaches)
+                        .where(approaches.c.approach_id == row["approach_id"])
+                        .values(**row, updated_at=now)
+                    )
+                    updated += 1
+                else:
+                    conn.execute(insert(approaches).values(**row, stored_at=now, updated_at=now))
+                    inserted += 1
+        return inserted, updated
+
+    def iter_approaches(self, min_level: str | None = None) -> Iterator[dict[str, Any]]:
+        """The stored approaches as contract dicts, highest score first."""
+        order = {"low": 0, "medium": 1, "high": 2}
+        stmt = select(approaches.c.data).order_by(approaches.c.score.desc(), approaches.c.approach_id)
+        with self.engine.connect() as conn:
+            for (data,) in conn.execute(stmt):
+                obj = data if isinstance(data, dict) else json.loads(data)
+                if min_level and order.get(obj.get("level", "low"), 0) < order[min_level]:
+                    continue
+                yield obj
+
+    def get(self, approach_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(approaches.c.data).where(approaches.c.approach_id == approach_id)).first()
+        return None if r is None else (r[0] if isinstance(r[0], dict) else json.loads(r[0]))
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return len(conn.execute(select(approaches.c.approach_id)).all())
+
+
+def _row(data: dict[str, Any]) -> dict[str, Any]:
+    fc = data.get("first_contact")
+    return {
+        "approach_id": data["approach_id"],
+        "source": data.get("source", ""),
+        "conversation_id": data.get("conversation_id"),
+        "sender_name": data.get("sender_name") or "",
+        "sender_profile_url": data.get("sender_profile_url"),
+        "owner_profile_url": data.get("owner_profile_url"),
+        "first_contact": datetime.fromisoformat(fc) if fc else None,
+        "score": int(data.get("score", 0)),
+        "level": data.get("level", "low"),
+        "data": data,
+    }
