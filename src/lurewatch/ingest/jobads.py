@@ -1,0 +1,222 @@
+"""Job adverts with the EMSCAD columns (CSV, JSON array or JSON Lines) -> one Approach per advert.
+
+The optional `fraudulent` label is never put on the Approach (detection must not see it); it is only
+returned by `load_adverts_with_labels` for evaluation. Free text is kept as given, including EMSCAD's
+HTML remnants and `#URL_<hash>#` / `#EMAIL_<hash>#` placeholders (indicators use them).
+
+Also home of the bounded text/CSV helpers shared with the e-mail CSV loader.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from lurewatch.ingest.safety import UnsafeInput, decode_text, looks_binary, read_bounded
+from lurewatch.model import Approach, IngestProblem, IngestResult, JobAdvert, Message
+
+MAX_CSV_FIELD = 1024 * 1024  # one CSV field; EMSCAD descriptions are a few KB
+MAX_ROW_ERRORS = 1000  # past this many unreadable records the file is given up
+
+TEXT_FIELDS = (
+    "title", "location", "department", "salary_range", "company_profile", "description",
+    "requirements", "benefits", "employment_type", "required_experience", "required_education",
+    "industry", "function",
+)
+BOOL_FIELDS = ("telecommuting", "has_company_logo", "has_questions")
+EMSCAD_FIELDS = frozenset(TEXT_FIELDS + BOOL_FIELDS + ("job_id", "fraudulent"))
+_TRUE = frozenset({"1", "t", "true", "yes", "y"})
+_FALSE = frozenset({"0", "f", "false", "no", "n"})
+
+# Typical UTF-8-read-as-cp1252 sequences. decode_text runs ftfy whenever a bare "€" or "â" appears
+# (EMSCAD salaries), which is too slow over 100k adverts, so only lines matching this are repaired.
+_MOJIBAKE = re.compile("[ÂÃ][\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u2013-\u2122]"
+                       "|â€|\ufffd")
+
+
+def decode_bulk_text(data: bytes) -> str:
+    """safety.decode_text for big files: same result, but the mojibake repair runs per affected line."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return decode_text(data).text
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if looks_binary(body):
+        raise UnsafeInput("binary data, not a text file")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_text(data).text  # cp1252 fallback; rare, so the slow path is fine
+    if not _MOJIBAKE.search(text):
+        return text
+    return "".join(repair_text(line) if _MOJIBAKE.search(line) else line
+                   for line in text.splitlines(keepends=True))
+
+
+def repair_text(text: str) -> str:
+    """Mojibake repair of one short text (a line, a header) through safety.decode_text."""
+    try:
+        return decode_text(text.encode("utf-8", "surrogatepass")).text
+    except (UnsafeInput, UnicodeError):
+        return text
+
+
+def iter_csv_records(text: str, file: str, problems: list[IngestProblem]) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, fields) of each CSV record; unreadable records become problems."""
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_CSV_FIELD)  # bounded; restored below since the limit is process-wide
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        start, errors = 1, 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                problems.append(IngestProblem(file, start, f"unreadable CSV record skipped: {e}"))
+                start = reader.line_num + 1
+                errors += 1
+                if errors >= MAX_ROW_ERRORS:
+                    problems.append(IngestProblem(file, start, "too many unreadable records; rest skipped"))
+                    return
+                continue
+            yield start, row
+            start = reader.line_num + 1
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def is_job_advert_header(fields: list[str]) -> bool:
+    """True for a header (CSV first row or JSON keys) with the EMSCAD job-advert columns."""
+    names = {str(f).strip().lstrip("\ufeff").lower() for f in fields}
+    return "title" in names and "description" in names and len(names & EMSCAD_FIELDS) >= 6
+
+
+def parse_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    text = str(value or "").strip().lower()
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def _label(value: Any) -> int | None:
+    flag = parse_bool(value)
+    return None if flag is None else int(flag)
+
+
+def _advert_approach(rec: dict[str, str | bool | None], origin: str) -> Approach:
+    text = {k: str(rec.get(k) or "") for k in TEXT_FIELDS}
+    job_id = str(rec.get("job_id") or "").strip() or None
+    advert = JobAdvert(**text, job_id=job_id, **{k: parse_bool(rec.get(k)) for k in BOOL_FIELDS})
+    sender = str(rec.get("company") or "").strip() or "job advert"
+    parts = (advert.title, advert.description, advert.requirements, advert.benefits)
+    body = "\n\n".join(x for x in parts if x)
+    msg = Message(sender_name=sender, text=body, subject=advert.title)
+    return Approach(source="job-advert", sender_name=sender, messages=[msg], conversation_id=job_id,
+                    advert=advert, origin=origin)
+
+
+def _scalar(value: Any) -> str | bool | None:
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    raise ValueError(f"a {type(value).__name__} where text was expected")
+
+
+def _json_records(
+    text: str, file: str, problems: list[IngestProblem]
+) -> Iterator[tuple[int | None, str, Any]]:
+    """(line or None, where, object) for a JSON array, a single object, or JSON Lines."""
+    head = text.lstrip()
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        if head.startswith("["):
+            problems.append(IngestProblem(file, None, f"not valid JSON: {str(e)[:200]}"))
+            return
+        doc = None  # JSON Lines: several documents
+    if isinstance(doc, list):
+        for i, obj in enumerate(doc, 1):
+            yield None, f"record {i}", obj
+        return
+    if isinstance(doc, dict):
+        yield 1, "record 1", doc
+        return
+    if doc is not None:
+        problems.append(IngestProblem(file, None, "JSON is neither a list of adverts nor an advert"))
+        return
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError) as e:
+            problems.append(IngestProblem(file, n, f"not valid JSON, skipped: {str(e)[:200]}"))
+            continue
+        yield n, f"line {n}", obj
+
+
+def _load(path: Path) -> tuple[IngestResult, list[int | None]]:
+    res, labels, file = IngestResult(), [], str(path)
+    try:
+        text = decode_bulk_text(read_bounded(path))
+    except (UnsafeInput, OSError) as e:
+        res.problems.append(IngestProblem(file, None, f"refused: {e}"))
+        return res, labels
+    res.files_read = 1
+    first = text.lstrip()[:1]
+    if first in ("[", "{"):
+        for line, where, obj in _json_records(text, file, res.problems):
+            res.rows_read += 1
+            try:
+                if not isinstance(obj, dict):
+                    raise ValueError("not a JSON object")
+                rec = {str(k).strip().lower(): _scalar(v) for k, v in obj.items()}
+                if not rec.keys() & EMSCAD_FIELDS:
+                    raise ValueError("no job-advert fields")
+            except ValueError as e:
+                res.rows_skipped += 1
+                res.problems.append(IngestProblem(file, line, f"{where}: {e}; skipped"))
+                continue
+            res.approaches.append(_advert_approach(rec, file))
+            labels.append(_label(rec.get("fraudulent")))
+        return res, labels
+    header: list[str] | None = None
+    for line, row in iter_csv_records(text, file, res.problems):
+        if header is None:
+            header = [h.strip().lower() for h in row]
+            if not is_job_advert_header(header):
+                res.problems.append(IngestProblem(file, line, "not a job-advert file: no EMSCAD header row"))
+                return res, labels
+            continue
+        if not any(f.strip() for f in row):
+            continue
+        res.rows_read += 1
+        if len(row) != len(header):
+            res.rows_skipped += 1
+            res.problems.append(IngestProblem(
+                file, line, f"{len(row)} fields where the header has {len(header)}; row skipped"))
+            continue
+        rec = dict(zip(header, row, strict=True))
+        res.approaches.append(_advert_approach(rec, file))
+        labels.append(_label(rec.get("fraudulent")))
+    if header is None:
+        res.problems.append(IngestProblem(file, None, "empty file: no header row"))
+    return res, labels
+
+
+def load_adverts(path: Path) -> IngestResult:
+    """EMSCAD-like job adverts (CSV, JSON array, JSON Lines) -> one Approach(source="job-advert") each."""
+    return _load(path)[0]
+
+
+def load_adverts_with_labels(path: Path) -> tuple[IngestResult, list[int | None]]:
+    """As load_adverts, plus the `fraudulent` label (1/0/None) of each approach, in the same order."""
+    return _load(path)
