@@ -35,7 +35,7 @@ _FALSE = frozenset({"0", "f", "false", "no", "n"})
 
 # Typical UTF-8-read-as-cp1252 sequences. decode_text runs ftfy whenever a bare "€" or "â" appears
 # (EMSCAD salaries), which is too slow over 100k adverts, so only lines matching this are repaired.
-_MOJIBAKE = re.compile("[ÂÃ][\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u2013-\u2122]"
+MOJIBAKE = re.compile("[ÂÃ][\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u2013-\u2122]"
                        "|â€|\ufffd")
 
 
@@ -50,9 +50,9 @@ def decode_bulk_text(data: bytes) -> str:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return decode_text(data).text  # cp1252 fallback; rare, so the slow path is fine
-    if not _MOJIBAKE.search(text):
+    if not MOJIBAKE.search(text):
         return text
-    return "".join(repair_text(line) if _MOJIBAKE.search(line) else line
+    return "".join(repair_text(line) if MOJIBAKE.search(line) else line
                    for line in text.splitlines(keepends=True))
 
 
