@@ -1,0 +1,195 @@
+"""Finding watchlisted organisation names in free text, fast and without generic-word false positives.
+
+Index: every entry name and alias becomes a key (normalised tokens, legal suffixes removed). Each key is
+filed under its one or two rarest informative tokens (an inverted index), so a text only ever checks the
+few keys whose distinctive word it contains: a text that merely shares "Institute" or "Technology" with
+an entry never even makes it a candidate. A candidate is verified on the window around that word: every
+non-stopword token of the key must be present, in order (rapidfuzz tolerates small spelling variants of
+long tokens), and the whole window must score at or above the threshold (rapidfuzz ratio over content
+tokens). Keys written in CJK scripts must match exactly and contiguously.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from lurewatch.watchlists.normalize import STOPWORDS, Token, informative, name_key, tokens
+
+MATCH_THRESHOLD = 88.0  # whole-window similarity (0-100) for a match
+TOKEN_THRESHOLD = 85.0  # similarity for a long token to count as present (typos, spelling variants)
+MIN_FUZZY_TOKEN = 6  # shorter tokens must be equal
+SLACK = 2  # extra tokens allowed around a key in the text window
+
+
+@dataclass(slots=True)
+class Entry:
+    name: str
+    list_name: str
+    aliases: list[str] = field(default_factory=list)
+    country: str = ""
+    risk: str = "high"
+    source_url: str = ""
+    entry_id: int | None = None  # row id in the store
+
+
+@dataclass(slots=True)
+class Match:
+    entry: Entry
+    key: str  # the entry name or alias that matched (as written in the list)
+    text: str  # the matched text, as written in the screened text
+    start: int
+    end: int
+    score: int  # 0-100
+
+
+@dataclass(slots=True)
+class _Key:
+    entry: int
+    label: str
+    toks: tuple[str, ...]
+    content: str  # non-stopword tokens joined, for scoring
+    cjk: bool
+    whole_only: bool  # too weak for free text (only generic words, or a short acronym)
+
+
+def _is_cjk(tok: str) -> bool:
+    return len(tok) == 1 and ord(tok) >= 0x3040
+
+
+class WatchlistIndex:
+    """Inverted index over the names and aliases of many list entries."""
+
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
+        self.entries: list[Entry] = []
+        self._keys: list[_Key] = []
+        self._block: dict[str, list[int]] = {}
+        self._whole: dict[str, list[int]] = {}
+        self.add(entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def add(self, entries: Iterable[Entry]) -> None:
+        new: list[_Key] = []
+        for e in entries:
+            eid = len(self.entries)
+            self.entries.append(e)
+            seen: set[tuple[str, ...]] = set()
+            for label in [e.name, *e.aliases]:
+                toks = name_key(label)
+                if not toks or toks in seen:
+                    continue
+                seen.add(toks)
+                content = tuple(t for t in toks if t not in STOPWORDS)
+                info = [t for t in content if informative(t)]
+                cjk = any(_is_cjk(t) for t in toks)
+                # Only generic words ("Institute of Technology"): too weak for free text unless long.
+                acronym = len(content) == 1 and len(content[0]) <= 3 and not cjk
+                weak = (not info and len(content) < 3) or acronym
+                new.append(_Key(eid, label, toks, " ".join(content), cjk, weak))
+        self._keys += new
+        self._reindex()
+
+    def _reindex(self) -> None:
+        df: Counter[str] = Counter()
+        for k in self._keys:
+            df.update(set(k.toks))
+        block: dict[str, list[int]] = defaultdict(list)
+        whole: dict[str, list[int]] = defaultdict(list)
+        for kid, k in enumerate(self._keys):
+            whole[" ".join(k.toks)].append(kid)
+            if k.whole_only:
+                continue
+            info = {t for t in k.toks if informative(t)} or {t for t in k.toks if t not in STOPWORDS}
+            info = sorted(info, key=lambda t: (df[t], -len(t), t))
+            # Two blocking tokens when there are: a typo in one distinctive word still finds the entry.
+            for t in info[: 1 if k.cjk else 2]:
+                block[t].append(kid)
+        self._block = dict(block)
+        self._whole = dict(whole)
+
+    # -- screening ---------------------------------------------------------------------------------------
+
+    def match_text(self, text: str, *, name_field: bool = False) -> list[Match]:
+        """Watchlisted names in `text`, best match per entry. `name_field`: the whole text is an
+        organisation name (an employer, an institution), so weak keys may match it exactly."""
+        toks = tokens(text)
+        best: dict[int, Match] = {}
+        if name_field and toks:
+            whole = " ".join(x.norm for x in _strip_text_suffix(toks))
+            for kid in self._whole.get(whole, ()):
+                self._keep(best, kid, text, toks[0].start, toks[-1].end, 100)
+        block = self._block
+        tried: set[tuple[int, int]] = set()
+        for p, tok in enumerate(toks):
+            kids = block.get(tok.norm)
+            if not kids:
+                continue
+            for kid in kids:
+                key = self._keys[kid]
+                anchor = key.toks.index(tok.norm)
+                start = p - anchor
+                if (kid, start) in tried:
+                    continue
+                tried.add((kid, start))
+                hit = self._verify(key, toks, p, anchor)
+                if hit is not None:
+                    s, e, score = hit
+                    self._keep(best, kid, text, toks[s].start, toks[e].end, score)
+        return sorted(best.values(), key=lambda m: (-m.score, m.start))
+
+    def _keep(self, best: dict[int, Match], kid: int, text: str, start: int, end: int, score: int) -> None:
+        key = self._keys[kid]
+        cur = best.get(key.entry)
+        if cur is None or score > cur.score:
+            best[key.entry] = Match(self.entries[key.entry], key.label, text[start:end], start, end, score)
+
+    def _verify(self, key: _Key, toks: list[Token], p: int, anchor: int) -> tuple[int, int, int] | None:
+        n = len(key.toks)
+        if key.cjk:
+            s = p - anchor
+            if s < 0 or s + n > len(toks):
+                return None
+            if all(toks[s + i].norm == key.toks[i] for i in range(n)):
+                return s, s + n - 1, 100
+            return None
+        if n == 1 and len(key.toks[0]) <= 4 and not toks[p].upper:
+            return None  # a short single word matches only as a capitalised acronym ("CETC", not "cetc")
+        lo = max(0, p - anchor - SLACK)
+        hi = min(len(toks), p + (n - anchor) + SLACK)
+        q = lo
+        first = last = -1
+        for kt in key.toks:
+            if kt in STOPWORDS:
+                continue
+            found = -1
+            for j in range(q, hi):
+                wt = toks[j].norm
+                if wt == kt or (
+                    len(kt) >= MIN_FUZZY_TOKEN and len(wt) >= MIN_FUZZY_TOKEN - 1
+                    and fuzz.ratio(kt, wt) >= TOKEN_THRESHOLD
+                ):
+                    found = j
+                    break
+            if found < 0:
+                return None
+            if first < 0:
+                first = found
+            last = found
+            q = found + 1
+        if first < 0:
+            return None
+        span = " ".join(t.norm for t in toks[first : last + 1] if t.norm not in STOPWORDS)
+        score = 100 if span == key.content else int(round(fuzz.ratio(key.content, span)))
+        if score < MATCH_THRESHOLD:
+            return None
+        return first, last, score
+
+
+def _strip_text_suffix(toks: list[Token]) -> list[Token]:
+    norms = name_key(" ".join(t.norm for t in toks))
+    return toks[: len(norms)] if norms else toks
