@@ -558,7 +558,7 @@ def _load_mail_csv(path: Path) -> tuple[IngestResult, list[int | None]]:
         return res, labels
     res.files_read = 1
     header: list[str] | None = None
-    for line, row in iter_csv_records(text, file, res.problems):
+    for line, row in iter_csv_records(text, file, res):
         if header is None:
             header = [h.strip().lower() for h in row]
             if not is_mail_csv_header(header):

@@ -64,8 +64,8 @@ def repair_text(text: str) -> str:
         return text
 
 
-def iter_csv_records(text: str, file: str, problems: list[IngestProblem]) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, fields) of each CSV record; unreadable records become problems."""
+def iter_csv_records(text: str, file: str, res: IngestResult) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, fields) of each CSV record; unreadable records become problems in `res`."""
     old_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_CSV_FIELD)  # bounded; restored below since the limit is process-wide
     try:
@@ -77,11 +77,13 @@ def iter_csv_records(text: str, file: str, problems: list[IngestProblem]) -> Ite
             except StopIteration:
                 return
             except csv.Error as e:
-                problems.append(IngestProblem(file, start, f"unreadable CSV record skipped: {e}"))
+                res.rows_read += 1
+                res.rows_skipped += 1
+                res.problems.append(IngestProblem(file, start, f"unreadable CSV record skipped: {e}"))
                 start = reader.line_num + 1
                 errors += 1
                 if errors >= MAX_ROW_ERRORS:
-                    problems.append(IngestProblem(file, start, "too many unreadable records; rest skipped"))
+                    res.problems.append(IngestProblem(file, start, "too many bad records; rest skipped"))
                     return
                 continue
             yield start, row
@@ -131,7 +133,7 @@ def _scalar(value: Any) -> str | bool | None:
 
 
 def _json_records(
-    text: str, file: str, problems: list[IngestProblem]
+    text: str, file: str, res: IngestResult
 ) -> Iterator[tuple[int | None, str, Any]]:
     """(line or None, where, object) for a JSON array, a single object, or JSON Lines."""
     head = text.lstrip()
@@ -139,7 +141,7 @@ def _json_records(
         doc = json.loads(text)
     except (ValueError, RecursionError) as e:
         if head.startswith("["):
-            problems.append(IngestProblem(file, None, f"not valid JSON: {str(e)[:200]}"))
+            res.problems.append(IngestProblem(file, None, f"not valid JSON: {str(e)[:200]}"))
             return
         doc = None  # JSON Lines: several documents
     if isinstance(doc, list):
@@ -150,7 +152,7 @@ def _json_records(
         yield 1, "record 1", doc
         return
     if doc is not None:
-        problems.append(IngestProblem(file, None, "JSON is neither a list of adverts nor an advert"))
+        res.problems.append(IngestProblem(file, None, "JSON is neither a list of adverts nor an advert"))
         return
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -158,7 +160,9 @@ def _json_records(
         try:
             obj = json.loads(line)
         except (ValueError, RecursionError) as e:
-            problems.append(IngestProblem(file, n, f"not valid JSON, skipped: {str(e)[:200]}"))
+            res.rows_read += 1
+            res.rows_skipped += 1
+            res.problems.append(IngestProblem(file, n, f"not valid JSON, skipped: {str(e)[:200]}"))
             continue
         yield n, f"line {n}", obj
 
@@ -173,7 +177,7 @@ def _load(path: Path) -> tuple[IngestResult, list[int | None]]:
     res.files_read = 1
     first = text.lstrip()[:1]
     if first in ("[", "{"):
-        for line, where, obj in _json_records(text, file, res.problems):
+        for line, where, obj in _json_records(text, file, res):
             res.rows_read += 1
             try:
                 if not isinstance(obj, dict):
@@ -189,7 +193,7 @@ def _load(path: Path) -> tuple[IngestResult, list[int | None]]:
             labels.append(_label(rec.get("fraudulent")))
         return res, labels
     header: list[str] | None = None
-    for line, row in iter_csv_records(text, file, res.problems):
+    for line, row in iter_csv_records(text, file, res):
         if header is None:
             header = [h.strip().lower() for h in row]
             if not is_job_advert_header(header):
