@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from lurewatch.watchlists.normalize import STOPWORDS, Token, informative, name_key, tokens
+from lurewatch.watchlists.normalize import LEGAL_SUFFIXES, STOPWORDS, Token, informative, name_key, tokens
 
 MATCH_THRESHOLD = 88.0  # whole-window similarity (0-100) for a match
 TOKEN_THRESHOLD = 85.0  # similarity for a long token to count as present (typos, spelling variants)
@@ -139,6 +139,7 @@ class WatchlistIndex:
                 hit = self._verify(key, toks, p, anchor)
                 if hit is not None:
                     s, e, score = hit
+                    e = _extend_suffix(toks, e)
                     self._keep(best, kid, text, toks[s].start, toks[e].end, score)
         return sorted(best.values(), key=lambda m: (-m.score, m.start))
 
@@ -193,3 +194,12 @@ class WatchlistIndex:
 def _strip_text_suffix(toks: list[Token]) -> list[Token]:
     norms = name_key(" ".join(t.norm for t in toks))
     return toks[: len(norms)] if norms else toks
+
+
+def _extend_suffix(toks: list[Token], end: int) -> int:
+    """Extend a matched span over a legal suffix that follows it ("Foo Dynamics" -> "Foo Dynamics Ltd")."""
+    for seq in LEGAL_SUFFIXES:
+        n = len(seq)
+        if end + n < len(toks) and tuple(t.norm for t in toks[end + 1 : end + 1 + n]) == seq:
+            return end + n
+    return end
