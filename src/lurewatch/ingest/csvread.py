@@ -1,0 +1,235 @@
+"""Lenient, bounded reading of CSV exports and their dates: header search, column aliases, bad rows reported.
+
+The csv module does the parsing; this adds what exports need on top of it: a header found after a
+preamble (Connections.csv's `Notes:`), header names matched case-, space- and punctuation-insensitively,
+reordered and unknown columns, and every bad row reported with its line while reading goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from lurewatch.ingest.safety import MAX_FIELD_CHARS
+from lurewatch.model import IngestProblem, IngestResult
+
+HEADER_SEARCH_ROWS = 30  # a preamble longer than this is not an export
+PROGRESS_EVERY = 2000
+
+
+def norm_header(name: str) -> str:
+    """`SENDER PROFILE URL`, `senderProfileUrl` and `sender_profile_url` all become `senderprofileurl`."""
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+@dataclass(slots=True)
+class Table:
+    """Column positions of a CSV found in a text. `index[key]` is a column index; a column missing from
+    the file points at the empty pad value appended to every row, so `row[index[key]]` is always valid."""
+
+    file: str
+    index: dict[str, int]
+    present: set[str]
+    width: int
+    header_line: int
+
+
+def find_header(rows: Iterable[list[str]], wanted: dict[str, tuple[str, ...]], required: Iterable[str]
+                ) -> tuple[dict[str, int], set[str], int, int] | None:
+    """Look for the header row among the first rows: the first row naming every `required` column.
+
+    `wanted` maps our key to the accepted normalised header names. Returns (index, present keys, width,
+    number of rows consumed) or None.
+    """
+    req = list(required)
+    for n, row in enumerate(rows, start=1):
+        if n > HEADER_SEARCH_ROWS:
+            return None
+        names = [norm_header(c) for c in row]
+        pos: dict[str, int] = {}
+        for key, aliases in wanted.items():
+            for alias in aliases:
+                if alias in names:
+                    pos[key] = names.index(alias)
+                    break
+        if all(k in pos for k in req):
+            width = len(row)
+            present = set(pos)
+            for key in wanted:
+                pos.setdefault(key, width)  # the pad
+            return pos, present, width, n
+    return None
+
+
+def iter_rows(text: str, file: str, wanted: dict[str, tuple[str, ...]], required: Iterable[str],
+              result: IngestResult, progress: Callable[[int], None] | None = None,
+              ) -> tuple[Table | None, Iterator[tuple[int, list[str]]]]:
+    """Find the header, then yield (line, row padded with one "") for every well-formed data row.
+
+    Malformed rows (wrong number of fields, csv errors, over-long fields) become IngestProblems and
+    count in rows_skipped; good rows count in rows_read. A malformed row spanning several physical lines
+    (a stray quote) is reported and reading restarts on the line after its first one, so the rows it
+    swallowed are not lost (bounded, so a hostile file cannot make this quadratic).
+    """
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    lines = list(io.StringIO(text, newline=""))
+    head_reader = csv.reader(iter(lines[: HEADER_SEARCH_ROWS * 4]))
+    header_rows: list[list[str]] = []
+    header_ends: list[int] = []
+    try:
+        for row in head_reader:
+            header_rows.append(row)
+            header_ends.append(head_reader.line_num)
+            if len(header_rows) >= HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        pass
+    found = find_header(header_rows, wanted, required)
+    if found is None:
+        need = ", ".join(sorted(required))
+        result.problems.append(IngestProblem(file, None, f"no CSV header with the columns {need} found"))
+        return None, iter(())
+    index, present, width, consumed = found
+    table = Table(file, index, present, width, header_ends[consumed - 1])
+    return table, _rows(lines, table, result, progress)
+
+
+def _rows(lines: list[str], table: Table, result: IngestResult,
+          progress: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
+    file, width = table.file, table.width
+    start = table.header_line  # index in `lines` of the next line to parse
+    resync_budget = 4 * sum(map(len, lines)) + 100_000
+    done = 0
+    while start < len(lines):
+        reader = csv.reader(iter(lines[start:]) if start else iter(lines))
+        base = start
+        restart: int | None = None
+        prev = 0  # reader.line_num after the previous row
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                line = base + prev + 1
+                result.problems.append(IngestProblem(file, line, f"unreadable CSV row: {e}"))
+                result.rows_skipped += 1
+                prev = reader.line_num
+                continue
+            first = base + prev + 1
+            span = reader.line_num - prev
+            prev = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            if len(row) != width:
+                result.rows_skipped += 1
+                result.problems.append(IngestProblem(
+                    file, first, f"malformed row: {len(row)} fields where the header has {width}"))
+                if span > 1 and resync_budget > 0 and _swallowed_rows(lines, first, span, width):
+                    # a stray quote swallowed whole rows: parse again from the line after its first
+                    resync_budget -= sum(len(x) for x in lines[first: first + span - 1])
+                    restart = first
+                    break
+                continue
+            row.append("")
+            result.rows_read += 1
+            done += 1
+            if progress is not None and done >= PROGRESS_EVERY:
+                progress(done)
+                done = 0
+            yield first, row
+        if restart is None:
+            break
+        start = restart
+    if progress is not None and done:
+        progress(done)
+
+
+def _swallowed_rows(lines: list[str], first: int, span: int, width: int) -> bool:
+    """True when one of the lines inside a malformed multi-line row parses on its own as a full row."""
+    for line in lines[first: first + min(span - 1, 200)]:
+        try:
+            parsed = next(csv.reader([line]), [])
+        except csv.Error:
+            continue
+        if len(parsed) == width:
+            return True
+    return False
+
+# --- dates as LinkedIn exports write them, parsed fast into timezone-aware UTC datetimes ---
+
+# Tried in order after the ISO fast paths; LinkedIn has used all of these over the years.
+_FORMATS = (
+    "%m/%d/%y, %I:%M %p",  # Invitations.csv: 1/19/26, 9:15 AM
+    "%m/%d/%Y, %I:%M %p",
+    "%m/%d/%y, %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%y %I:%M %p",
+    "%d %b %Y",  # Connections.csv: 22 Jan 2026
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%Y/%m/%d %H:%M:%S",
+)
+
+
+def parse_when(text: str) -> datetime | None:
+    """`2023-06-11 15:33:58 UTC`, ISO 8601, `1/19/26, 9:15 AM`, `22 Jan 2026` -> aware UTC datetime.
+
+    Naive times are taken as UTC (LinkedIn writes UTC). Returns None when nothing fits.
+    """
+    s = text.strip()
+    if not s:
+        return None
+    try:
+        d = datetime.fromisoformat(s[:-4] if s.endswith(" UTC") else s)
+    except ValueError:
+        d = None
+    if d is None:
+        s2 = s.replace("\u202f", " ").replace("\xa0", " ")
+        if s2.endswith((" UTC", " GMT")):
+            s2 = s2[:-4]
+        for fmt in _FORMATS:
+            try:
+                d = datetime.strptime(s2, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    try:
+        return d.replace(tzinfo=UTC) if d.tzinfo is None else d.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def parse_day(text: str) -> date | None:
+    d = parse_when(text)
+    return d.date() if d else None
+
+
+_MONTH_FORMATS = ("%b %Y", "%B %Y", "%Y-%m", "%Y-%m-%d", "%Y", "%m/%Y", "%d %b %Y")
+
+
+def iso_month(text: str | None) -> str | None:
+    """Position dates (`Jan 2020`, `2020-01`, `2020`) as ISO text; anything else kept as given."""
+    if text is None:
+        return None
+    s = str(text).strip()
+    if not s:
+        return None
+    for fmt in _MONTH_FORMATS:
+        try:
+            d = datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+        if fmt == "%Y":
+            return f"{d.year:04d}"
+        if fmt in ("%Y-%m-%d", "%d %b %Y"):
+            return d.strftime("%Y-%m-%d")
+        return f"{d.year:04d}-{d.month:02d}"
+    return s[:40]
