@@ -1,0 +1,294 @@
+"""Code checks that indicator files name with `check:` (structured fields, dates, thread shape).
+
+Each check returns a list of (evidence, field) pairs; empty means the indicator does not fire.
+Profile and advert checks take (approach, **params); thread checks also get the findings so far.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from lurewatch.model import Approach, Finding, Position
+
+Hit = list[tuple[str, str]]
+REGISTRY: dict[str, Callable[..., Hit]] = {}
+
+FREE_WEBMAIL = frozenset(
+    "gmail.com googlemail.com hotmail.com hotmail.co.uk outlook.com live.com msn.com yahoo.com "
+    "yahoo.co.uk ymail.com aol.com icloud.com me.com mail.com gmx.com gmx.de gmx.net proton.me "
+    "protonmail.com pm.me tutanota.com tuta.io yandex.com yandex.ru qq.com 163.com 126.com sina.com "
+    "sohu.com foxmail.com mail.ru inbox.ru rambler.ru zoho.com".split()
+)
+_SENIOR = re.compile(
+    r"\b(senior|director|head|chief|partner|principal|president|vice|vp|fellow|executive|lead|"
+    r"managing|founder|chair|dean|professor|global|international)\b", re.I)
+
+
+def check(name: str) -> Callable[[Callable[..., Hit]], Callable[..., Hit]]:
+    def deco(fn: Callable[..., Hit]) -> Callable[..., Hit]:
+        REGISTRY[name] = fn
+        return fn
+    return deco
+
+
+def parse_date(value: Any) -> date | None:
+    """Lenient partial ISO dates from JSON Resume: 2022, 2022-09, 2022-09-14, 2022-09-14T..."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    s = str(value).strip()[:10]
+    for fmt, n in (("%Y-%m-%d", 10), ("%Y-%m", 7), ("%Y", 4)):
+        try:
+            return datetime.strptime(s[:n], fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _reference_day(a: Approach) -> date:
+    fc = a.first_contact
+    return fc.date() if fc else datetime.now(UTC).date()
+
+
+@check("account_age")
+def account_age(a: Approach, max_days: int = 365) -> Hit:
+    p = a.profile
+    created = parse_date(p.account_created) if p else None
+    if created is None:
+        return []
+    age = (_reference_day(a) - created).days
+    if age < 0 or age > max_days:
+        return []
+    return [(f"account created {created.isoformat()}, {age} days before the first contact", "profile.meta.accountCreated")]
+
+
+@check("few_connections")
+def few_connections(a: Approach, max_connections: int = 100) -> Hit:
+    p = a.profile
+    if p is None or p.connections is None:
+        return []
+    if p.connections >= max_connections:
+        return []
+    return [(f"{p.connections} connections", "profile.meta.connections")]
+
+
+@check("thin_profile")
+def thin_profile(a: Approach, max_positions: int = 1, min_summary_chars: int = 80) -> Hit:
+    p = a.profile
+    if p is None:
+        return []
+    summary = (p.summary or "").strip()
+    if len(p.positions) > max_positions or len(summary) >= min_summary_chars:
+        return []
+    return [(f"{len(p.positions)} position(s), {len(summary)}-character summary, "
+             f"{len(p.activity)} recent post(s)", "profile")]
+
+
+def _years(p: list[Position], until: date) -> float:
+    starts = [d for d in (parse_date(x.start) for x in p) if d]
+    return (until - min(starts)).days / 365.25 if starts else 0.0
+
+
+@check("inflated_title")
+def inflated_title(a: Approach, min_years: float = 6) -> Hit:
+    p = a.profile
+    if p is None:
+        return []
+    title = p.positions[0].title if p.positions else ""
+    for t in (p.headline, title):
+        if t and _SENIOR.search(t):
+            years = _years(p.positions + p.education[:0], _reference_day(a))
+            if not p.positions or years < min_years:
+                return [(f'title "{t[:120]}" with {years:.1f} years of listed career', "profile.headline")]
+            break
+    return []
+
+
+@check("date_inconsistency")
+def date_inconsistency(a: Approach) -> Hit:
+    p = a.profile
+    if p is None:
+        return []
+    today = _reference_day(a)
+    out: Hit = []
+    spans = []
+    for i, pos in enumerate(p.positions):
+        s, e = parse_date(pos.start), parse_date(pos.end)
+        label = f"{pos.title or '?'} at {pos.company or '?'}"
+        if s and e and e < s:
+            out.append((f"{label} ends ({pos.end}) before it starts ({pos.start})", f"profile.work[{i}]"))
+        if s and s > today:
+            out.append((f"{label} starts in the future ({pos.start})", f"profile.work[{i}]"))
+        if s:
+            spans.append((s, e or today, label, i))
+    senior = [x for x in spans if _SENIOR.search(x[2])]
+    for j, (s1, e1, l1, i1) in enumerate(senior):
+        for s2, e2, l2, i2 in senior[j + 1:]:
+            overlap = (min(e1, e2) - max(s1, s2)).days
+            if overlap > 180:
+                out.append((f"{l1} and {l2} overlap for {overlap // 30} months", f"profile.work[{i1}],[{i2}]"))
+    for k, ed in enumerate(p.education):
+        s, e = parse_date(ed.start), parse_date(ed.end)
+        if s and e and e < s:
+            out.append((f"education at {ed.company or '?'} ends before it starts", f"profile.education[{k}]"))
+    return out[:3]
+
+
+_BUZZ = re.compile(
+    r"\b(passionat\w*|leverag\w*|synerg\w*|innovat\w*|dynamic|cutting[- ]edge|world[- ]class|"
+    r"results[- ]driven|transformativ\w*|impactful|visionary|fast[- ]paced|ever[- ]evolving|landscape|"
+    r"delv\w*|tapestry|seamless\w*|robust|holistic|empower\w*|unlock\w*|elevat\w*|spearhead\w*|"
+    r"thought leader\w*|game[- ]chang\w*|best[- ]in[- ]class|value[- ]add\w*|disrupt\w*|"
+    r"as an ai language model|in today's)\b", re.I)
+
+
+@check("machine_text")
+def machine_text(a: Approach, min_words: int = 25, max_ratio: float = 0.12) -> Hit:
+    p = a.profile
+    if p is None:
+        return []
+    text = " ".join(x for x in (p.summary, *(q.summary for q in p.positions)) if x)
+    words = re.findall(r"[A-Za-z']+", text)
+    if len(words) < min_words:
+        return []
+    buzz = _BUZZ.findall(text)
+    ratio = len(buzz) / len(words)
+    if "as an ai language model" in text.lower() or (ratio >= max_ratio and len(buzz) >= 5):
+        sample = ", ".join(dict.fromkeys(b.lower() for b in buzz))[:160]
+        return [(f"{len(buzz)} stock phrases in {len(words)} words ({sample})", "profile.summary")]
+    return []
+
+
+def _steps(findings: list[Finding]) -> dict[str, set[str]]:
+    """Categories of findings per message place ("message 1", "message 2"...)."""
+    per: dict[str, set[str]] = {}
+    for f in findings:
+        for place in re.findall(r"message \d+", f.field + " " + f.evidence):
+            per.setdefault(place, set()).add(f.category)
+    return per
+
+
+_ESCALATING = {"request", "secrecy", "travel", "pivot", "files"}
+
+
+@check("escalation")
+def escalation(a: Approach, findings: list[Finding]) -> Hit:
+    per = _steps(findings)
+    if "message 1" not in per and len(a.inbound) < 2:
+        return []
+    first = per.get("message 1", set())
+    later: set[str] = set()
+    for place, cats in per.items():
+        if place != "message 1":
+            later |= cats & _ESCALATING
+    new = sorted(later - first)
+    if not new or len(a.inbound) < 2:
+        return []
+    return [(f"the first message asks little; later messages add: {', '.join(new)}", "thread")]
+
+
+_HESITATION = re.compile(
+    r"\b(check with|ask|tell|inform|clear it with|need (?:to )?(?:get )?(?:approval|permission)|not sure|"
+    r"not comfortable|uncomfortable|can't|cannot|won't|not allowed|not interested|no thanks|decline|"
+    r"confidential|need to think)\b", re.I)
+_PUSH = re.compile(
+    r"\b(no need|don't worry|do not worry|nothing (?:confidential|sensitive)|just your (?:personal )?opinion|"
+    r"personal capacity|double|doubled|increase the fee|more money|higher fee|only public|harmless|"
+    r"no one will know|between us|it is fine|it's fine|of course)\b", re.I)
+
+
+@check("pushes_past_hesitation")
+def pushes_past_hesitation(a: Approach, findings: list[Finding]) -> Hit:
+    hesitated = False
+    for m in a.messages:
+        if not m.inbound:
+            if _HESITATION.search(m.text):
+                hesitated = True
+            continue
+        if hesitated:
+            hit = _PUSH.search(m.text)
+            if hit:
+                return [(f'after the recipient hesitated: "…{m.text[max(0, hit.start() - 60):hit.end() + 80].strip()}…"',
+                         "thread")]
+    return []
+
+
+def _domain(addr: str | None) -> str:
+    return addr.rsplit("@", 1)[-1].strip().lower().rstrip(">") if addr and "@" in addr else ""
+
+
+@check("webmail_sender")
+def webmail_sender(a: Approach) -> Hit:
+    p = a.profile
+    if a.source != "email" or p is None or not p.email:
+        return []
+    if _domain(p.email) in FREE_WEBMAIL:
+        return [(f"sent from {p.email}, a free webmail address", "email.from")]
+    return []
+
+
+@check("reply_to_mismatch")
+def reply_to_mismatch(a: Approach) -> Hit:
+    p = a.profile
+    if a.source != "email" or p is None or not p.email:
+        return []
+    for u in p.urls:
+        if u.startswith("mailto:"):
+            rt = u[7:]
+            if rt.lower() != p.email.lower() and _domain(rt) != _domain(p.email):
+                return [(f"From {p.email} but replies go to {rt}", "email.reply-to")]
+    return []
+
+
+@check("advert_missing")
+def advert_missing(a: Approach, field: str = "company_profile", min_chars: int = 30) -> Hit:
+    ad = a.advert
+    if ad is None:
+        return []
+    value = (getattr(ad, field, "") or "").strip()
+    if len(value) >= min_chars:
+        return []
+    return [(f"{field.replace('_', ' ')} is {'empty' if not value else 'only ' + repr(value[:40])}", f"advert.{field}")]
+
+
+@check("advert_no_logo_no_questions")
+def advert_no_logo_no_questions(a: Approach) -> Hit:
+    ad = a.advert
+    if ad is None or ad.has_company_logo is not False or ad.has_questions is not False:
+        return []
+    return [("no company logo and no screening questions", "advert.has_company_logo")]
+
+
+_NUM = re.compile(r"\d[\d,.]*\s*[kK]?")
+
+
+def _amount(s: str) -> float | None:
+    s = s.strip().replace(",", "")
+    mult = 1000 if s.lower().endswith("k") else 1
+    try:
+        return float(s.rstrip("kK ").strip()) * mult
+    except ValueError:
+        return None
+
+
+@check("advert_salary_anomaly")
+def advert_salary_anomaly(a: Approach) -> Hit:
+    ad = a.advert
+    if ad is None or not ad.salary_range:
+        return []
+    nums = [x for x in (_amount(m.group(0)) for m in _NUM.finditer(ad.salary_range)) if x]
+    if len(nums) < 2:
+        return []
+    lo, hi = min(nums), max(nums)
+    junior = re.search(r"entry|intern|not applicable|none|associate", ad.required_experience or "", re.I)
+    if lo > 0 and hi / lo >= 3:
+        return [(f"salary range {ad.salary_range!r} spans {hi / lo:.0f}×", "advert.salary_range")]
+    if junior and lo >= 100_000:
+        return [(f"salary {ad.salary_range!r} for an {ad.required_experience} role", "advert.salary_range")]
+    return []

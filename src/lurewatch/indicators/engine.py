@@ -1,0 +1,237 @@
+"""The indicator engine: loads indicator files (data) and evaluates them on approaches (code).
+
+Scopes say what each indicator looks at:
+  message       every inbound message (and the invitation note), field "message N"
+  attachment    attachment names of inbound messages
+  profile_text  the sender profile's free text      employer     the sender's headline and employers
+  owner         the recipient's own profile (fit)   advert_text  a job advert's free text
+  profile / advert / thread / sender                 code checks (lurewatch.indicators.checks)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lurewatch.indicators import checks
+from lurewatch.indicators.rules import Compiler, Node, RuleError, TextView
+from lurewatch.indicators.text import sentence_around, tokenize
+from lurewatch.model import Approach, Finding
+
+TEXT_SCOPES = {"message", "attachment", "profile_text", "employer", "owner", "advert_text"}
+CHECK_SCOPES = {"profile", "advert", "thread", "sender"}
+REQUIRED = ("id", "title", "category", "scope", "weight", "rationale")
+
+
+@dataclass(slots=True)
+class Indicator:
+    id: str
+    title: str
+    category: str
+    scope: str
+    weight: float
+    rationale: str
+    advice: str = ""
+    family: str = ""
+    match: Node | None = None
+    check: Callable[..., list[tuple[str, str]]] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    examples: dict[str, list[Any]] = field(default_factory=dict)
+    source_file: str = ""
+
+    def finding(self, evidence: str, where: str, weight: float | None = None) -> Finding:
+        return Finding(self.id, self.title, self.category, self.weight if weight is None else weight,
+                       evidence, self.rationale, where)
+
+
+@dataclass(slots=True)
+class _Text:
+    text: str
+    where: str
+
+
+class Engine:
+    """All indicators, compiled once; `evaluate(approach)` returns the findings, one per indicator."""
+
+    def __init__(self, indicators: list[Indicator], compiler: Compiler) -> None:
+        self.indicators = indicators
+        self.by_id = {i.id: i for i in indicators}
+        self.compiler = compiler
+        self._by_scope: dict[str, list[Indicator]] = {}
+        for ind in indicators:
+            self._by_scope.setdefault(ind.scope, []).append(ind)
+
+    # -- loading ---------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, folder: Path | None = None) -> Engine:
+        files = _rule_files(folder)
+        concepts: dict[str, Any] = {}
+        docs = []
+        for name, text in files:
+            try:
+                doc = yaml.safe_load(text) or {}
+            except yaml.YAMLError as e:
+                raise RuleError(f"{name}: not valid YAML: {e}") from e
+            if "concepts" in doc:
+                concepts.update(doc["concepts"])
+            if "indicators" in doc:
+                docs.append((name, doc))
+        compiler = Compiler(concepts)
+        indicators: list[Indicator] = []
+        seen: set[str] = set()
+        for name, doc in docs:
+            for raw in doc["indicators"]:
+                ind = _compile_indicator(raw, compiler, name, doc.get("family", Path(name).stem))
+                if ind.id in seen:
+                    raise RuleError(f"{name}: duplicate indicator id {ind.id}")
+                seen.add(ind.id)
+                indicators.append(ind)
+        return cls(indicators, compiler)
+
+    # -- evaluation ------------------------------------------------------------------------------
+    def evaluate(self, approach: Approach) -> list[Finding]:
+        findings: list[Finding] = []
+        lex = self.compiler.lexicon
+        for scope, texts in _scope_texts(approach):
+            inds = self._by_scope.get(scope)
+            if not inds:
+                continue
+            for t in texts:
+                if not t.text:
+                    continue
+                toks = tokenize(t.text)
+                view = TextView.of(toks, lex.index(toks))
+                for ind in inds:
+                    spans = ind.match.find(view) if ind.match else []
+                    if spans:
+                        s, e = spans[0]
+                        quote = sentence_around(toks.text, s, e)
+                        findings.append(ind.finding(f'"{quote}"', t.where))
+        for scope in ("profile", "advert", "sender"):
+            for ind in self._by_scope.get(scope, ()):
+                assert ind.check is not None
+                for evidence, where in ind.check(approach, **ind.params):
+                    findings.append(ind.finding(evidence, where))
+        findings = _best_per_indicator(findings)
+        # Thread checks look at the findings per message, so they run last.
+        for ind in self._by_scope.get("thread", ()):
+            assert ind.check is not None
+            for evidence, where in ind.check(approach, findings, **ind.params):
+                findings.append(ind.finding(evidence, where))
+        return findings
+
+    def evaluate_text(self, text: str, scope: str = "message") -> list[tuple[Indicator, str]]:
+        """Which indicators of `scope` match a bare text (for tests and `lurewatch indicators`)."""
+        toks = tokenize(text)
+        view = TextView.of(toks, self.compiler.lexicon.index(toks))
+        out = []
+        for ind in self._by_scope.get(scope, ()):
+            spans = ind.match.find(view) if ind.match else []
+            if spans:
+                out.append((ind, sentence_around(toks.text, *spans[0])))
+        return out
+
+
+def _best_per_indicator(findings: list[Finding]) -> list[Finding]:
+    """One finding per indicator; its evidence lists where else it fired (first occurrence quoted)."""
+    first: dict[str, Finding] = {}
+    more: dict[str, list[str]] = {}
+    for f in findings:
+        if f.indicator in first:
+            more.setdefault(f.indicator, []).append(f.field)
+        else:
+            first[f.indicator] = f
+    for ind_id, places in more.items():
+        f = first[ind_id]
+        uniq = [p for p in dict.fromkeys(places) if p and p != f.field]
+        if uniq:
+            f.evidence += f" (also in {', '.join(uniq[:5])}{'…' if len(uniq) > 5 else ''})"
+    return list(first.values())
+
+
+def _scope_texts(a: Approach) -> Iterator[tuple[str, list[_Text]]]:
+    msgs: list[_Text] = []
+    atts: list[_Text] = []
+    n = 0
+    if a.invitation_note:
+        msgs.append(_Text(a.invitation_note, "invitation note"))
+    for m in a.messages:
+        if not m.inbound:
+            continue
+        n += 1
+        where = f"message {n}" + (f" ({m.sent_at:%Y-%m-%d})" if m.sent_at else "")
+        body = f"{m.subject}\n{m.text}" if m.subject else m.text
+        msgs.append(_Text(body, where))
+        for name in m.attachments:
+            atts.append(_Text(name, f"attachment of {where}"))
+        stripped = m.text.strip()
+        if stripped and "\n" not in stripped and len(stripped) < 120 and " " not in stripped:
+            atts.append(_Text(stripped, where))  # a message that is just a file name
+    if a.advert is None:
+        yield "message", msgs
+    yield "attachment", atts
+    p = a.profile
+    if p is not None:
+        yield "profile_text", [_Text(p.text(), "profile")]
+        emp = [p.headline] + [x.company for x in p.positions if not x.end] + \
+              ([p.positions[0].company] if p.positions else [])
+        yield "employer", [_Text("\n".join(dict.fromkeys(e for e in emp if e)), "profile.employer")]
+    o = a.owner
+    if o is not None:
+        parts = [o.headline, o.industry, o.summary] + [f"{x.title} {x.company}" for x in o.positions[:3]]
+        yield "owner", [_Text("\n".join(x for x in parts if x), "recipient profile")]
+    if a.advert is not None:
+        yield "advert_text", [_Text(a.advert.text(), "advert")]
+
+
+def _compile_indicator(raw: dict[str, Any], compiler: Compiler, file: str, family: str) -> Indicator:
+    missing = [k for k in REQUIRED if k not in raw]
+    if missing:
+        raise RuleError(f"{file}: indicator {raw.get('id', '?')} lacks {', '.join(missing)}")
+    scope = raw["scope"]
+    ind = Indicator(
+        id=str(raw["id"]), title=str(raw["title"]), category=str(raw["category"]), scope=scope,
+        weight=float(raw["weight"]), rationale=" ".join(str(raw["rationale"]).split()),
+        advice=str(raw.get("advice", "")), family=family, params=dict(raw.get("params") or {}),
+        examples=dict(raw.get("examples") or {}), source_file=file,
+    )
+    if not -50 <= ind.weight <= 100 or (ind.weight < 0) != (ind.category == "legitimacy"):
+        raise RuleError(f"{file}: {ind.id} weight must be 0..100 (-50..0 for category legitimacy)")
+    if scope in TEXT_SCOPES:
+        if "match" not in raw:
+            raise RuleError(f"{file}: {ind.id} ({scope}) needs `match`")
+        try:
+            ind.match = compiler.compile(raw["match"])
+        except RuleError as e:
+            raise RuleError(f"{file}: {ind.id}: {e}") from e
+    elif scope in CHECK_SCOPES:
+        name = raw.get("check")
+        fn = checks.REGISTRY.get(str(name))
+        if fn is None:
+            raise RuleError(f"{file}: {ind.id} names unknown check {name!r}")
+        ind.check = fn
+    else:
+        raise RuleError(f"{file}: {ind.id} has unknown scope {scope!r}")
+    return ind
+
+
+def _rule_files(folder: Path | None) -> list[tuple[str, str]]:
+    if folder is not None:
+        return [(p.name, p.read_text("utf-8")) for p in sorted(Path(folder).glob("*.yaml"))]
+    base = resources.files("lurewatch.indicators") / "rules"
+    return sorted((p.name, p.read_text("utf-8")) for p in base.iterdir() if p.name.endswith(".yaml"))
+
+
+_DEFAULT: Engine | None = None
+
+
+def default_engine() -> Engine:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Engine.load()
+    return _DEFAULT

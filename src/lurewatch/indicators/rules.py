@@ -1,0 +1,215 @@
+"""Compile the matching logic of indicator files into matchers.
+
+A `match` expression in YAML is one of:
+  "a phrase"                  the words in order, each matched by stem ("reports" = "report"),
+                              `pref*` by prefix, up to `gap` other words between them (default 2)
+  "@concept"                  any phrase of a concept list (concepts.yaml)
+  [expr, expr, ...]           any of them
+  {any: [...]}                any of them
+  {all: [...]}                all of them, anywhere in the same text
+  {near: [expr, expr], window: N}   both within N words of each other (default 12)
+  {not: expr}                 inside `all`: the text must not contain it
+  {regex: "..."}              a Python regular expression over the case-folded text
+A match yields character spans, so every finding can quote the sentence that triggered it.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+from lurewatch.indicators.text import Lexicon, Tokens, split_phrase
+
+Span = tuple[int, int]  # character offsets in Tokens.text
+
+
+class RuleError(ValueError):
+    """An indicator file is malformed."""
+
+
+@dataclass(slots=True)
+class TextView:
+    """One text prepared for matching: its tokens and the term index for a lexicon."""
+
+    toks: Tokens
+    pos: dict[int, list[int]]
+    starts: list[int]
+
+    @classmethod
+    def of(cls, toks: Tokens, pos: dict[int, list[int]]) -> TextView:
+        return cls(toks, pos, [s for s, _ in toks.spans])
+
+    def word_index(self, char: int) -> int:
+        return max(bisect_right(self.starts, char) - 1, 0)
+
+    def char_span(self, i: int, j: int) -> Span:
+        return self.toks.spans[i][0], self.toks.spans[j][1]
+
+
+class Node:
+    def find(self, v: TextView) -> list[Span]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class Phrase(Node):
+    __slots__ = ("terms", "gap", "source")
+
+    def __init__(self, terms: list[int], gap: int, source: str) -> None:
+        self.terms, self.gap, self.source = terms, gap, source
+
+    def find(self, v: TextView) -> list[Span]:
+        first = v.pos.get(self.terms[0])
+        if not first:
+            return []
+        rest = []
+        for t in self.terms[1:]:
+            p = v.pos.get(t)
+            if not p:
+                return []
+            rest.append(p)
+        out: list[Span] = []
+        for start in first:
+            cur = start
+            for plist in rest:
+                k = bisect_right(plist, cur)
+                if k < len(plist) and plist[k] <= cur + 1 + self.gap:
+                    cur = plist[k]
+                else:
+                    break
+            else:
+                out.append(v.char_span(start, cur))
+                if len(out) >= 8:
+                    break
+        return out
+
+
+class AnyOf(Node):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Node]) -> None:
+        self.children = children
+
+    def find(self, v: TextView) -> list[Span]:
+        out: list[Span] = []
+        for c in self.children:
+            out += c.find(v)
+        return out
+
+
+class AllOf(Node):
+    __slots__ = ("children", "negated")
+
+    def __init__(self, children: list[Node], negated: list[Node]) -> None:
+        self.children, self.negated = children, negated
+
+    def find(self, v: TextView) -> list[Span]:
+        found: list[Span] = []
+        for c in self.children:
+            s = c.find(v)
+            if not s:
+                return []
+            found.append(s[0])
+        for n in self.negated:
+            if n.find(v):
+                return []
+        return found
+
+
+class Near(Node):
+    __slots__ = ("a", "b", "window")
+
+    def __init__(self, a: Node, b: Node, window: int) -> None:
+        self.a, self.b, self.window = a, b, window
+
+    def find(self, v: TextView) -> list[Span]:
+        sa = self.a.find(v)
+        if not sa:
+            return []
+        sb = self.b.find(v)
+        if not sb:
+            return []
+        out = []
+        for a in sa:
+            a0, a1 = v.word_index(a[0]), v.word_index(max(a[1] - 1, a[0]))
+            for b in sb:
+                b0, b1 = v.word_index(b[0]), v.word_index(max(b[1] - 1, b[0]))
+                if max(b0 - a1, a0 - b1, 0) <= self.window:
+                    out.append((min(a[0], b[0]), max(a[1], b[1])))
+        return out
+
+
+class Regex(Node):
+    __slots__ = ("rx",)
+
+    def __init__(self, pattern: str) -> None:
+        try:
+            self.rx = re.compile(pattern, re.IGNORECASE)
+        except re.error as e:
+            raise RuleError(f"bad regex {pattern!r}: {e}") from e
+
+    def find(self, v: TextView) -> list[Span]:
+        return [m.span() for _, m in zip(range(8), self.rx.finditer(v.toks.text), strict=False)]
+
+
+class Compiler:
+    """Turns YAML match expressions into Nodes over one shared Lexicon."""
+
+    def __init__(self, concepts: dict[str, Any], lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or Lexicon()
+        self.raw_concepts = concepts
+        self.concepts: dict[str, Node] = {}
+
+    def compile(self, expr: Any, gap: int = 2) -> Node:
+        if isinstance(expr, str):
+            if expr.startswith("@"):
+                return self._concept(expr[1:])
+            return self._phrase(expr, gap)
+        if isinstance(expr, list):
+            return AnyOf([self.compile(e, gap) for e in expr])
+        if isinstance(expr, dict):
+            gap = int(expr.get("gap", gap))
+            if "any" in expr:
+                return AnyOf([self.compile(e, gap) for e in _as_list(expr["any"])])
+            if "all" in expr:
+                pos, neg = [], []
+                for e in _as_list(expr["all"]):
+                    if isinstance(e, dict) and "not" in e:
+                        neg.append(self.compile(e["not"], gap))
+                    else:
+                        pos.append(self.compile(e, gap))
+                if not pos:
+                    raise RuleError("`all` needs at least one positive expression")
+                return AllOf(pos, neg)
+            if "near" in expr:
+                pair = _as_list(expr["near"])
+                if len(pair) != 2:
+                    raise RuleError("`near` takes exactly two expressions")
+                return Near(self.compile(pair[0], gap), self.compile(pair[1], gap),
+                            int(expr.get("window", 12)))
+            if "regex" in expr:
+                return Regex(str(expr["regex"]))
+            if "not" in expr:
+                raise RuleError("`not` is only allowed inside `all`")
+        raise RuleError(f"cannot compile match expression {expr!r}")
+
+    def _phrase(self, phrase: str, gap: int) -> Node:
+        parts = split_phrase(phrase)
+        if not parts:
+            raise RuleError(f"empty phrase {phrase!r}")
+        return Phrase([self.lexicon.term(p) for p in parts], gap, phrase)
+
+    def _concept(self, name: str) -> Node:
+        node = self.concepts.get(name)
+        if node is None:
+            if name not in self.raw_concepts:
+                raise RuleError(f"unknown concept @{name}")
+            self.concepts[name] = AnyOf([])  # guards against self-reference
+            node = self.compile(self.raw_concepts[name])
+            self.concepts[name] = node
+        return node
+
+
+def _as_list(x: Any) -> list[Any]:
+    return x if isinstance(x, list) else [x]

@@ -1,0 +1,85 @@
+"""The main job, stage by stage: ingest -> indicators (+ providers) -> scoring.
+
+`analyse` scores approaches in place; `check` scores one pasted message with an optional profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from lurewatch.indicators.engine import Engine, default_engine
+from lurewatch.model import Approach, Message, Profile
+from lurewatch.scoring import apply_score
+from lurewatch.scoring.providers import FindingProvider, ScanContext, build_providers
+
+
+class Analyser:
+    """Holds the compiled indicators and the evidence providers for one scan."""
+
+    def __init__(self, ctx: ScanContext | None = None, engine: Engine | None = None) -> None:
+        self.ctx = ctx or ScanContext()
+        self.engine = engine or default_engine()
+        self.providers: list[FindingProvider] = build_providers(self.ctx)
+        self.advice = {i.id: i.advice for i in self.engine.indicators}
+        self.weights = _adopted_weights(self.ctx)
+
+    def analyse_one(self, a: Approach) -> Approach:
+        findings = self.engine.evaluate(a)
+        seen = {f.indicator for f in findings}
+        for p in self.providers:
+            for f in p.findings(a):
+                if f.indicator not in seen:
+                    findings.append(f)
+                    seen.add(f.indicator)
+                    if f.indicator not in self.advice and getattr(p, "advice", None):
+                        self.advice[f.indicator] = p.advice  # type: ignore[attr-defined]
+        if self.weights:
+            for f in findings:
+                if f.indicator in self.weights:
+                    f.weight = float(self.weights[f.indicator])
+        a.findings = findings
+        return apply_score(a, self.advice)
+
+    def analyse(self, approaches: Iterable[Approach],
+                progress: Callable[[int], None] | None = None) -> list[Approach]:
+        out = []
+        for i, a in enumerate(approaches, 1):
+            out.append(self.analyse_one(a))
+            if progress and i % 500 == 0:
+                progress(500)
+        if progress:
+            progress(len(out) % 500)
+        return out
+
+
+def _adopted_weights(ctx: ScanContext) -> dict[str, float] | None:
+    """Indicator weights recalibrated from analysts' closed cases (`lurewatch train`), if adopted."""
+    try:
+        from lurewatch.learned.calibration import current_weights
+    except ImportError:
+        return None
+    try:
+        return current_weights(ctx.db_url)
+    except Exception:  # noqa: BLE001 - a broken calibration must never stop a scan; defaults apply
+        return None
+
+
+def analyse(approaches: Iterable[Approach], ctx: ScanContext | None = None) -> list[Approach]:
+    return Analyser(ctx).analyse(approaches)
+
+
+def check(message: str, profile: Profile | None = None, owner: Profile | None = None,
+          ctx: ScanContext | None = None, sender_name: str | None = None) -> Approach:
+    """Score one pasted message (paragraphs separated by blank lines are kept in one message)."""
+    name = sender_name or (profile.name if profile and profile.name else "unknown sender")
+    a = Approach(
+        source="linkedin-message",
+        sender_name=name,
+        messages=[Message(sender_name=name, text=message, sent_at=datetime.now(UTC), inbound=True)],
+        sender_profile_url=profile.url if profile else None,
+        profile=profile,
+        owner=owner,
+        owner_profile_url=owner.url if owner else None,
+    )
+    return Analyser(ctx).analyse_one(a)
