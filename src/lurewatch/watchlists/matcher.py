@@ -23,6 +23,7 @@ MATCH_THRESHOLD = 88.0  # whole-window similarity (0-100) for a match
 TOKEN_THRESHOLD = 85.0  # similarity for a long token to count as present (typos, spelling variants)
 MIN_FUZZY_TOKEN = 6  # shorter tokens must be equal
 SLACK = 2  # extra tokens allowed around a key in the text window
+SECOND_BLOCK_MAX_DF = 64  # a word in more keys than this ("Beijing", "China") is no second blocking key
 
 
 @dataclass(slots=True)
@@ -51,7 +52,8 @@ class _Key:
     entry: int
     label: str
     toks: tuple[str, ...]
-    content: str  # non-stopword tokens joined, for scoring
+    full: str  # all tokens joined, for scoring
+    content: tuple[str, ...]  # the non-stopword tokens
     cjk: bool
     whole_only: bool  # too weak for free text (only generic words, or a short acronym)
 
@@ -90,7 +92,7 @@ class WatchlistIndex:
                 # Only generic words ("Institute of Technology"): too weak for free text unless long.
                 acronym = len(content) == 1 and len(content[0]) <= 3 and not cjk
                 weak = (not info and len(content) < 3) or acronym
-                new.append(_Key(eid, label, toks, " ".join(content), cjk, weak))
+                new.append(_Key(eid, label, toks, " ".join(toks), content, cjk, weak))
         self._keys += new
         self._reindex()
 
@@ -106,9 +108,10 @@ class WatchlistIndex:
                 continue
             info = {t for t in k.toks if informative(t)} or {t for t in k.toks if t not in STOPWORDS}
             info = sorted(info, key=lambda t: (df[t], -len(t), t))
-            # Two blocking tokens when there are: a typo in one distinctive word still finds the entry.
-            for t in info[: 1 if k.cjk else 2]:
-                block[t].append(kid)
+            block[info[0]].append(kid)
+            # A second, still rare, blocking token: a typo in one distinctive word still finds the entry.
+            if len(info) > 1 and not k.cjk and df[info[1]] <= SECOND_BLOCK_MAX_DF:
+                block[info[1]].append(kid)
         self._block = dict(block)
         self._whole = dict(whole)
 
@@ -124,6 +127,7 @@ class WatchlistIndex:
             for kid in self._whole.get(whole, ()):
                 self._keep(best, kid, text, toks[0].start, toks[-1].end, 100)
         block = self._block
+        present = {t.norm for t in toks}
         tried: set[tuple[int, int]] = set()
         for p, tok in enumerate(toks):
             kids = block.get(tok.norm)
@@ -136,6 +140,9 @@ class WatchlistIndex:
                 if (kid, start) in tried:
                     continue
                 tried.add((kid, start))
+                # cheap pre-check: all but one of the key's content words occur in the text as written
+                if sum(1 for t in key.content if t not in present) > (0 if key.cjk else 1):
+                    continue
                 hit = self._verify(key, toks, p, anchor)
                 if hit is not None:
                     s, e, score = hit
@@ -159,7 +166,7 @@ class WatchlistIndex:
                 return s, s + n - 1, 100
             return None
         if n == 1 and len(key.toks[0]) <= 4 and not toks[p].upper:
-            return None  # a short single word matches only as a capitalised acronym ("CETC", not "cetc")
+            return None  # a short single word matches only capitalised ("CETC", "Zoli", not "cetc")
         lo = max(0, p - anchor - SLACK)
         hi = min(len(toks), p + (n - anchor) + SLACK)
         q = lo
@@ -184,8 +191,9 @@ class WatchlistIndex:
             q = found + 1
         if first < 0:
             return None
-        span = " ".join(t.norm for t in toks[first : last + 1] if t.norm not in STOPWORDS)
-        score = 100 if span == key.content else int(round(fuzz.ratio(key.content, span)))
+        # Scored on all tokens: a missing "of" costs little, stopwords stuffed between words cost more.
+        span = " ".join(t.norm for t in toks[first : last + 1])
+        score = 100 if span == key.full else int(round(fuzz.ratio(key.full, span)))
         if score < MATCH_THRESHOLD:
             return None
         return first, last, score

@@ -97,7 +97,7 @@ class Token(NamedTuple):
     norm: str
     start: int  # span in the original text
     end: int
-    upper: bool  # written in capitals in the original (acronyms)
+    upper: bool  # starts with a capital in the original (names, acronyms)
 
 
 def fold(text: str) -> str:
@@ -121,7 +121,7 @@ def tokens(text: str) -> list[Token]:
         raw = m.group(0)
         norm = _norm_token(raw)
         if norm:
-            out.append(Token(norm, m.start(), m.end(), raw.isupper() and len(raw) > 1))
+            out.append(Token(norm, m.start(), m.end(), raw[0].isupper()))
     return out
 
 
