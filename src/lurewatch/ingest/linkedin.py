@@ -328,6 +328,16 @@ def load_zip(path: Path, progress: Callable[[int], None] | None = None) -> tuple
 
 def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = None) -> LinkedInExport:
     result = IngestResult()
+    reported = 0
+    outer = progress
+
+    def counting(n: int) -> None:
+        nonlocal reported
+        reported += n
+        if outer is not None:
+            outer(n)
+
+    progress = counting if outer is not None else None
     texts: dict[str, tuple[str, str]] = {}
     for name in ("messages.csv", "invitations.csv", "connections.csv", "profile.csv", "positions.csv",
                  "education.csv", "skills.csv"):
@@ -359,6 +369,8 @@ def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = No
         if "skills.csv" in texts:
             owner.skills = parse_skills(*texts["skills.csv"], result)
     origin = texts["messages.csv"][1] if "messages.csv" in texts else files.label
+    if outer is not None and result.rows_read + result.rows_skipped > reported:
+        outer(result.rows_read + result.rows_skipped - reported)  # the small files, read without progress
     export = build_export(messages, invitations, connections, owner, origin, result)
     export.origin = files.label
     export.profiles = files.profiles(result.problems)
@@ -580,8 +592,11 @@ def infer_owner(messages: list[RawMessage], invitations: list[Invitation], owner
     url = max(score, key=lambda u: (score[u], u))
     if not owner_name:
         names = names_by_url.get(url)
+        to_names = Counter(m.recipients.strip() for m in messages if m.recipient_urls == (url,))
         if names:
             owner_name = names.most_common(1)[0][0]
+        elif to_names:
+            owner_name = to_names.most_common(1)[0][0]
         else:
             inv_names = Counter(i.recipient if i.direction == "INCOMING" else i.sender for i in invitations
                                 if i.direction and url in (i.invitee_url, i.inviter_url))
