@@ -59,8 +59,15 @@ def _adopted_weights(ctx: ScanContext) -> dict[str, float] | None:
         from lurewatch.learned.calibration import current_weights
     except ImportError:
         return None
+    url = ctx.db_url
+    if url is None:
+        from lurewatch.store import default_db_path
+
+        if not default_db_path().is_file():
+            return None  # nothing adopted yet; a scan must not create files by default
+        url = f"sqlite:///{default_db_path()}"
     try:
-        return current_weights(ctx.db_url)
+        return current_weights(url)
     except Exception:  # noqa: BLE001 - a broken calibration must never stop a scan; defaults apply
         return None
 

@@ -17,10 +17,7 @@ Hit = list[tuple[str, str]]
 REGISTRY: dict[str, Callable[..., Hit]] = {}
 
 FREE_WEBMAIL = frozenset(
-    "gmail.com googlemail.com hotmail.com hotmail.co.uk outlook.com live.com msn.com yahoo.com "
-    "yahoo.co.uk ymail.com aol.com icloud.com me.com mail.com gmx.com gmx.de gmx.net proton.me "
-    "protonmail.com pm.me tutanota.com tuta.io yandex.com yandex.ru qq.com 163.com 126.com sina.com "
-    "sohu.com foxmail.com mail.ru inbox.ru rambler.ru zoho.com".split()
+    ["gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.com", "msn.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "aol.com", "icloud.com", "me.com", "mail.com", "gmx.com", "gmx.de", "gmx.net", "proton.me", "protonmail.com", "pm.me", "tutanota.com", "tuta.io", "yandex.com", "yandex.ru", "qq.com", "163.com", "126.com", "sina.com", "sohu.com", "foxmail.com", "mail.ru", "inbox.ru", "rambler.ru", "zoho.com"]
 )
 _SENIOR = re.compile(
     r"\b(senior|director|head|chief|partner|principal|president|vice|vp|fellow|executive|lead|"

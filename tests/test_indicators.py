@@ -1,0 +1,95 @@
+"""Indicators are data: every file loads, every example behaves, and the rules stay behavioural."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import pytest
+import yaml
+
+from lurewatch.indicators.engine import Engine
+from lurewatch.indicators.examples import run_examples
+from lurewatch.indicators.rules import RuleError
+
+ENGINE = Engine.load()
+RESULTS = run_examples(ENGINE)
+
+
+@pytest.mark.parametrize("result", RESULTS, ids=[f"{r.indicator}-{r.kind}-{i}" for i, r in enumerate(RESULTS)])
+def test_indicator_example(result):
+    assert result.ok, f"{result.indicator} {result.kind} example {'did not fire' if not result.fired else 'fired'}: {result.example!r}"
+
+
+def test_every_indicator_is_documented_and_has_both_kinds_of_example():
+    assert len(ENGINE.indicators) >= 40
+    for ind in ENGINE.indicators:
+        assert re.fullmatch(r"LW-[A-Z]+-\d{3}", ind.id), ind.id
+        assert ind.title and ind.category and ind.rationale
+        assert re.search(r"\b(19|20)\d\d\b|NPSA|Vidros|MI5|guidance", ind.rationale), f"{ind.id}: cite a source"
+        assert ind.examples.get("positive"), f"{ind.id} has no positive example"
+        assert ind.examples.get("negative"), f"{ind.id} has no negative example"
+
+
+def test_red_flag_families_are_covered():
+    cats = {i.category for i in ENGINE.indicators}
+    assert {"persona", "offer", "pivot", "travel", "secrecy", "request", "escalation", "target",
+            "job-advert", "files", "legitimacy"} <= cats
+
+
+# Words that would make an indicator about who someone is rather than what they do.
+IDENTITY_WORDS = re.compile(
+    r"\b(chinese|russian|iranian|korean|north korean|arab|asian|african|jewish|muslim|hindu|indian|"
+    r"pakistani|ethnic\w*|nationality|race|surname|first name|last name|accent)\b", re.I)
+
+
+def test_no_indicator_uses_names_ethnicity_or_nationality():
+    base = resources.files("lurewatch.indicators") / "rules"
+    for f in base.iterdir():
+        if not f.name.endswith(".yaml"):
+            continue
+        doc = yaml.safe_load(f.read_text("utf-8"))
+        for ind in doc.get("indicators", []):
+            logic = yaml.safe_dump(ind.get("match", "")) + str(ind.get("check", "")) + str(ind.get("params", ""))
+            hit = IDENTITY_WORDS.search(logic)
+            assert hit is None, f"{f.name} {ind['id']} matches on identity: {hit.group(0)!r}"
+        for name, words in (doc.get("concepts") or {}).items():
+            hit = IDENTITY_WORDS.search(yaml.safe_dump(words))
+            assert hit is None, f"concept {name} uses identity word {hit.group(0)!r}"
+
+
+@pytest.mark.parametrize(("text", "indicator"), [
+    # inflection, spacing, case and simple paraphrase
+    ("REPORTS for our clients are PAID at USD 1500 each", "LW-OFFER-001"),
+    ("we would compensate you generously for writing a short paper", "LW-OFFER-001"),
+    ("let us continue this chat over   Whats-App", "LW-PIVOT-001"),
+    ("You can reach me on We Chat: kelly_88", "LW-PIVOT-001"),
+    ("moving the conversation to telegram would be easier", "LW-PIVOT-001"),
+    ("please keep our discussions discreet", "LW-SECRET-001"),
+    ("there's really no need to inform your employer about this", "LW-SECRET-002"),
+    ("they are interested in your unpublished findings", "LW-REQ-001"),
+    ("flights in business class and hotel are paid for by the client", "LW-TRAVEL-001"),
+    ("Do you currently hold a DV clearance?", "LW-REQ-002"),
+])
+def test_matching_survives_everyday_variation(text, indicator):
+    hits = {ind.id for ind, _ in ENGINE.evaluate_text(text)}
+    assert indicator in hits, f"{indicator} missed {text!r}; got {sorted(hits)}"
+
+
+def test_bad_indicator_files_are_refused(tmp_path):
+    (tmp_path / "x.yaml").write_text("indicators:\n  - id: LW-X-001\n    title: t\n    category: offer\n"
+                                     "    scope: message\n    weight: 10\n    rationale: r\n    match: '@nope'\n")
+    with pytest.raises(RuleError, match="unknown concept"):
+        Engine.load(tmp_path)
+    (tmp_path / "x.yaml").write_text("indicators:\n  - id: LW-X-001\n    title: t\n")
+    with pytest.raises(RuleError, match="lacks"):
+        Engine.load(tmp_path)
+    (tmp_path / "x.yaml").write_text("indicators: [\n")
+    with pytest.raises(RuleError, match="YAML"):
+        Engine.load(tmp_path)
+
+
+def test_evidence_quotes_the_sentence_that_fired():
+    ind_hits = dict((i.id, q) for i, q in ENGINE.evaluate_text(
+        "Hello. We would pay GBP 2,000 per paper. Thanks!"))
+    assert ind_hits["LW-OFFER-001"] == "We would pay GBP 2,000 per paper."
