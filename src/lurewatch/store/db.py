@@ -20,11 +20,14 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    event,
+    func,
     insert,
     select,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from lurewatch.model import Approach
 
@@ -64,36 +67,36 @@ def resolve_db(db: str | Path | None) -> str:
     return f"sqlite:///{path}"
 
 
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL and a busy timeout so the server's threads can share it."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
 class Store:
     """Flagged approaches, stored idempotently: storing the same approach again updates it in place."""
 
     def __init__(self, db: str | Path | None = None, engine: Engine | None = None) -> None:
         self.url = resolve_db(db) if engine is None else str(engine.url)
-        self.engine = engine or create_engine(self.url, future=True)
-        metadata.create_all(self.engine)
+        self.engine = engine or make_engine(self.url)
+        from lurewatch.server.migrate import upgrade  # the schema is owned by the Alembic migrations
+
+        upgrade(self.engine)
 
     def save(self, items: Iterable[Approach | dict[str, Any]]) -> tuple[int, int]:
         """Insert or update approaches; returns (inserted, updated)."""
-        inserted = updated = 0
-        now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            for item in items:
-                data = item.to_contract() if isinstance(item, Approach) else dict(item)
-                row = _row(data)
-                exists = conn.execute(
-                    select(approaches.c.approach_id).where(approaches.c.approach_id == row["approach_id"])
-                ).first()
-                if exists:
-                    conn.execute(
-                        update(approaches)
-                        .where(approaches.c.approach_id == row["approach_id"])
-                        .values(**row, updated_at=now)
-                    )
-                    updated += 1
-                else:
-                    conn.execute(insert(approaches).values(**row, stored_at=now, updated_at=now))
-                    inserted += 1
-        return inserted, updated
+            return save_approaches(conn, items)
 
     def iter_approaches(self, min_level: str | None = None) -> Iterator[dict[str, Any]]:
         """The stored approaches as contract dicts, highest score first."""
@@ -113,7 +116,31 @@ class Store:
 
     def count(self) -> int:
         with self.engine.connect() as conn:
-            return len(conn.execute(select(approaches.c.approach_id)).all())
+            return int(conn.execute(select(func.count()).select_from(approaches)).scalar_one())
+
+
+def save_approaches(conn: Connection, items: Iterable[Approach | dict[str, Any]]) -> tuple[int, int]:
+    """Upsert approaches on an open connection (the caller owns the transaction); (inserted, updated)."""
+    inserted = updated = 0
+    now = datetime.now(UTC)
+    for item in items:
+        data = item.to_contract() if isinstance(item, Approach) else dict(item)
+        row = _row(data)
+        exists = conn.execute(
+            select(approaches.c.approach_id).where(approaches.c.approach_id == row["approach_id"])
+        ).first()
+        if not exists:
+            try:
+                with conn.begin_nested():  # a concurrent writer may insert the same id meanwhile
+                    conn.execute(insert(approaches).values(**row, stored_at=now, updated_at=now))
+                inserted += 1
+                continue
+            except IntegrityError:
+                pass
+        where = approaches.c.approach_id == row["approach_id"]
+        conn.execute(update(approaches).where(where).values(**row, updated_at=now))
+        updated += 1
+    return inserted, updated
 
 
 def _row(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,70 @@
+"""`lurewatch admin create-user` and `lurewatch audit verify|export`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from lurewatch.cli.app import app, console, fail
+
+admin_app = typer.Typer(help="Administer the analyst server's accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check and export the server's audit log.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+app.add_typer(audit_app, name="audit")
+
+
+def _db(db: str | None):  # noqa: ANN202 - returns lurewatch.server.database.Database
+    from lurewatch.server.database import Database
+    from lurewatch.store.db import resolve_db
+
+    return Database(resolve_db(db))
+
+
+@admin_app.command("create-user")
+def create_user(
+    username: str = typer.Argument(..., help="the new account's name"),
+    role: str = typer.Option(..., "--role", help="reporter, analyst, lead or admin"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from stdin"),
+    db: str = typer.Option(None, "--db", help="database file or URL"),
+) -> None:
+    """Create an account (the first admin too)."""
+    from lurewatch.server import audit, auth
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    database = _db(db)
+    try:
+        with database.write() as conn:
+            uid = auth.create_user(conn, username, role, password, audit.Actor(None, "cli", "cli"))
+    except auth.AuthError as e:
+        fail(str(e))
+    console.print(f"created user {username!r} ({role}), id {uid}")
+
+
+@audit_app.command("verify")
+def verify(db: str = typer.Option(None, "--db", help="database file or URL")) -> None:
+    """Recompute the audit log's hash chain; exit 1 if it was tampered with."""
+    from lurewatch.server import audit
+
+    r = audit.verify(_db(db).engine)
+    if r.ok:
+        console.print(f"audit log intact: {r.entries} entries")
+        return
+    for p in r.problems[:50]:
+        console.print(f"[red]{p}[/]", markup=True, highlight=False)
+    console.print(f"audit log BROKEN: {len(r.problems)} problems in {r.entries} entries")
+    raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def export(db: str = typer.Option(None, "--db", help="database file or URL"),
+           case: int = typer.Option(None, "--case", help="only this case's entries")) -> None:
+    """Write the audit log as JSON Lines to stdout (with hashes, so a copy can be verified later)."""
+    from lurewatch.server import audit
+
+    for e in audit.iter_entries(_db(db).engine, case_id=case):
+        sys.stdout.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")

@@ -1,0 +1,100 @@
+"""Turn what a reporter gave us into scored approaches, through the shared pipeline.
+
+`lurewatch.pipeline` and `lurewatch.ingest` are imported lazily: the server starts without them and
+reports a clear error if a scan is asked for before they are installed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lurewatch.model import Approach, Message, Profile
+from lurewatch.scoring.providers import ScanContext
+
+
+class AnalysisUnavailable(RuntimeError):
+    pass
+
+
+_analysers: dict[str | None, tuple[float, Any]] = {}
+_lock = threading.Lock()
+ANALYSER_TTL = 300.0  # seconds: watchlists and calibrations added meanwhile are picked up
+
+
+def _analyser(ctx: ScanContext | None) -> Any:
+    """One compiled Analyser per database, rebuilt every few minutes (compiling the indicators costs)."""
+    key = ctx.db_url if ctx else None
+    with _lock:
+        hit = _analysers.get(key)
+        if hit and time.monotonic() - hit[0] < ANALYSER_TTL:
+            return hit[1]
+    an = _pipeline().Analyser(ctx)
+    with _lock:
+        _analysers[key] = (time.monotonic(), an)
+    return an
+
+
+def _pipeline() -> Any:
+    try:
+        import lurewatch.pipeline as p
+    except ModuleNotFoundError as e:  # pragma: no cover - only while the pipeline is not installed
+        raise AnalysisUnavailable("the analysis pipeline (lurewatch.pipeline) is not available") from e
+    return p
+
+
+def profile_from_jsonresume(data: bytes, source: str) -> Profile:
+    from lurewatch.ingest.jsonresume import parse_jsonresume
+    from lurewatch.ingest.safety import decode_text
+
+    try:
+        obj = json.loads(decode_text(data).text)
+    except (ValueError, RecursionError) as e:
+        raise ValueError(f"not a JSON Resume: {e}") from e
+    return parse_jsonresume(obj, source)
+
+
+def check_message(message: str, *, sender_name: str = "", profile_url: str | None = None,
+                  profile: Profile | None = None, photo_path: Path | None = None,
+                  ctx: ScanContext | None = None) -> Approach:
+    """Score one pasted message (with what is known of the sender's profile)."""
+    if profile is None and (sender_name or profile_url or photo_path):
+        profile = Profile()
+    if profile is not None:
+        if sender_name and not profile.name:
+            profile.name = sender_name
+        if profile_url:
+            from lurewatch.urls import normalise_profile_url
+
+            profile.url = normalise_profile_url(profile_url) or profile.url
+        if photo_path is not None:
+            profile.photo = str(photo_path)
+    name = sender_name or (profile.name if profile and profile.name else "unknown sender")
+    a = Approach(source="linkedin-message", sender_name=name,
+                 messages=[Message(sender_name=name, text=message, sent_at=datetime.now(UTC), inbound=True)],
+                 sender_profile_url=profile.url if profile else None, profile=profile)
+    return _analyser(ctx).analyse_one(a)
+
+
+def scan_files(paths: list[Path], progress: Callable[[int, int], None] | None = None,
+               ctx: ScanContext | None = None) -> tuple[list[Approach], list[str]]:
+    """Ingest files (export zip, .eml, mbox...) into unscored approaches, with the problems found."""
+    from lurewatch.ingest import load_inputs
+
+    res = load_inputs(paths, progress=progress)
+    return list(res.approaches), [str(p) for p in res.problems]
+
+
+def analyse(approaches: list[Approach], ctx: ScanContext | None = None) -> list[Approach]:
+    an = _analyser(ctx)
+    return [an.analyse_one(a) for a in approaches]
+
+
+def context(db_url: str) -> ScanContext:
+    """The scan context of the server: watchlists and shared indicators come from its database."""
+    return ScanContext(db_url=db_url)

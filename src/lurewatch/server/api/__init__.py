@@ -1,0 +1,12 @@
+"""REST API, versioned under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lurewatch.server.api import admin, cases, reports
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(reports.router)
+router.include_router(cases.router)
+router.include_router(admin.router)

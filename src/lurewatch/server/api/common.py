@@ -1,0 +1,39 @@
+"""Shared API pieces: pagination and the error body every endpoint uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Query
+from pydantic import BaseModel
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    request_id: str
+
+
+class Error(BaseModel):
+    error: ErrorBody
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Error, "description": "not authenticated"},
+    403: {"model": Error, "description": "role too low"},
+    404: {"model": Error, "description": "not found (or not yours)"},
+    422: {"model": Error, "description": "invalid input"},
+}
+
+
+class Page(BaseModel):
+    limit: int
+    offset: int
+
+    @classmethod
+    def dep(cls, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=10_000_000)) -> Page:
+        return cls(limit=limit, offset=offset)
+
+
+def page_body(items: list[Any], total: int, page: Page) -> dict[str, Any]:
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}

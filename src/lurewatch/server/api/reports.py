@@ -1,0 +1,116 @@
+"""Reporting: submit a message/profile/file, see your reports and their verdicts, follow scan jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from lurewatch.server import service
+from lurewatch.server.api.common import ERRORS, Page, page_body
+from lurewatch.server.auth import User
+from lurewatch.server.deps import actor, current_user, state
+from lurewatch.server.reporting import submit_files, submit_text
+from lurewatch.server.tables import jobs, uploads
+
+router = APIRouter(tags=["reports"], responses=ERRORS)
+
+
+class ReportIn(BaseModel):
+    message: str = Field("", max_length=100_000, description="the message as received (pasted text)")
+    sender_name: str = Field("", max_length=300)
+    profile_url: str | None = Field(None, max_length=2000, description="the sender's profile URL (never fetched)")
+    jsonresume: dict[str, Any] | None = Field(None, description="the sender's profile as a JSON Resume")
+    sector: str = Field("", max_length=100, description="your sector or team, to help triage")
+    comment: str = Field("", max_length=5000)
+
+
+class ListOut(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+
+@router.post("/reports", status_code=201, summary="Report a message (and what you know of the sender)")
+def create_report(body: ReportIn, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+    return submit_text(state(request), user, actor(request, user), body.message, body.sender_name,
+                       body.profile_url, body.jsonresume, body.sector, body.comment)
+
+
+@router.post("/reports/upload", status_code=201,
+             summary="Report files: a message text plus a photo / JSON Resume / .eml / LinkedIn export zip")
+def upload_report(
+    request: Request,
+    message: str = Form("", max_length=100_000),
+    sender_name: str = Form("", max_length=300),
+    profile_url: str = Form("", max_length=2000),
+    sector: str = Form("", max_length=100),
+    comment: str = Form("", max_length=5000),
+    photo: UploadFile | None = File(None),
+    jsonresume: UploadFile | None = File(None),
+    eml: UploadFile | None = File(None),
+    export: UploadFile | None = File(None),
+    user: User = Depends(current_user),
+) -> dict[str, Any]:
+    return submit_files(state(request), user, actor(request, user), message=message, sender_name=sender_name,
+                        profile_url=profile_url or None, sector=sector, comment=comment, photo=photo,
+                        jsonresume=jsonresume, eml=eml, export=export)
+
+
+@router.get("/reports", response_model=ListOut, summary="Reports: your own (reporters) or all (analysts)")
+def list_reports(request: Request, mine: bool = False, page: Page = Depends(Page.dep),
+                 user: User = Depends(current_user)) -> dict[str, Any]:
+    with state(request).db.read() as conn:
+        items, total = service.list_reports(conn, user, page.limit, page.offset, mine=mine)
+    return page_body(items, total, page)
+
+
+@router.get("/reports/{report_id}", summary="A report with the verdict, red flags and advice of each approach")
+def get_report(report_id: int, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+    with state(request).db.read() as conn:
+        return service.report_view(conn, user, report_id)
+
+
+@router.get("/approaches/{approach_id}", summary="One approach (the JSON contract)")
+def get_approach(approach_id: str, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+    with state(request).db.read() as conn:
+        return service.approach_visible(conn, user, approach_id)
+
+
+@router.get("/jobs/{job_id}", summary="A background scan: status and progress")
+def get_job(job_id: int, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+    with state(request).db.read() as conn:
+        j = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        if j is None or (not user.can("analyst") and j["created_by"] != user.id):
+            raise service.NotFound("job not found")
+    return job_body(j)
+
+
+def job_body(j: Any) -> dict[str, Any]:
+    return {"id": j["id"], "kind": j["kind"], "status": j["status"], "report_id": j["report_id"],
+            "progress_done": j["progress_done"], "progress_total": j["progress_total"], "kept": j["kept"],
+            "attempts": j["attempts"], "message": j["message"]}
+
+
+@router.get("/uploads/{upload_id}", summary="Download an uploaded file (always as an attachment)",
+            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+def download(upload_id: int, request: Request, user: User = Depends(current_user)) -> Response:
+    return download_response(request, user, upload_id)
+
+
+def download_response(request: Request, user: User, upload_id: int) -> Response:
+    from lurewatch.server.uploads import path_of
+
+    st = state(request)
+    with st.db.read() as conn:
+        u = conn.execute(select(uploads).where(uploads.c.id == upload_id)).mappings().first()
+    if u is None or (not user.can("analyst") and u["owner_id"] != user.id):
+        raise service.NotFound("file not found")
+    data = path_of(st.cfg.data_dir, u["stored_name"]).read_bytes()
+    return Response(data, media_type="application/octet-stream", headers={
+        "content-disposition": f'attachment; filename="upload-{upload_id}.bin"',
+        "x-content-type-options": "nosniff"})

@@ -1,0 +1,37 @@
+"""The server's database handle: one engine, migrations at start, serialised writes on SQLite."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+from sqlalchemy.engine import Connection, Engine
+
+from lurewatch.server.migrate import upgrade
+from lurewatch.store.db import make_engine
+
+
+class Database:
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
+        self.engine = engine or make_engine(url)
+        self.url = url
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite has one writer at a time; queuing writers here avoids "database is locked" retries.
+        self._write_lock = threading.Lock() if self.sqlite else None
+        upgrade(self.engine)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction (committed on success, rolled back on error)."""
+        if self._write_lock is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn

@@ -1,0 +1,103 @@
+"""Submitting reports: score what the reporter gave us, store it, open cases, answer with the verdict."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from lurewatch.model import Approach, Profile
+from lurewatch.server import analysis, audit, jobs, service, uploads
+from lurewatch.server.auth import User
+from lurewatch.server.deps import State
+from lurewatch.server.service import Invalid
+
+
+def _store_report(st: State, user: User, act: audit.Actor, kind: str, found: list[Approach], sector: str,
+                  comment: str, files: list[tuple[uploads.Stored, str]]) -> dict[str, Any]:
+    with st.db.write() as conn:
+        rid = service.create_report(conn, user, act, kind, comment)
+        for stored, fkind in files:
+            uploads.record(conn, stored, user.id, rid, fkind)
+        service.attach_approaches(conn, rid, found, act, sector=sector)
+        return service.report_view(conn, user, rid)
+
+
+def submit_text(st: State, user: User, act: audit.Actor, message: str, sender_name: str = "",
+                profile_url: str | None = None, jsonresume: dict[str, Any] | None = None, sector: str = "",
+                comment: str = "") -> dict[str, Any]:
+    profile = None
+    if jsonresume is not None:
+        from lurewatch.ingest.jsonresume import parse_jsonresume
+
+        profile = parse_jsonresume(jsonresume, "report")
+    if not message.strip() and profile is None and not profile_url:
+        raise Invalid("give the message, the sender's profile URL or their profile")
+    a = analysis.check_message(message, sender_name=sender_name, profile_url=profile_url, profile=profile,
+                               ctx=analysis.context(st.cfg.db_url))
+    return _store_report(st, user, act, "message" if message.strip() else "profile", [a], sector, comment, [])
+
+
+def submit_files(st: State, user: User, act: audit.Actor, *, message: str = "", sender_name: str = "",
+                 profile_url: str | None = None, sector: str = "", comment: str = "", photo: Any = None,
+                 jsonresume: Any = None, eml: Any = None, export: Any = None) -> dict[str, Any]:
+    cfg = st.cfg
+    files: list[tuple[uploads.Stored, str]] = []
+    given = [f for f in (photo, jsonresume, eml, export) if f is not None and getattr(f, "filename", "")]
+    try:
+        if export is not None and export.filename:
+            if len(given) > 1 or message.strip():
+                raise Invalid("send an export zip on its own")
+            stored = uploads.store_stream(export.file, cfg.data_dir, cfg.max_zip_bytes, export.filename)
+            return _queue_export(st, user, act, stored, sector, comment)
+        profile: Profile | None = None
+        photo_path: Path | None = None
+        if jsonresume is not None and jsonresume.filename:
+            stored = uploads.store_stream(jsonresume.file, cfg.data_dir, cfg.max_doc_bytes, jsonresume.filename)
+            files.append((stored, "jsonresume"))
+            try:
+                profile = analysis.profile_from_jsonresume(stored.path.read_bytes(), "report")
+            except Exception as e:
+                raise Invalid(f"the JSON Resume could not be read: {e}") from e
+        if photo is not None and photo.filename:
+            stored = uploads.store_stream(photo.file, cfg.data_dir, cfg.max_image_bytes, photo.filename)
+            files.append((stored, "photo"))
+            try:
+                uploads.thumbnail_png(stored.path, 32)  # refuse anything that is not a readable image
+            except Exception as e:
+                raise Invalid("the photo is not a readable image") from e
+            photo_path = stored.path
+        if eml is not None and eml.filename:
+            stored = uploads.store_stream(eml.file, cfg.data_dir, cfg.max_doc_bytes, eml.filename)
+            files.append((stored, "eml"))
+            found, problems = analysis.scan_files([_suffixed(stored.path, ".eml")])
+            if not found:
+                raise Invalid("no message found in the e-mail" + (f": {problems[0]}" if problems else ""))
+            found = analysis.analyse(found, analysis.context(cfg.db_url))
+            return _store_report(st, user, act, "eml", found, sector, comment, files)
+        if not message.strip() and profile is None and not profile_url and photo_path is None:
+            raise Invalid("give the message, the sender's profile or a file")
+        a = analysis.check_message(message, sender_name=sender_name, profile_url=profile_url, profile=profile,
+                                   photo_path=photo_path, ctx=analysis.context(cfg.db_url))
+        kind = "message" if message.strip() else ("photo" if photo_path else "profile")
+        return _store_report(st, user, act, kind, [a], sector, comment, files)
+    except BaseException:
+        for stored, _ in files:
+            stored.path.unlink(missing_ok=True)
+        raise
+
+
+def _queue_export(st: State, user: User, act: audit.Actor, stored: uploads.Stored, sector: str,
+                  comment: str) -> dict[str, Any]:
+    with st.db.write() as conn:
+        rid = service.create_report(conn, user, act, "export", comment)
+        uid = uploads.record(conn, stored, user.id, rid, "export")
+        jobs.enqueue(conn, "export-scan", user.id, rid, uid, act)
+        return service.report_view(conn, user, rid)
+
+
+def _suffixed(path: Path, suffix: str) -> Path:
+    link = path.with_name(path.name + suffix)
+    if not link.exists():
+        os.link(path, link)
+    return link

@@ -1,0 +1,12 @@
+"""Server-rendered pages (Jinja2 + HTMX, no JavaScript build step)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lurewatch.server.web import account, reporting, triage
+
+router = APIRouter(include_in_schema=False)
+router.include_router(account.router)
+router.include_router(reporting.router)
+router.include_router(triage.router)

@@ -1,0 +1,171 @@
+"""Login, logout, first-run setup, API keys, accounts (admin) and the audit page (lead)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import select
+
+from lurewatch.server import audit, auth, service
+from lurewatch.server.auth import User
+from lurewatch.server.deps import actor, current_user, optional_user, require, state
+from lurewatch.server.tables import api_keys, users
+from lurewatch.server.web.pages import redirect, render
+
+router = APIRouter()
+PRE_COOKIE = "lw_pre"  # pre-session CSRF token for the login and setup forms
+
+
+def _set_session(request: Request, response: Response, uid: int) -> None:
+    st = state(request)
+    cookie, _ = st.sessions.issue(uid)
+    response.set_cookie(auth.SESSION_COOKIE, cookie, max_age=st.sessions.max_age, httponly=True,
+                        samesite="lax", secure=st.cfg.secure_cookies, path="/")
+    response.delete_cookie(PRE_COOKIE, path="/")
+
+
+def _pre_form(request: Request, template: str, status: int = 200, **ctx: Any) -> Response:
+    token = secrets.token_urlsafe(24)
+    resp = render(request, template, None, status=status, csrf=token, **ctx)
+    resp.set_cookie(PRE_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
+                    secure=state(request).cfg.secure_cookies, path="/")
+    return resp
+
+
+def _pre_ok(request: Request, token: str) -> bool:
+    expected = request.cookies.get(PRE_COOKIE, "")
+    return bool(expected) and secrets.compare_digest(expected, token)
+
+
+@router.get("/")
+def home(user: User | None = Depends(optional_user)) -> Response:
+    if user is None:
+        return redirect("/login")
+    return redirect("/queue" if user.can("analyst") else "/report")
+
+
+@router.get("/login")
+def login_form(request: Request, user: User | None = Depends(optional_user)) -> Response:
+    if user is not None:
+        return redirect("/")
+    if state(request).setup_token and auth.count_users(state(request).db.engine) == 0:
+        return redirect("/setup")
+    return _pre_form(request, "login.html")
+
+
+@router.post("/login")
+def login(request: Request, username: str = Form(max_length=150), password: str = Form(max_length=1024),
+          csrf_token: str = Form("", max_length=100)) -> Response:
+    if not _pre_ok(request, csrf_token):
+        return _pre_form(request, "login.html", 403, error="The form expired; try again.")
+    user = auth.authenticate(state(request).db.engine, username, password)
+    if user is None:
+        with state(request).db.write() as conn:
+            audit.record(conn, audit.Actor(None, "anonymous", actor(request, None).request_id), "login.fail",
+                         "user", username[:64])
+        return _pre_form(request, "login.html", 401, error="Wrong username or password.")
+    resp = redirect("/")
+    _set_session(request, resp, user.id)
+    return resp
+
+
+@router.post("/logout")
+def logout(user: User = Depends(current_user)) -> Response:
+    resp = redirect("/login")
+    resp.delete_cookie(auth.SESSION_COOKIE, path="/")
+    return resp
+
+
+@router.get("/setup")
+def setup_form(request: Request) -> Response:
+    st = state(request)
+    if not st.setup_token or auth.count_users(st.db.engine) > 0:
+        return redirect("/login")
+    return _pre_form(request, "setup.html")
+
+
+@router.post("/setup")
+def setup(request: Request, token: str = Form(max_length=100), username: str = Form(max_length=150),
+          password: str = Form(max_length=1024), csrf_token: str = Form("", max_length=100)) -> Response:
+    st = state(request)
+    if not st.setup_token or auth.count_users(st.db.engine) > 0:
+        return redirect("/login")
+    if not _pre_ok(request, csrf_token) or not secrets.compare_digest(token, st.setup_token):
+        return _pre_form(request, "setup.html", 403, error="Wrong setup token (see the server's log).")
+    try:
+        with st.db.write() as conn:
+            uid = auth.create_user(conn, username, "admin", password, audit.Actor(None, "setup",
+                                                                                  actor(request, None).request_id))
+    except auth.AuthError as e:
+        return _pre_form(request, "setup.html", 422, error=str(e))
+    st.setup_token = None
+    resp = redirect("/")
+    _set_session(request, resp, uid)
+    return resp
+
+
+@router.get("/account/keys")
+def keys_page(request: Request, user: User = Depends(current_user), new_key: str = "") -> Response:
+    with state(request).db.read() as conn:
+        rows = conn.execute(select(api_keys).where(api_keys.c.user_id == user.id).order_by(api_keys.c.id)
+                            ).mappings().all()
+    return render(request, "keys.html", user, keys=rows, new_key=None)
+
+
+@router.post("/account/keys")
+def create_key(request: Request, name: str = Form(max_length=150), role: str = Form("", max_length=16),
+               days: int = Form(90, ge=0, le=3650), user: User = Depends(current_user)) -> Response:
+    with state(request).db.write() as conn:
+        try:
+            _, key = auth.create_api_key(conn, user, name, role or None, days or None, actor(request, user))
+        except auth.AuthError as e:
+            raise service.Invalid(str(e)) from e
+        rows = conn.execute(select(api_keys).where(api_keys.c.user_id == user.id).order_by(api_keys.c.id)
+                            ).mappings().all()
+    return render(request, "keys.html", user, keys=rows, new_key=key)  # shown once, never stored in clear
+
+
+@router.post("/account/keys/{key_id}/revoke")
+def revoke_key(key_id: int, request: Request, user: User = Depends(current_user)) -> Response:
+    with state(request).db.write() as conn:
+        owner = conn.execute(select(api_keys.c.user_id).where(api_keys.c.id == key_id)).scalar()
+        if owner != user.id:
+            raise service.NotFound("API key not found")
+        auth.revoke_api_key(conn, key_id, actor(request, user))
+    return redirect("/account/keys")
+
+
+@router.get("/admin/users")
+def users_page(request: Request, user: User = Depends(require("admin"))) -> Response:
+    with state(request).db.read() as conn:
+        rows = conn.execute(select(users).order_by(users.c.id)).mappings().all()
+    return render(request, "users.html", user, users=rows, roles=auth.ROLES)
+
+
+@router.post("/admin/users")
+def create_user(request: Request, username: str = Form(max_length=150), role: str = Form(max_length=16),
+                password: str = Form(max_length=1024), user: User = Depends(require("admin"))) -> Response:
+    with state(request).db.write() as conn:
+        try:
+            auth.create_user(conn, username, role, password, actor(request, user))
+        except auth.AuthError as e:
+            raise service.Invalid(str(e)) from e
+    return redirect("/admin/users")
+
+
+@router.get("/audit")
+def audit_page(request: Request, user: User = Depends(require("lead")), after: int = 0) -> Response:
+    st = state(request)
+    entries = list(audit.iter_entries(st.db.engine, after_seq=max(after, 0), limit=200))
+    return render(request, "audit.html", user, entries=entries, verify=audit.verify(st.db.engine)
+                  if after == 0 else None)
+
+
+@router.get("/audit/export.jsonl")
+def audit_export(request: Request, user: User = Depends(require("lead"))) -> StreamingResponse:
+    from lurewatch.server.api.admin import audit_export as api_export
+
+    return api_export(request, user)
