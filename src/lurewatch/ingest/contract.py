@@ -7,6 +7,7 @@ advice are not restored by default (a scan recomputes them); `keep_scores=True` 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args
@@ -31,9 +32,20 @@ def _opt(value: Any) -> str | None:
     return _s(value, 2000) or None
 
 
+def _num(value: Any) -> float:
+    """A finite number from JSON, else 0 (bools, NaN, infinities and huge integers are not scores)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    try:
+        f = float(value)
+    except OverflowError:
+        return 0.0
+    return f if math.isfinite(f) else 0.0
+
+
 def looks_like_contract(obj: Any) -> bool:
     """A contract approach has a known `source` and a sender or messages."""
-    return isinstance(obj, dict) and obj.get("source") in SOURCES and (
+    return isinstance(obj, dict) and isinstance(obj.get("source"), str) and obj["source"] in SOURCES and (
         "messages" in obj or "sender_name" in obj)
 
 
@@ -42,7 +54,7 @@ def approach_from_contract(d: dict[str, Any], keep_scores: bool = False) -> Appr
     if not isinstance(d, dict):
         raise ValueError("an approach must be a JSON object")
     source = d.get("source")
-    if source not in SOURCES:
+    if not isinstance(source, str) or source not in SOURCES:
         raise ValueError(f"unknown source {str(source)[:40]!r}")
     raw_messages = d.get("messages") or []
     if not isinstance(raw_messages, list):
@@ -75,15 +87,15 @@ def approach_from_contract(d: dict[str, Any], keep_scores: bool = False) -> Appr
         if m.inbound and m.sender_profile_url is None:
             m.sender_profile_url = ap.sender_profile_url
     if keep_scores:
-        ap.score = int(d["score"]) if isinstance(d.get("score"), int | float) else 0
-        ap.level = d["level"] if d.get("level") in LEVELS else "low"
+        ap.score = int(_num(d.get("score")))
+        ap.level = d["level"] if isinstance(d.get("level"), str) and d["level"] in LEVELS else "low"
         ap.advice = [_s(a, 2000) for a in d.get("advice") or [] if isinstance(a, str)]
         for f in d.get("findings") or []:
             if isinstance(f, dict) and f.get("indicator"):
                 w = f.get("weight")
                 ap.findings.append(Finding(
                     _s(f.get("indicator"), 200), _s(f.get("title"), 500), _s(f.get("category"), 200),
-                    float(w) if isinstance(w, int | float) else 0.0, _s(f.get("evidence"), 5000),
+                    _num(w), _s(f.get("evidence"), 5000),
                     _s(f.get("rationale"), 5000), _s(f.get("field"), 200)))
     return ap
 
