@@ -167,11 +167,9 @@ def _scope_texts(a: Approach) -> Iterator[tuple[str, list[_Text]]]:
         where = f"message {n}" + (f" ({m.sent_at:%Y-%m-%d})" if m.sent_at else "")
         body = f"{m.subject}\n{m.text}" if m.subject else m.text
         msgs.append(_Text(body, where))
+        atts.append(_Text(body, where))  # file names and passwords written in the text
         for name in m.attachments:
             atts.append(_Text(name, f"attachment of {where}"))
-        stripped = m.text.strip()
-        if stripped and "\n" not in stripped and len(stripped) < 120 and " " not in stripped:
-            atts.append(_Text(stripped, where))  # a message that is just a file name
     if a.advert is None:
         yield "message", msgs
     yield "attachment", atts

@@ -1,0 +1,36 @@
+"""Harder cases in varied wording (tests/data/harder_cases.yaml): hostile flagged, legitimate low."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lurewatch.model import Approach, Message, Profile
+from lurewatch.pipeline import Analyser
+
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "harder_cases.yaml").read_text())["cases"]
+ANALYSER = Analyser()
+
+
+def build(case: dict) -> Approach:
+    t0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
+    msgs = []
+    for i, m in enumerate(case["messages"]):
+        when = t0 + timedelta(days=i)
+        if isinstance(m, dict):
+            msgs.append(Message("Owner", m["owner"], when, inbound=False))
+        else:
+            msgs.append(Message("Sender", m, when))
+    return Approach(source="linkedin-message", sender_name="Sender", messages=msgs, conversation_id=case["id"],
+                    owner=Profile(name="Owner", headline="Research engineer at a UK deep-tech start-up"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_harder_case(case):
+    a = ANALYSER.analyse_one(build(case))
+    got = "flagged" if a.level in ("medium", "high") else "low"
+    assert got == case["expect"], f"{case['id']}: score {a.score} {a.level}, findings " + \
+        ", ".join(f"{f.indicator}({f.weight:g})" for f in a.findings)
