@@ -56,8 +56,15 @@ def finding_for(m: Match, where: str) -> Finding:
     return Finding(INDICATOR, TITLE, "destination", weight, evidence, RATIONALE, where)
 
 
+ADVICE = (
+    "Check the named organisation against the list entry and its source. Do not share work, travel or accept "
+    "payment at its invitation before your security team has reviewed the approach."
+)
+
+
 class WatchlistProvider:
     name = "watchlists"
+    advice = ADVICE
 
     def __init__(self, index: WatchlistIndex) -> None:
         self.index = index
