@@ -1,0 +1,105 @@
+"""Evidence kinds, their strengths and the merge rule (documented in docs/linking.md).
+
+Strengths are integers in hundredths so that both engines add them up exactly the same way.
+Two senders are merged when the sum of their evidence (the strongest edge of each kind) reaches MERGE_MIN.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+MERGE_MIN = 60
+STRENGTH = {
+    "same_sender": 100,
+    "photo_sha256": 95,
+    "photo_pdq": 90,
+    "email": 90,
+    "phone": 90,
+    "whatsapp": 90,
+    "telegram": 90,
+    "wechat": 90,
+    "signal": 90,
+    "viber": 90,
+    "url": 80,
+    "domain": 60,
+    "employer": 40,
+    "burst": 20,
+    "template": 35,
+}
+TEMPLATE_JACCARD_MIN = 0.6  # verified exact Jaccard of word 3-gram sets after normalisation
+TEMPLATE_FLAGGED_BONUS = 25  # both texts are flagged texts (see TEMPLATE_FLAGGED_SHARE)
+TEMPLATE_FLAGGED_SHARE = 0.5  # a text is flagged when at least this share of the approaches using it are flagged
+BURST_WINDOW_S = 72 * 3600
+
+# Anything shared by more distinct senders than this is common (a switchboard, a stock template, "Google")
+# and links nobody.
+MAX_KEY_NODES = 500
+MAX_TEMPLATE_NODES = 100
+MAX_EMPLOYER_NODES = 50
+MAX_TIDS_PER_NODE = 20  # distinct template texts compared per sender (the smallest ids: deterministic)
+
+STRONG_KINDS = frozenset(k for k, v in STRENGTH.items() if v >= MERGE_MIN) - {"same_sender"}
+
+
+def jaccard_sets(a: frozenset[int] | set[int], b: frozenset[int] | set[int]) -> float:
+    """Exact Jaccard of two shingle sets (the verification after LSH), the same float in both engines."""
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter) if a or b else 0.0
+
+
+def template_strength(j: float, n_a: int, n_b: int, flagged_both: bool) -> int:
+    """35 for a verified near-duplicate (alone it never merges: legitimate recruiters share templates too),
+    60 when both texts were flagged by the detector (a hostile script reused across personas)."""
+    return STRENGTH["template"] + (TEMPLATE_FLAGGED_BONUS if flagged_both else 0)
+
+
+def template_evidence(j: float, n_a: int, n_b: int, flagged_both: bool) -> str:
+    return f"template Jaccard {j:.2f} ({n_a}/{n_b} shingles)" + ("; both flagged" if flagged_both else "")
+
+
+def burst(
+    a: list[tuple[str, int, str]], b: list[tuple[str, int, str]], window: int = BURST_WINDOW_S
+) -> tuple[int, str, str, str] | None:
+    """Co-targeting: the closest pair of approaches of two senders to the same organisation within `window`.
+
+    a, b: (org, time, approach_id) of each sender, any order. Returns (seconds apart, approach a, approach b,
+    org) of the closest pair (ties: smallest org, then ids), or None.
+    """
+    by_org: dict[str, list[tuple[int, str]]] = {}
+    for org, t, aid in b:
+        by_org.setdefault(org, []).append((t, aid))
+    for lst in by_org.values():
+        lst.sort()
+    best: tuple[int, str, str, str] | None = None  # (seconds, org, approach a, approach b)
+    for org, t, aid in a:
+        lst = by_org.get(org)
+        if not lst:
+            continue
+        i = bisect_left(lst, (t, ""))
+        for k in (i - 1, i):
+            if 0 <= k < len(lst):
+                tb, bid = lst[k]
+                cand = (abs(tb - t), org, aid, bid)
+                if cand[0] <= window and (best is None or cand < best):
+                    best = cand
+    return None if best is None else (best[0], best[2], best[3], best[1])
+
+
+def burst_evidence(seconds: int, org: str) -> str:
+    return f"both approached {org} within {seconds / 3600:.1f} h"
+
+
+def pivot_evidence(kind: str, value: str) -> str:
+    if kind == "photo_sha256":
+        return f"same photo file (SHA-256 {value})"
+    if kind == "photo_pdq":
+        return f"same photo (PDQ {value})"
+    return f"shared {kind} {value}"
+
+
+def pdq_evidence(distance: int, a: str, b: str) -> str:
+    return f"near-identical photo: PDQ Hamming distance {distance} ({a[:16]}... ~ {b[:16]}...)"
+
+
+def employer_evidence(a: str, b: str) -> str:
+    return f"same claimed employer: '{a}' ~ '{b}'"
