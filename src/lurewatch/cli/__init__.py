@@ -10,6 +10,7 @@ from lurewatch.cli import watchlist  # noqa: E402,F401  (watchlist add|list|remo
 from lurewatch.cli import report  # noqa: E402,F401  (report)
 from lurewatch.cli import serve  # noqa: E402,F401  (serve)
 from lurewatch.cli import admin  # noqa: E402,F401  (admin create-user, audit verify|export)
+from lurewatch.cli import share  # noqa: E402,F401  (export, import, taxii push|pull)
 from lurewatch.cli import train  # noqa: E402,F401  (train --from-cases|--list|--rollback|--text-model)
 from lurewatch.cli import link  # noqa: E402,F401  (link)
 

@@ -79,34 +79,50 @@ class SharedIntelProvider:
                     out.append(("pdq", w.value, "profile.photo", d))
         return out
 
-    def findings(self, approach: Approach) -> list[Finding]:
-        out: list[Finding] = []
+    def matches(self, approach: Approach) -> list[tuple[WatchIndicator, str, int]]:
+        """Every (indicator, field, PDQ distance or -1) the approach matches, strongest first."""
+        out: list[tuple[WatchIndicator, str, int]] = []
         seen: set[tuple[str, str]] = set()
         hits = [(t, v, f, -1) for t, v, f in self._candidates(approach)] + self._photo(approach)
         for type_, value, where, dist in hits:
             for w in self.index.get((type_, value), []):
-                if (w.source, w.stix_id or w.value) in seen:
-                    continue
-                seen.add((w.source, w.stix_id or w.value))
-                out.append(_finding(w, where, dist))
+                if (w.source, w.stix_id or w.value) not in seen:
+                    seen.add((w.source, w.stix_id or w.value))
+                    out.append((w, where, dist))
+        out.sort(key=lambda m: -WEIGHT.get(m[0].type, PIVOT_WEIGHT))
         return out
 
+    def findings(self, approach: Approach) -> list[Finding]:
+        """One LW-SHARED-001 finding (the pipeline keeps one per indicator id): the strongest match,
+        with every other match listed in its evidence."""
+        ms = self.matches(approach)
+        return [_finding(ms)] if ms else []
 
-def _finding(w: WatchIndicator, where: str, dist: int) -> Finding:
+
+def _describe(w: WatchIndicator, dist: int) -> str:
+    near = f" at PDQ distance {dist}" if w.type == "pdq" and dist >= 0 else ""
+    conf = f", confidence {w.confidence}" if w.confidence is not None else ""
+    return (
+        f"{w.type} {w.value}{near} matches indicator {w.stix_id or '(no id)'} from {w.source} "
+        f"(TLP:{w.tlp.upper()}{conf})"
+    )
+
+
+def _finding(ms: list[tuple[WatchIndicator, str, int]]) -> Finding:
+    w, where, dist = ms[0]
     persona = w.type in WEIGHT
     what = {"linkedin-url": "persona profile", "sha256": "profile photo", "pdq": "profile photo (PDQ)"}.get(
         w.type, w.type
     )
-    near = f" at PDQ distance {dist}" if w.type == "pdq" and dist >= 0 else ""
+    evidence = "; ".join(_describe(m[0], m[2]) for m in ms[:6])
+    if len(ms) > 6:
+        evidence += f"; and {len(ms) - 6} more"
     return Finding(
         indicator=INDICATOR,
         title=f"Matches shared intelligence: {what} reported by {w.source}",
         category=CATEGORY,
         weight=WEIGHT.get(w.type, PIVOT_WEIGHT),
-        evidence=(
-            f"{w.type} {w.value}{near} matches indicator {w.stix_id or '(no id)'} from {w.source} "
-            f"(TLP:{w.tlp.upper()}" + (f", confidence {w.confidence})" if w.confidence is not None else ")")
-        ),
+        evidence=evidence,
         field=where,
         rationale=(
             "Another organisation has shared this "
