@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import tempfile
 import zipfile
 from pathlib import Path
@@ -32,7 +33,9 @@ from lurewatch.ingest.safety import UnsafeInput, decode_text
 from lurewatch.model import IngestResult
 from lurewatch.urls import normalise_profile_url
 
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# LUREWATCH_FUZZ_EXAMPLES=5000 for a longer local run
+FUZZ = settings(max_examples=int(os.environ.get("LUREWATCH_FUZZ_EXAMPLES", "200")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 MESSAGE_HEADER = ("CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,"
                   "DATE,SUBJECT,CONTENT,FOLDER,ATTACHMENTS,IS MESSAGE DRAFT")

@@ -379,11 +379,15 @@ def test_shared_cases_each_labelled_conversation_is_one_approach() -> None:
         assert ap.inbound and ap.owner is not None
 
 
-@pytest.mark.skipif(not DEMO.is_dir(), reason="examples/demo-export is not written yet")
 def test_demo_export_folder_and_zip(tmp_path: Path) -> None:
     res = load_inputs([DEMO])
-    assert not [p for p in res.problems if p.line is not None], res.problems
-    assert len(res.approaches) >= 20
-    assert sum(1 for a in res.approaches if a.profile is not None) >= 15
+    assert not res.problems, res.problems
+    labels = json.loads((DEMO.parent / "demo-labels.json").read_text("utf-8"))
+    assert len(res.approaches) == len(labels) == 24
+    for label in labels:
+        (ap,) = [a for a in res.approaches
+                 if a.conversation_id == label["conversation_id"] and a.sender_name == label["sender_name"]]
+        assert ap.profile is not None and ap.profile.name == ap.sender_name
+        assert ap.owner is not None and ap.owner.name == "Freya Lindahl"
     z = make_zip(DEMO, tmp_path / "Basic_LinkedInDataExport_01-15-2026.zip")
     assert [a.to_contract() for a in load_inputs([z]).approaches] == [a.to_contract() for a in res.approaches]
