@@ -133,7 +133,7 @@ def test_cli_from_cases_list_and_rollback(tmp_path: Path) -> None:
     assert runner.invoke(app, ["train", "--rollback", "0", "--db", db]).exit_code == 0
     assert current_weights(db) is None
     bad = runner.invoke(app, ["train", "--rollback", "7", "--db", db])
-    assert bad.exit_code != 0 and "no calibration version 7" in bad.output
+    assert bad.exit_code != 0 and "no calibration version 7" in " ".join(bad.output.split())
 
 
 def test_cli_refuses_worse_weights_unless_forced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,7 +153,7 @@ def test_cli_refuses_worse_weights_unless_forced(tmp_path: Path, monkeypatch: py
     runner = CliRunner()
     r = runner.invoke(app, ["train", "--from-cases", "--labels", str(labels), "--db", db])
     assert r.exit_code == 0, r.output
-    assert "not adopted" in r.output and current_weights(db) is None
+    assert "not adopted" in " ".join(r.output.split()) and current_weights(db) is None
     r = runner.invoke(app, ["train", "--from-cases", "--labels", str(labels), "--db", db, "--force", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["decision"]["forced"] and current_weights(db) is not None

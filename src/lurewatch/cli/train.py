@@ -172,8 +172,10 @@ def _train_text(data: Path, out: Path | None, no_cv: bool, as_json: bool) -> Non
     summary = {k: model[k] for k in ("trained_on", "cv") if k in model}
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
-    cv = (model.get("cv") or {}).get("stratified_grouped")
+    cvs = model.get("cv") or {}
+    kind = "grouped" if cvs.get("stratified_grouped") else "stratified; too few distinct adverts to group"
+    cv = cvs.get("stratified_grouped") or cvs.get("stratified")
     if cv:
-        console.print(f"cross-validated (grouped) precision {cv['precision']:.3f}, "
+        console.print(f"cross-validated ({kind}) precision {cv['precision']:.3f}, "
                       f"recall {cv['recall']:.3f}, F1 {cv['f1']:.3f}, ROC-AUC {cv['roc_auc']:.3f}")
     console.print(f"wrote {target} ({len(model['terms'])} terms)")

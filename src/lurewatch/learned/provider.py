@@ -28,7 +28,8 @@ class TextModelProvider:
 
     def __init__(self, model: TextModel) -> None:
         self.model = model
-        cv = (model.meta.get("cv") or {}).get("stratified_grouped") or {}
+        cvs = model.meta.get("cv") or {}
+        cv = cvs.get("stratified_grouped") or cvs.get("stratified") or {}
         trained = model.meta.get("trained_on") or {}
         self.rationale = (
             "Logistic regression over the advert's words (TF-IDF), trained on "

@@ -190,11 +190,13 @@ def train(data: Path, out: Path | None, cfg: TrainConfig, run_cv: bool = True) -
     }
     if run_cv:
         groups = near_duplicate_groups(plain)
+        per_class = min(len(set(groups[y == c].tolist())) for c in (0, 1))
         info["cv"] = {
             "folds": cfg.folds,
             "near_duplicate_groups": int(len(set(groups.tolist()))),
             "stratified": cross_validate(docs, y, cfg),
-            "stratified_grouped": cross_validate(docs, y, cfg, groups),
+            # Too few distinct adverts for grouped folds: say so rather than report a split that leaks.
+            "stratified_grouped": cross_validate(docs, y, cfg, groups) if per_class >= cfg.folds else None,
         }
     model = export(fit(docs, y, cfg), cfg, info)
     if out is not None:
