@@ -18,8 +18,9 @@ Where the e-mail facts go (model.py is unchanged):
   rendered or fetched; script/style dropped; link targets that differ from the link text are kept
   as "text <url>"). Attachments are listed by file name only, never decoded.
 
-Everything is read with safety.read_bounded and parsed from bytes; messages over MAX_MESSAGE_BYTES,
-mailboxes over MAX_MAILBOX_MESSAGES and malformed messages are reported as IngestProblems.
+Everything is read with safety.read_bounded and parsed from bytes (stdlib email parser); messages
+over MAX_MESSAGE_BYTES, mailboxes over MAX_MAILBOX_MESSAGES and malformed messages are reported as
+IngestProblems, never raised.
 """
 
 from __future__ import annotations
@@ -31,14 +32,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header
-from email.message import EmailMessage
 from email.message import Message as MimeMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-from lurewatch.ingest.jobads import MOJIBAKE, decode_bulk_text, iter_csv_records, repair_text
+from lurewatch.ingest.jobads import decode_bulk_text, has_mojibake, iter_csv_records, repair_text
 from lurewatch.ingest.safety import MAX_FIELD_CHARS, UnsafeInput, decode_text, looks_binary, read_bounded
 from lurewatch.model import Approach, IngestProblem, IngestResult, Message, Profile
 from lurewatch.urls import normalise_profile_url
@@ -48,6 +48,10 @@ MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_TEXT_CHARS = MAX_FIELD_CHARS
 MAX_PARTS = 500  # MIME parts looked at per message
 MAX_REFERENCES = 100
+# Headers are decoded here (raw bytes, RFC 2047, addresses), never through the policy's header objects,
+# so compat32 gives the same result as policy.default at a third of the cost (measured) and keeps
+# email.headerregistry's parser out of reach of hostile headers.
+PARSE_POLICY = policy.compat32
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Outlook .msg (compound file)
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
@@ -118,7 +122,7 @@ def _decode_bytes(data: bytes, charset: str | None = None) -> str:
         try:
             if codecs.lookup(charset)._is_text_encoding is not False:
                 text = data.decode(charset, errors="replace")
-                return repair_text(text) if MOJIBAKE.search(text) else text
+                return repair_text(text) if has_mojibake(text) else text
         except (LookupError, UnicodeError, ValueError, TypeError):
             pass
     try:
@@ -133,7 +137,7 @@ def _header_text(raw: str) -> str:
         raw = _decode_bytes(raw.encode("utf-8", "surrogateescape"))
     raw = re.sub(r"\r?\n[ \t]*", " ", raw).strip()
     if "=?" not in raw:
-        return repair_text(raw) if MOJIBAKE.search(raw) else raw
+        return repair_text(raw) if has_mojibake(raw) else raw
     try:
         parts = decode_header(raw)
     except Exception:  # malformed encoded words: keep the header as written
@@ -325,7 +329,7 @@ def _linkedin_url(text: str) -> str | None:
 
 
 def _read_message(data: bytes, index: int, line: int | None) -> _Mail:
-    msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(data)  # type: ignore[assignment]
+    msg = BytesParser(policy=PARSE_POLICY).parsebytes(data)
     headers: dict[str, list[str]] = {}
     for name, value in msg.raw_items():
         headers.setdefault(name.strip().lower(), []).append(str(value))

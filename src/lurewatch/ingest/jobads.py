@@ -33,14 +33,19 @@ EMSCAD_FIELDS = frozenset(TEXT_FIELDS + BOOL_FIELDS + ("job_id", "fraudulent"))
 _TRUE = frozenset({"1", "t", "true", "yes", "y"})
 _FALSE = frozenset({"0", "f", "false", "no", "n"})
 
-# Typical UTF-8-read-as-cp1252 sequences. decode_text runs ftfy whenever a bare "€" or "â" appears
-# (EMSCAD salaries), which is too slow over 100k adverts, so only lines matching this are repaired.
-MOJIBAKE = re.compile("[ÂÃ][\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u2013-\u2122]"
-                       "|â€|\ufffd")
+# UTF-8 read as cp1252/latin-1: a lead char (Â Ã â) then a continuation byte's char, a mangled BOM,
+# or a replacement char. decode_text gives ftfy every whole line holding a bare "€" or "â" (EMSCAD
+# salaries; a CSV line is a whole advert), too slow over 100k adverts: ftfy only sees the words
+# around these sequences here.
+_CONT = "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e" \
+        "\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
+MOJIBAKE = re.compile(f"[ÂÃâ][{_CONT}]|Â |ï»¿|\ufffd")
+_MARKERS = ("Ã", "Â", "â", "ï»¿", "\ufffd")
+_WINDOW = 160  # at most this many characters either side are given to ftfy
 
 
 def decode_bulk_text(data: bytes) -> str:
-    """safety.decode_text for big files: same result, but the mojibake repair runs per affected line."""
+    """safety.decode_text for big files: same decoding, mojibake repaired only around the bad sequences."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return decode_text(data).text
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
@@ -50,10 +55,39 @@ def decode_bulk_text(data: bytes) -> str:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return decode_text(data).text  # cp1252 fallback; rare, so the slow path is fine
-    if not MOJIBAKE.search(text):
+    return _repair_windows(text)
+
+
+def _repair_windows(text: str) -> str:
+    spans: list[tuple[int, int]] = []
+    for marker in _MARKERS:
+        pos = text.find(marker)
+        while pos >= 0:
+            if MOJIBAKE.match(text, pos):
+                # the word around the sequence: mojibake never contains an ASCII space
+                start, end = max(0, pos - _WINDOW), min(len(text), pos + _WINDOW)
+                lo, hi = text.rfind(" ", start, pos), text.find(" ", pos + 2, end)
+                spans.append((lo + 1 if lo >= 0 else start, hi + 1 if hi >= 0 else end))
+            pos = text.find(marker, pos + 1)
+    if not spans:
         return text
-    return "".join(repair_text(line) if MOJIBAKE.search(line) else line
-                   for line in text.splitlines(keepends=True))
+    merged: list[list[int]] = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    out, last = [], 0
+    for lo, hi in merged:
+        out += [text[last:lo], repair_text(text[lo:hi])]
+        last = hi
+    out.append(text[last:])
+    return "".join(out)
+
+
+def has_mojibake(text: str) -> bool:
+    """A typical mojibake sequence is present (cheap `in` tests first: the regex is slower)."""
+    return any(m in text for m in _MARKERS) and bool(MOJIBAKE.search(text))
 
 
 def repair_text(text: str) -> str:
