@@ -391,3 +391,45 @@ def test_demo_export_folder_and_zip(tmp_path: Path) -> None:
         assert ap.owner is not None and ap.owner.name == "Freya Lindahl"
     z = make_zip(DEMO, tmp_path / "Basic_LinkedInDataExport_01-15-2026.zip")
     assert [a.to_contract() for a in load_inputs([z]).approaches] == [a.to_contract() for a in res.approaches]
+
+
+# --- the dispatcher with the other input kinds -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2023-06-11 15:33:58 UTC", datetime(2023, 6, 11, 15, 33, 58, tzinfo=UTC)),
+    ("2023-06-11T15:33:58Z", datetime(2023, 6, 11, 15, 33, 58, tzinfo=UTC)),
+    ("2023-06-11T17:33:58+02:00", datetime(2023, 6, 11, 15, 33, 58, tzinfo=UTC)),
+    ("1/19/26, 9:15 AM", datetime(2026, 1, 19, 9, 15, tzinfo=UTC)),
+    ("1/19/26, 9:15\u202fPM", datetime(2026, 1, 19, 21, 15, tzinfo=UTC)),
+    ("19/01/2026, 21:15", datetime(2026, 1, 19, 21, 15, tzinfo=UTC)),
+    ("22 Jan 2026", datetime(2026, 1, 22, tzinfo=UTC)),
+    ("soon", None), ("", None),
+])
+def test_dates(text: str, expected: datetime | None) -> None:
+    from lurewatch.ingest.csvread import parse_when
+
+    assert parse_when(text) == expected
+
+
+def test_single_messages_csv_path_reads_its_export(new: IngestResult) -> None:
+    res = load_inputs([NEW / "messages.csv", NEW])  # the same export twice is read once
+    assert [a.to_contract() for a in res.approaches] == [a.to_contract() for a in new.approaches]
+
+
+def test_dispatch_eml_job_adverts_and_contract_list(tmp_path: Path, new: IngestResult) -> None:
+    (tmp_path / "mail.eml").write_bytes(
+        b"From: Pat Doe <pat@consult.example>\r\nTo: nadia@qanto.example\r\nSubject: Paid report\r\n"
+        b"Date: Mon, 10 Mar 2025 09:00:00 +0000\r\nMessage-ID: <1@consult.example>\r\n\r\n"
+        b"Dear Nadia, our client pays USD 2,000 per report.\r\n")
+    (tmp_path / "adverts.csv").write_text(
+        "job_id,title,location,department,salary_range,company_profile,description,requirements,benefits,"
+        "telecommuting,has_company_logo,has_questions,employment_type,required_experience,"
+        "required_education,industry,function,fraudulent\n"
+        "1,Data entry,US,,,,Work from home,,,1,0,0,Part-time,,,,,1\n")
+    (tmp_path / "approaches.json").write_text(json.dumps([a.to_contract() for a in new.approaches[:2]]))
+    res = load_inputs([tmp_path])
+    sources = sorted(a.source for a in res.approaches)
+    assert sources.count("email") == 1 and sources.count("job-advert") == 1
+    assert len(sources) == 4
+    assert not [p for p in res.problems if "could not be read (" in p.reason]

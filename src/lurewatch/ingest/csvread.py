@@ -168,6 +168,8 @@ _FORMATS = (
     "%m/%d/%y, %H:%M",
     "%m/%d/%Y %H:%M",
     "%m/%d/%y %I:%M %p",
+    "%d/%m/%Y, %H:%M",  # day-first locales; only reached when the US reading failed (day > 12)
+    "%d/%m/%y, %H:%M",
     "%d %b %Y",  # Connections.csv: 22 Jan 2026
     "%d %B %Y",
     "%b %d, %Y",
