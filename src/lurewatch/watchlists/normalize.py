@@ -133,17 +133,21 @@ def _suffix_seqs() -> list[tuple[str, ...]]:
 LEGAL_SUFFIXES = _suffix_seqs()
 
 
+_SUFFIX_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _seq in LEGAL_SUFFIXES:  # longest first within each list, as LEGAL_SUFFIXES is sorted
+    _SUFFIX_BY_LAST.setdefault(_seq[-1], []).append(_seq)
+
+
 def strip_legal(toks: list[str]) -> list[str]:
     """Remove trailing legal-form suffixes (repeatedly: "Foo Group Co., Ltd." -> "foo group")."""
-    changed = True
-    while changed and toks:
-        changed = False
-        for seq in LEGAL_SUFFIXES:
+    while toks:
+        for seq in _SUFFIX_BY_LAST.get(toks[-1], ()):
             n = len(seq)
             if len(toks) > n and tuple(toks[-n:]) == seq:
                 toks = toks[:-n]
-                changed = True
                 break
+        else:
+            return toks
     return toks
 
 
