@@ -11,6 +11,7 @@ generic words and a city-like token with entities. Prints time per approach and 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import time
@@ -153,6 +154,8 @@ def main() -> None:
         f"- planted mentions: precision {precision:.3f}, recall {recall:.3f} "
         f"({tp} found, {fn} missed, {fp} false matches; plus {nested} other listed names contained in a "
         "planted name, e.g. a one-word entry inside a longer one, which are true matches)",
+        f"- load average at the end of the run: {os.getloadavg()[0]:.1f} on 2 cores (the machine is shared "
+        "with other work; higher load means pessimistic times)",
     ]
     print("\n".join(lines))
     if args.write_docs:

@@ -51,7 +51,8 @@ def finding_for(m: Match, where: str) -> Finding:
     e = m.entry
     alias = f'alias "{m.key}", ' if m.key != e.name else ""
     source = f", source {e.source_url}" if e.source_url else ""
-    evidence = f'"{m.text}" ~ "{e.name}" ({alias}list {e.list_name}, score {m.score}{source})'
+    matched = " ".join(m.text.split())  # one line, even when the name was split across lines
+    evidence = f'"{matched}" ~ "{e.name}" ({alias}list {e.list_name}, score {m.score}{source})'
     weight = BASE_WEIGHT * (m.score / 100.0) * RISK_FACTOR.get(e.risk, 1.0)
     return Finding(INDICATOR, TITLE, "destination", weight, evidence, RATIONALE, where)
 
