@@ -1,0 +1,152 @@
+"""Benchmark the learned job-advert text model: scorer speed, what it adds to `scan`, and its CV metrics.
+
+    python bench/bench_text_model.py [--data ../shared/data/emscad/job_postings_dev.csv] [--messages 20000]
+                                     [--repeat 3] [--cv] [--write-docs]
+
+- scorer: tokens + score per text, on the EMSCAD adverts and on message-sized texts (first 400 chars);
+- scan overhead: the same approaches analysed (indicators + providers + scoring, no photos) with and without
+  the text model, interleaved `--repeat` times, best of each; on the job adverts (where the model runs)
+  and on generated LinkedIn approaches (where it must cost nothing);
+- CV metrics: those stored in the packaged model by `scripts/train_text_model.py`, or recomputed (--cv).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import platform
+import random
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lurewatch.ingest.jobads import load_adverts_with_labels
+from lurewatch.learned.features import approach_tokens, text_tokens
+from lurewatch.learned.provider import MODEL_PATH
+from lurewatch.learned.scorer import TextModel
+from lurewatch.model import Approach, Message
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def per_text(model: TextModel, texts: list, tokens) -> float:  # noqa: ANN001 - texts or approaches
+    t = time.perf_counter()
+    for x in texts:
+        model.score_tokens(tokens(x))
+    return (time.perf_counter() - t) / len(texts)
+
+
+def scan_times(approaches: list[Approach], repeat: int) -> tuple[float, float]:
+    from lurewatch.pipeline import Analyser
+    from lurewatch.scoring.providers import ScanContext
+
+    with_m = Analyser(ScanContext(use_photos=False, use_text_model=True))
+    without = Analyser(ScanContext(use_photos=False, use_text_model=False))
+    assert any(p.name == "learned-text" for p in with_m.providers)
+    best = [float("inf"), float("inf")]
+    for _ in range(repeat):
+        for i, an in enumerate((without, with_m)):
+            batch = copy.deepcopy(approaches)
+            t = time.perf_counter()
+            an.analyse(batch)
+            best[i] = min(best[i], time.perf_counter() - t)
+    return best[0], best[1]
+
+
+MESSAGES = [
+    "Hi Alex, one of our clients, a policy research institute, is looking for experts to write short paid "
+    "reports on {t}. Flexible and well paid (USD {n},000 per report). Could we continue on WhatsApp?",
+    "Hi Alex, I'm hiring a Staff Engineer in {t} for a Series B company (salary GBP {n}0-{n}5k). Would you be "
+    "open to a quick call with the hiring manager?",
+    "Thanks Alex, not looking right now, but keep me in mind.",
+    "Hello Alex, I enjoyed your talk on {t}. Would you have 15 minutes to tell me about your field?",
+]
+TOPICS = ["quantum error correction", "synthetic biology", "battery chemistry", "RF design", "robotics"]
+
+
+def linkedin_approaches(n: int, seed: int = 7) -> list[Approach]:
+    """n one-message LinkedIn approaches from a few templates (the model must not run on them)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        text = rng.choice(MESSAGES).format(t=rng.choice(TOPICS), n=rng.randint(1, 9))
+        out.append(Approach(source="linkedin-message", sender_name=f"Sender {i}",
+                            sender_profile_url=f"https://www.linkedin.com/in/sender-{i}",
+                            messages=[Message(sender_name=f"Sender {i}", text=text)]))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/emscad/job_postings_dev.csv")
+    ap.add_argument("--messages", type=int, default=20_000, help="LinkedIn approaches for the overhead")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cv", action="store_true", help="recompute cross-validation instead of reading it")
+    ap.add_argument("--write-docs", action="store_true", help="write the figures to docs/benchmarks.md")
+    args = ap.parse_args()
+
+    model = TextModel.load(MODEL_PATH)
+    res, _ = load_adverts_with_labels(args.data)
+    ads = res.approaches
+    chars = sum(len(a.advert.text()) for a in ads if a.advert) / len(ads)
+    snippets = [a.advert.text()[:400] for a in ads if a.advert]
+    t_ad = min(per_text(model, ads, approach_tokens) for _ in range(args.repeat))
+    t_msg = min(per_text(model, snippets, text_tokens) for _ in range(args.repeat))
+    base_ad, with_ad = scan_times(ads, args.repeat)
+    li = linkedin_approaches(args.messages)
+    base_li, with_li = scan_times(li, args.repeat)
+
+    if args.cv:
+        from lurewatch.learned.train_text import TrainConfig, train
+
+        cv = train(args.data, None, TrainConfig())["cv"]
+    else:
+        cv = model.meta["cv"]
+    lines = [
+        f"- model: {len(model.weights):,} terms, {MODEL_PATH.stat().st_size / 1024:,.0f} KiB JSON; "
+        f"trained on {model.meta['trained_on']['adverts']} EMSCAD adverts "
+        f"({model.meta['trained_on']['fraudulent']} fraudulent)",
+        f"- scorer, whole adverts (mean {chars:,.0f} chars): {t_ad * 1e6:,.0f} µs per advert "
+        f"({1 / t_ad:,.0f} adverts/s)",
+        f"- scorer, message-sized texts (400 chars): {t_msg * 1e6:,.0f} µs per text ({1 / t_msg:,.0f} texts/s)",
+        f"- scan of {len(ads)} job adverts (indicators + providers + scoring, best of {args.repeat}): "
+        f"{base_ad:.2f} s without the model, {with_ad:.2f} s with it: "
+        f"**{(with_ad / base_ad - 1) * 100:+.1f}%** (budget +20%)",
+        f"- scan of {len(li):,} generated one-message LinkedIn approaches: "
+        f"{base_li:.2f} s without, {with_li:.2f} s with: **{(with_li / base_li - 1) * 100:+.1f}%** "
+        "(the model does not run on LinkedIn approaches)",
+    ]
+    for name, key in (("stratified 5-fold", "stratified"),
+                      ("5-fold keeping near-duplicate adverts together", "stratified_grouped")):
+        m = cv.get(key)
+        if m:
+            lines.append(
+                f"- CV, {name}: precision {m['precision']:.3f}, recall {m['recall']:.3f}, F1 {m['f1']:.3f} "
+                f"(per-fold sd {m['f1_fold_std']:.3f}), ROC-AUC {m['roc_auc']:.3f}, false-positive rate "
+                f"{m['false_positive_rate']:.3f}; precision projected at EMSCAD's 4.8% fraud rate "
+                f"{m['precision_at_emscad_prevalence']:.3f}")
+    print("\n".join(lines))
+    if args.write_docs:
+        write_docs(lines)
+
+
+def write_docs(lines: list[str]) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    head = "## Learned text model"
+    section = (
+        f"{head}\n\n`python bench/bench_text_model.py --write-docs` — machine: {platform.machine()}, 2 cores "
+        f"(shared with other jobs), Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}. "
+        "Details and the comparison with Vidros et al. (2017): docs/text-model.md.\n\n" + "\n".join(lines) + "\n"
+    )
+    if head in text:
+        before, rest = text.split(head, 1)
+        after = rest.split("\n## ", 1)
+        text = before + section + ("\n## " + after[1] if len(after) > 1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
