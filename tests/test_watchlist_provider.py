@@ -101,3 +101,18 @@ def test_cli_add_refuses_missing_and_empty_files(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_text("name,country\n", encoding="utf-8")
     assert runner.invoke(app, ["watchlist", "add", str(empty), "--db", db]).exit_code == 2
+
+
+def test_scan_pipeline_reports_the_watchlisted_organisation(tmp_path: Path) -> None:
+    from lurewatch.pipeline import Analyser
+    from lurewatch.watchlists import read_list
+
+    db = tmp_path / "scan.sqlite"
+    WatchlistStore(db).add("example", read_list(EXAMPLE).entries)
+    t = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    a = Approach("linkedin-message", "A. Sender", messages=[
+        Message("A. Sender", "I am a fellow of the Northgate Talent Programme; we fund short visits.", t)])
+    Analyser(ScanContext(db_url=f"sqlite:///{db}", use_photos=False, use_text_model=False)).analyse_one(a)
+    [f] = [f for f in a.findings if f.indicator == "LW-WATCH-001"]
+    assert f.field == "message[0]" and "Northgate Talent Exchange Programme" in f.evidence
+    assert a.score > 0
