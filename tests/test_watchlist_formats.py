@@ -152,3 +152,13 @@ def test_binary_file_refused(tmp_path: Path) -> None:
 def test_unknown_format_refused(tmp_path: Path) -> None:
     with pytest.raises(UnsafeInput):
         read_list(_write(tmp_path, "a.csv", "name\nX\n"), "xml")
+
+
+@pytest.mark.parametrize(
+    ("value", "risk"),
+    [("very high risk", "high"), ("High", "high"), ("medium risk", "medium"), ("Moderate", "medium"),
+     ("low", "low"), ("", "high"), ("0.5", "medium"), ("20", "low"), ("85", "high")],
+)
+def test_risk_ratings_of_research_security_trackers(tmp_path: Path, value: str, risk: str) -> None:
+    p = _write(tmp_path, "t.csv", f"name,risk\nSample University of Things,{value}\n")
+    assert read_list(p).entries[0].risk == risk

@@ -135,13 +135,16 @@ def parse_csv(text: str, list_name: str) -> ParsedList:
 
 
 def _risk(value: str) -> str:
+    """high / medium / low from words ("very high risk", "moderate") or a number (0-1 or 0-100)."""
     v = (value or "").strip().lower()
-    if v in ("high", "medium", "low"):
-        return v
     try:
         x = float(v)
     except ValueError:
-        return "high"
+        if "low" in v:
+            return "low"
+        if "medium" in v or "moderate" in v:
+            return "medium"
+        return "high"  # "high", "very high", "extreme" or no rating: the list was loaded for a reason
     x = x / 100 if x > 1 else x
     return "high" if x >= 0.67 else "medium" if x >= 0.34 else "low"
 
