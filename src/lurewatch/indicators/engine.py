@@ -39,6 +39,7 @@ class Indicator:
     advice: str = ""
     family: str = ""
     match: Node | None = None
+    anchors: frozenset[int] | None = None  # a text without any of these terms cannot match
     check: Callable[..., list[tuple[str, str]]] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     examples: dict[str, list[Any]] = field(default_factory=dict)
@@ -97,6 +98,7 @@ class Engine:
     def evaluate(self, approach: Approach) -> list[Finding]:
         findings: list[Finding] = []
         lex = self.compiler.lexicon
+        views: dict[str, TextView] = {}  # each distinct text is tokenised once for every scope
         for scope, texts in _scope_texts(approach):
             inds = self._by_scope.get(scope)
             if not inds:
@@ -104,9 +106,15 @@ class Engine:
             for t in texts:
                 if not t.text:
                     continue
-                toks = tokenize(t.text)
-                view = TextView.of(toks, lex.index(toks))
+                view = views.get(t.text)
+                if view is None:
+                    toks = tokenize(t.text)
+                    view = views[t.text] = TextView.of(toks, lex.index(toks))
+                toks = view.toks
+                present = view.pos.keys()
                 for ind in inds:
+                    if ind.anchors is not None and ind.anchors.isdisjoint(present):
+                        continue
                     spans = ind.match.find(view) if ind.match else []
                     if spans:
                         s, e = spans[0]
@@ -205,6 +213,7 @@ def _compile_indicator(raw: dict[str, Any], compiler: Compiler, file: str, famil
             raise RuleError(f"{file}: {ind.id} ({scope}) needs `match`")
         try:
             ind.match = compiler.compile(raw["match"])
+            ind.anchors = ind.match.anchors()
         except RuleError as e:
             raise RuleError(f"{file}: {ind.id}: {e}") from e
     elif scope in CHECK_SCOPES:

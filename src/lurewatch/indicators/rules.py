@@ -9,7 +9,8 @@ A `match` expression in YAML is one of:
   {all: [...]}                all of them, anywhere in the same text
   {near: [expr, expr], window: N}   both within N words of each other (default 12)
   {not: expr}                 inside `all`: the text must not contain it
-  {regex: "..."}              a Python regular expression over the case-folded text
+  {regex: "...", needs: [..]} a Python regular expression over the case-folded text; `needs`: plain
+                              substrings one of which must occur before the regex is tried
 A match yields character spans, so every finding can quote the sentence that triggered it.
 """
 
@@ -36,10 +37,11 @@ class TextView:
     toks: Tokens
     pos: dict[int, list[int]]
     starts: list[int]
+    memo: dict[int, list[Span]]  # node id -> spans, so shared concepts are matched once per text
 
     @classmethod
     def of(cls, toks: Tokens, pos: dict[int, list[int]]) -> TextView:
-        return cls(toks, pos, [s for s, _ in toks.spans])
+        return cls(toks, pos, [s for s, _ in toks.spans], {})
 
     def word_index(self, char: int) -> int:
         return max(bisect_right(self.starts, char) - 1, 0)
@@ -52,12 +54,19 @@ class Node:
     def find(self, v: TextView) -> list[Span]:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def anchors(self) -> frozenset[int] | None:
+        """Terms of which at least one must occur for this node to match (None: cannot tell)."""
+        return None
+
 
 class Phrase(Node):
     __slots__ = ("terms", "gap", "source")
 
     def __init__(self, terms: list[int], gap: int, source: str) -> None:
         self.terms, self.gap, self.source = terms, gap, source
+
+    def anchors(self) -> frozenset[int] | None:
+        return frozenset(self.terms[:1])
 
     def find(self, v: TextView) -> list[Span]:
         first = v.pos.get(self.terms[0])
@@ -86,15 +95,45 @@ class Phrase(Node):
 
 
 class AnyOf(Node):
-    __slots__ = ("children",)
+    """Any child. Phrase children are indexed by their first term, so only the phrases whose first
+    word occurs in the text are tried; results are memoised per text (concepts are shared)."""
+
+    __slots__ = ("children", "others", "by_first")
 
     def __init__(self, children: list[Node]) -> None:
         self.children = children
+        self.others = [c for c in children if not isinstance(c, Phrase)]
+        self.by_first: dict[int, list[Phrase]] = {}
+        for c in children:
+            if isinstance(c, Phrase):
+                self.by_first.setdefault(c.terms[0], []).append(c)
+
+    def anchors(self) -> frozenset[int] | None:
+        out: set[int] = set()
+        for c in self.children:
+            a = c.anchors()
+            if a is None:
+                return None
+            out |= a
+        return frozenset(out)
 
     def find(self, v: TextView) -> list[Span]:
+        key = id(self)
+        hit = v.memo.get(key)
+        if hit is not None:
+            return hit
         out: list[Span] = []
-        for c in self.children:
+        by_first = self.by_first
+        if by_first:
+            pos = v.pos
+            small, big = (by_first, pos) if len(by_first) < len(pos) else (pos, by_first)
+            for t in small:
+                if t in big:
+                    for ph in by_first[t]:
+                        out += ph.find(v)
+        for c in self.others:
             out += c.find(v)
+        v.memo[key] = out
         return out
 
 
@@ -103,6 +142,9 @@ class AllOf(Node):
 
     def __init__(self, children: list[Node], negated: list[Node]) -> None:
         self.children, self.negated = children, negated
+
+    def anchors(self) -> frozenset[int] | None:
+        return _smallest([c.anchors() for c in self.children])
 
     def find(self, v: TextView) -> list[Span]:
         found: list[Span] = []
@@ -123,6 +165,9 @@ class Near(Node):
     def __init__(self, a: Node, b: Node, window: int) -> None:
         self.a, self.b, self.window = a, b, window
 
+    def anchors(self) -> frozenset[int] | None:
+        return _smallest([self.a.anchors(), self.b.anchors()])
+
     def find(self, v: TextView) -> list[Span]:
         sa = self.a.find(v)
         if not sa:
@@ -141,15 +186,21 @@ class Near(Node):
 
 
 class Regex(Node):
-    __slots__ = ("rx",)
+    """A regular expression; `needs` lists plain substrings one of which the text must contain
+    (a cheap test before the regex runs)."""
 
-    def __init__(self, pattern: str) -> None:
+    __slots__ = ("rx", "needs")
+
+    def __init__(self, pattern: str, needs: list[str] | None = None) -> None:
         try:
             self.rx = re.compile(pattern, re.IGNORECASE)
         except re.error as e:
             raise RuleError(f"bad regex {pattern!r}: {e}") from e
+        self.needs = [n.casefold() for n in needs or []]
 
     def find(self, v: TextView) -> list[Span]:
+        if self.needs and not any(n in v.toks.text for n in self.needs):
+            return []
         return [m.span() for _, m in zip(range(8), self.rx.finditer(v.toks.text), strict=False)]
 
 
@@ -189,7 +240,7 @@ class Compiler:
                 return Near(self.compile(pair[0], gap), self.compile(pair[1], gap),
                             int(expr.get("window", 12)))
             if "regex" in expr:
-                return Regex(str(expr["regex"]))
+                return Regex(str(expr["regex"]), [str(n) for n in _as_list(expr.get("needs", []))])
             if "not" in expr:
                 raise RuleError("`not` is only allowed inside `all`")
         raise RuleError(f"cannot compile match expression {expr!r}")
@@ -209,6 +260,11 @@ class Compiler:
             node = self.compile(self.raw_concepts[name])
             self.concepts[name] = node
         return node
+
+
+def _smallest(sets: list[frozenset[int] | None]) -> frozenset[int] | None:
+    known = [s for s in sets if s is not None]
+    return min(known, key=len) if known else None
 
 
 def _as_list(x: Any) -> list[Any]:

@@ -39,10 +39,18 @@ def normalise(text: str) -> str:
             c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
         )
     # "e-mail" -> "email", "what's app" -> "whatsapp", "we chat" -> "wechat", "tele gram" -> "telegram"
-    text = re.sub(r"\be[\s\-_.]?mail", "email", text)
-    text = re.sub(r"\bwhat'?s[\s\-_.]*app\b", "whatsapp", text)
-    text = re.sub(r"\bwe[\s\-_.]*chat\b", "wechat", text)
+    if "mail" in text:
+        text = _EMAIL.sub("email", text)
+    if "app" in text:
+        text = _WHATSAPP.sub("whatsapp", text)
+    if "chat" in text:
+        text = _WECHAT.sub("wechat", text)
     return text
+
+
+_EMAIL = re.compile(r"\be[\s\-_.]?mail")
+_WHATSAPP = re.compile(r"\bwhat'?s[\s\-_.]*app\b")
+_WECHAT = re.compile(r"\bwe[\s\-_.]*chat\b")
 
 
 _word_cache: dict[str, str] = {}
@@ -73,14 +81,11 @@ class Tokens:
 
 def tokenize(text: str) -> Tokens:
     norm = normalise(text)
-    words: list[str] = []
-    stems: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for m in _TOKEN.finditer(norm):
-        w = m.group(0)
-        words.append(w)
-        stems.append(stem(w))
-        spans.append(m.span())
+    matches = list(_TOKEN.finditer(norm))
+    words = [m.group(0) for m in matches]
+    cache = _word_cache
+    stems = [cache.get(w) or stem(w) for w in words]
+    spans = [m.span() for m in matches]
     # Spans index `norm`; when normalisation changed the length we quote from `norm` instead.
     return Tokens(text if len(norm) == len(text) else norm, words, stems, spans)
 
