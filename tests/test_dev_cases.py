@@ -67,3 +67,17 @@ def test_swapping_sender_names_does_not_change_scores(shared_dir):
         swapped = {a.conversation_id: (a.score, a.level, sorted(f.indicator for f in a.findings))
                    for a in Analyser().analyse(approaches)}
         assert swapped == base
+
+
+def test_demo_export_reaches_its_labelled_levels():
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "examples"
+    labels = json.loads((demo / "demo-labels.json").read_text("utf-8"))
+    scored = Analyser().analyse(load_inputs([demo / "demo-export"]).approaches)
+    wrong = []
+    for lab in labels:
+        (a,) = [x for x in scored if x.conversation_id == lab["conversation_id"] and x.sender_name == lab["sender_name"]]
+        if (a.level in ("medium", "high")) != (lab["expected"] == "medium-or-high"):
+            wrong.append((lab["conversation_id"], lab["sender_name"], a.score, a.level))
+    assert not wrong, wrong
