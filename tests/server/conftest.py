@@ -52,6 +52,18 @@ def pg_schema_url() -> tuple[str, Any]:
     return f"{PG_BASE}?options=-csearch_path%3D{schema}", cleanup
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_argon2() -> Iterator[None]:
+    """Argon2id still, with small cost parameters: the suite creates and logs in many accounts."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    real = auth._hasher
+    auth._hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    yield
+    auth._hasher = real
+
+
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
@@ -140,3 +152,16 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     m = re.search(r'<meta name="csrf-token" content="([^"]+)"', home.text)
     assert m
     return m.group(1)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new empty database for one test (SQLite file or PostgreSQL schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/fresh.sqlite"
+        return
+    if not pg_available():
+        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    url, cleanup = pg_schema_url()
+    yield url
+    cleanup()

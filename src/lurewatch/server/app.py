@@ -31,6 +31,7 @@ def templates() -> Environment:
     # autoescape=True for every template: approach content is hostile.
     env = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
+    env.globals["level_label"] = {"high": "High risk", "medium": "Suspicious", "low": "Low risk"}
     return env
 
 

@@ -41,6 +41,7 @@ TRANSITIONS = {
     "closed": {"in_progress"},  # reopen
 }
 CASE_FIELDS = ("title", "status", "resolution", "severity", "assignee_id", "tlp", "pap", "sector", "campaign")
+_PLACEHOLDER_NAMES = {"unknown sender", "unknown", ""}
 _SEVERITY_OF_LEVEL = {"high": "high", "medium": "medium", "low": "low"}
 
 
@@ -250,7 +251,8 @@ def case_detail(conn: Connection, case_id: int) -> dict[str, Any]:
 def similar(conn: Connection, case_id: int, aps: list[dict[str, Any]], limit: int = 10) -> list[dict[str, Any]]:
     """Other cases whose approaches come from the same profile URL or the same sender account name."""
     urls = {a["sender_profile_url"] for a in aps if a.get("sender_profile_url")}
-    names = {a["sender_name"] for a in aps if a.get("sender_name")}
+    names = {a["sender_name"] for a in aps
+             if a.get("sender_name") and a["sender_name"].strip().lower() not in _PLACEHOLDER_NAMES}
     if not urls and not names:
         return []
     cond = []

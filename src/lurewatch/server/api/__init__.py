@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lurewatch.server.api import admin, cases, reports
+from lurewatch.sharing import server_routes as sharing
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(reports.router)
 router.include_router(cases.router)
 router.include_router(admin.router)
+router.include_router(sharing.router)

@@ -10,14 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from lurewatch.server.auth import User
 from lurewatch.server.deps import request_id, state
 
-LEVEL_LABEL = {"high": "High risk", "medium": "Suspicious", "low": "Low risk"}
-
 
 def render(request: Request, template: str, user: User | None, status: int = 200, **ctx: Any) -> HTMLResponse:
     st = state(request)
     html = st.templates.get_template(template).render(
         user=user, csrf=user.csrf if user else ctx.pop("csrf", ""), request_id=request_id(request),
-        path=request.url.path, level_label=LEVEL_LABEL, oidc=bool(st.cfg.oidc_issuer), **ctx)
+        path=request.url.path, oidc=bool(st.cfg.oidc_issuer), **ctx)
     return HTMLResponse(html, status_code=status)
 
 

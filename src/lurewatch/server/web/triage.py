@@ -68,12 +68,15 @@ def _linking_available() -> bool:
 @router.post("/cases/{case_id}/update")
 def case_update(case_id: int, request: Request, status: str = Form(""), resolution: str = Form(""),
                 severity: str = Form(""), assignee_id: str = Form(""), tlp: str = Form(""), pap: str = Form(""),
-                sector: str = Form("", max_length=100), campaign: str = Form("", max_length=100),
+                sector: str | None = Form(None, max_length=100), campaign: str | None = Form(None, max_length=100),
                 title: str = Form("", max_length=300), user: User = Depends(analyst)) -> Response:
     changes: dict[str, Any] = {k: v for k, v in (("status", status), ("resolution", resolution),
                                                  ("severity", severity), ("tlp", tlp), ("pap", pap),
                                                  ("title", title)) if v}
-    changes["sector"], changes["campaign"] = sector, campaign
+    if sector is not None:
+        changes["sector"] = sector
+    if campaign is not None:
+        changes["campaign"] = campaign
     if assignee_id == "none":
         changes["assignee_id"] = None
     elif assignee_id.isdigit():
