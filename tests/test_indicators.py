@@ -93,3 +93,34 @@ def test_evidence_quotes_the_sentence_that_fired():
     ind_hits = dict((i.id, q) for i, q in ENGINE.evaluate_text(
         "Hello. We would pay GBP 2,000 per paper. Thanks!"))
     assert ind_hits["LW-OFFER-001"] == "We would pay GBP 2,000 per paper."
+
+
+def test_an_organisation_can_add_its_own_indicators(tmp_path):
+    from typer.testing import CliRunner
+
+    from lurewatch.cli import app
+
+    rule = """family: local
+indicators:
+  - id: LW-LOCAL-001
+    title: Mentions our secret project name
+    category: request
+    scope: message
+    weight: 35
+    rationale: Internal code names must never be asked about (our security policy, 2026).
+    advice: Report any outsider who knows the code name.
+    match:
+      near: [["@ask"], ["project nightjar"]]
+    examples:
+      positive: ["Could you tell me more about Project Nightjar?"]
+      negative: ["Nightjars are birds."]
+"""
+    (tmp_path / "local.yaml").write_text(rule)
+    engine = Engine.load(extra=tmp_path)
+    assert "LW-LOCAL-001" in engine.by_id and len(engine.indicators) == len(ENGINE.indicators) + 1
+    r = CliRunner().invoke(app, ["indicators", "test", "--rules", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    (tmp_path / "local.yaml").write_text(rule.replace('negative: ["Nightjars are birds."]',
+                                                      'negative: ["Tell me about project nightjar"]'))
+    r = CliRunner().invoke(app, ["indicators", "test", "--rules", str(tmp_path)])
+    assert r.exit_code == 1 and "LW-LOCAL-001" in r.output

@@ -69,8 +69,10 @@ class Engine:
 
     # -- loading ---------------------------------------------------------------------------------
     @classmethod
-    def load(cls, folder: Path | None = None) -> Engine:
-        files = _rule_files(folder)
+    def load(cls, folder: Path | None = None, extra: Path | None = None) -> Engine:
+        """The indicator files of `folder` (default: the built-in ones), plus those of `extra`
+        (an organisation's own indicators, which may use the built-in concepts)."""
+        files = _rule_files(folder) + (_rule_files(extra) if extra is not None else [])
         concepts: dict[str, Any] = {}
         docs = []
         for name, text in files:
@@ -238,7 +240,11 @@ _DEFAULT: Engine | None = None
 
 
 def default_engine() -> Engine:
+    """Built-in indicators, plus the folder named by LUREWATCH_RULES if set."""
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = Engine.load()
+        import os
+
+        extra = os.environ.get("LUREWATCH_RULES")
+        _DEFAULT = Engine.load(extra=Path(extra) if extra else None)
     return _DEFAULT

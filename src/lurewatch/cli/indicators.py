@@ -1,0 +1,65 @@
+"""`lurewatch indicators list|test`: the indicators as data, and their examples run as tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from lurewatch.cli.app import app, console, fail
+
+indicators_app = typer.Typer(help="List the indicators and run their examples (detection as code).",
+                             no_args_is_help=True)
+app.add_typer(indicators_app, name="indicators")
+
+
+def _load(rules: Path | None):
+    from lurewatch.indicators.engine import Engine
+    from lurewatch.indicators.rules import RuleError
+
+    try:
+        return Engine.load(extra=rules)
+    except (RuleError, OSError) as e:
+        fail(str(e))
+    raise AssertionError
+
+
+@indicators_app.command("list")
+def list_indicators(
+    rules: Path | None = typer.Option(None, "--rules", help="A folder of extra indicator files (YAML)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show each rationale and its source."),
+) -> None:
+    """Every indicator with its id, category, scope and weight."""
+    engine = _load(rules)
+    table = Table(title=f"{len(engine.indicators)} indicators", show_lines=verbose)
+    for col in ("id", "category", "scope", "weight", "title"):
+        table.add_column(col)
+    for ind in sorted(engine.indicators, key=lambda i: i.id):
+        title = Text(ind.title)
+        if verbose:
+            title.append("\n" + ind.rationale, style="dim")
+        table.add_row(ind.id, ind.category, ind.scope, f"{ind.weight:+g}", title)
+    Console().print(table)
+
+
+@indicators_app.command("test")
+def test_indicators(
+    rules: Path | None = typer.Option(None, "--rules", help="A folder of extra indicator files (YAML)."),
+) -> None:
+    """Run every indicator's positive and negative examples; exit 1 if any misbehaves."""
+    from lurewatch.indicators.examples import run_examples
+
+    engine = _load(rules)
+    results = run_examples(engine)
+    bad = [r for r in results if not r.ok]
+    for r in bad:
+        console.print(f"[red]FAIL[/] {r.indicator} {r.kind} example "
+                      f"{'did not fire' if not r.fired else 'fired'}: ", end="")
+        console.print(repr(r.example)[:200], markup=False, highlight=False)
+    console.print(f"{len(results) - len(bad)} passed, {len(bad)} failed "
+                  f"({len(engine.indicators)} indicators)")
+    if bad:
+        raise typer.Exit(1)
