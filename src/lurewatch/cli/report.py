@@ -59,7 +59,10 @@ def report(
 ) -> None:
     """Build the board report: approaches per week and level, who is targeted, warning signs, campaigns,
     time to triage, with an executive summary."""
-    from lurewatch.reports import build_report_data, load_cases, render_charts, render_html, render_pdf
+    try:
+        from lurewatch.reports import build_report_data, load_cases, render_charts, render_html, render_pdf
+    except ImportError as e:
+        fail(f"the report needs matplotlib (pip install 'lurewatch[report]'): {e}")
 
     suffix = output.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
