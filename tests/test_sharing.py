@@ -555,3 +555,42 @@ def test_case_tlp_cannot_be_lowered() -> None:
     with pytest.raises(tlp.TLPError, match="cannot be exported as TLP:GREEN"):
         selection.check_tlp(sel, "green")
     assert selection.check_tlp(sel, "red") == "red"
+
+
+def test_cli_export_of_a_linked_campaign(tmp_path: Path) -> None:
+    from lurewatch.linking import link
+
+    items = [contract(i, "high", f"{PERSONA}-{i}") for i in range(3)] + [
+        contract(9, "high", "https://linkedin.com/in/unrelated", "Hello, quick question about your talk.")
+    ]
+    for i, a in enumerate(items):
+        a["first_contact"] = a["messages"][0]["sent_at"] = f"2024-03-0{i + 1}T10:00:00+00:00"
+    db = tmp_path / "s.sqlite"
+    Store(db).save(items)
+    [camp] = [c for c in link(Store(db).iter_approaches()) if c["size"] == 3]
+    out = tmp_path / "camp.json"
+    r = CliRunner().invoke(
+        app,
+        [
+            "export",
+            "stix",
+            "--db",
+            str(db),
+            "--campaign",
+            camp["campaign_id"],
+            "--org",
+            "Org A",
+            "-o",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    bundle = json.loads(out.read_text())
+    assert_valid(out.read_text())
+    [c] = objs(bundle, "campaign")
+    assert (c["first_seen"], c["last_seen"]) == ("2024-03-01T10:00:00.000Z", "2024-03-03T10:00:00.000Z")
+    assert len(objs(bundle, "observed-data")) == 3 and "unrelated" not in out.read_text()
+    indicates = [o for o in objs(bundle, "relationship") if o["relationship_type"] == "indicates"]
+    assert indicates and all(o["target_ref"] == c["id"] for o in indicates)
+    r = CliRunner().invoke(app, ["export", "stix", "--db", str(db), "--campaign", "cmp-nope", "-o", str(out)])
+    assert r.exit_code != 0 and "no campaign" in r.output

@@ -97,13 +97,23 @@ def by_case(store: Store, case_id: int) -> Selection:
 
 
 def by_campaign(store: Store, campaign: str) -> Selection:
+    """The cases labelled with `campaign` (server database), else the campaign with that id found by
+    linking the stored approaches (`lurewatch.linking.link`)."""
+    if inspect(store.engine).has_table("cases"):
+        sel = _campaign_cases(store, campaign)
+        if sel is not None:
+            return sel
+    return _linked_campaign(store, campaign)
+
+
+def _campaign_cases(store: Store, campaign: str) -> Selection | None:
     t = _server_tables(store)
     with store.engine.connect() as conn:
         rows = conn.execute(
             select(t.cases.c.id, t.cases.c.tlp).where(t.cases.c.campaign == campaign).order_by(t.cases.c.id)
         ).all()
         if not rows:
-            raise SelectionError(f"no case is labelled with campaign {campaign!r}")
+            return None
         case_ids = [r.id for r in rows]
         ids = [
             r[0]
@@ -121,6 +131,27 @@ def by_campaign(store: Store, campaign: str) -> Selection:
         min_tlp=strictest,
         campaign=Campaign(key=campaign, name=campaign, description=f"{len(case_ids)} case(s) in lurewatch"),
     )
+
+
+def _linked_campaign(store: Store, campaign: str) -> Selection:
+    try:
+        from lurewatch.linking import link
+    except ImportError as e:
+        raise SelectionError("campaigns need lurewatch's linking part") from e
+    for c in link(store.iter_approaches()):
+        if c.get("campaign_id") == campaign:
+            ids = [a["approach_id"] for a in c.get("approaches", [])]
+            desc = (
+                f"{c.get('size')} approaches linked by lurewatch from {len(c.get('senders') or [])} sender(s); "
+                f"evidence: {', '.join(sorted({e.get('kind', '') for e in c.get('edges') or []}))}"
+            )
+            return Selection(
+                key=f"campaign:{campaign}",
+                title=f"lurewatch campaign {campaign}"[:300],
+                approach_ids=ids,
+                campaign=Campaign(key=campaign, name=f"lurewatch campaign {campaign}", description=desc),
+            )
+    raise SelectionError(f"no campaign {campaign!r} (see `lurewatch link`)")
 
 
 def check_tlp(selection: Selection, level: str) -> str:
