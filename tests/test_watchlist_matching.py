@@ -47,6 +47,9 @@ def names(index: WatchlistIndex, text: str, **kw: bool) -> dict[str, int]:
         ("Korvatth Dynamics", "Korvath Dynamics Limited", 94),  # a typo in a long distinctive word
         ("Stellaris Advisory Partners, L.L.C.", "Stellaris Advisory Partners LLC", 100),
         ("МОСКОВСКИЙ АВИАЦИОННЫЙ ИНСТИТУТ", "Московский авиационный институт", 100),
+        ("a delegation from N.U.D.T. visited", "National University of Defense Technology", 100),  # dotted
+        ("the Meridian Vantage Strategic Studies Institute's office", "Meridian Vantage Strategic Studies Institute",
+         100),  # possessive
     ],
 )
 def test_true_matches(index: WatchlistIndex, text: str, entry: str, score: int) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from lurewatch.watchlists.normalize import LEGAL_SUFFIXES, STOPWORDS, Token, informative, name_key, tokens
+from lurewatch.watchlists.normalize import LEGAL_SUFFIXES, STOPWORDS, informative, name_key, scan, strip_legal
 
 MATCH_THRESHOLD = 88.0  # whole-window similarity (0-100) for a match
 TOKEN_THRESHOLD = 85.0  # similarity for a long token to count as present (typos, spelling variants)
@@ -120,22 +120,24 @@ class WatchlistIndex:
     def match_text(self, text: str, *, name_field: bool = False) -> list[Match]:
         """Watchlisted names in `text`, best match per entry. `name_field`: the whole text is an
         organisation name (an employer, an institution), so weak keys may match it exactly."""
-        toks = tokens(text)
+        norms, ms = scan(text)
         best: dict[int, Match] = {}
-        if name_field and toks:
-            whole = " ".join(x.norm for x in _strip_text_suffix(toks))
+        if name_field and norms:
+            whole = " ".join(strip_legal(list(norms)))
             for kid in self._whole.get(whole, ()):
-                self._keep(best, kid, text, toks[0].start, toks[-1].end, 100)
+                self._keep(best, kid, text, ms[0].start(), ms[-1].end(), 100)
         block = self._block
-        present = {t.norm for t in toks}
+        present: set[str] | None = None
         tried: set[tuple[int, int]] = set()
-        for p, tok in enumerate(toks):
-            kids = block.get(tok.norm)
+        for p, tok in enumerate(norms):
+            kids = block.get(tok)
             if not kids:
                 continue
+            if present is None:
+                present = set(norms)
             for kid in kids:
                 key = self._keys[kid]
-                anchor = key.toks.index(tok.norm)
+                anchor = key.toks.index(tok)
                 start = p - anchor
                 if (kid, start) in tried:
                     continue
@@ -143,11 +145,13 @@ class WatchlistIndex:
                 # cheap pre-check: all but one of the key's content words occur in the text as written
                 if sum(1 for t in key.content if t not in present) > (0 if key.cjk else 1):
                     continue
-                hit = self._verify(key, toks, p, anchor)
+                if len(key.toks) == 1 and len(tok) <= 4 and not key.cjk and not text[ms[p].start()].isupper():
+                    continue  # a short single word matches only capitalised ("CETC", "Zoli", not "cetc")
+                hit = self._verify(key, norms, p, anchor)
                 if hit is not None:
                     s, e, score = hit
-                    e = _extend_suffix(toks, e)
-                    self._keep(best, kid, text, toks[s].start, toks[e].end, score)
+                    e = _extend_suffix(norms, e)
+                    self._keep(best, kid, text, ms[s].start(), ms[e].end(), score)
         return sorted(best.values(), key=lambda m: (-m.score, m.start))
 
     def _keep(self, best: dict[int, Match], kid: int, text: str, start: int, end: int, score: int) -> None:
@@ -156,19 +160,16 @@ class WatchlistIndex:
         if cur is None or score > cur.score:
             best[key.entry] = Match(self.entries[key.entry], key.label, text[start:end], start, end, score)
 
-    def _verify(self, key: _Key, toks: list[Token], p: int, anchor: int) -> tuple[int, int, int] | None:
+    @staticmethod
+    def _verify(key: _Key, norms: list[str], p: int, anchor: int) -> tuple[int, int, int] | None:
         n = len(key.toks)
         if key.cjk:
             s = p - anchor
-            if s < 0 or s + n > len(toks):
+            if s < 0 or s + n > len(norms):
                 return None
-            if all(toks[s + i].norm == key.toks[i] for i in range(n)):
-                return s, s + n - 1, 100
-            return None
-        if n == 1 and len(key.toks[0]) <= 4 and not toks[p].upper:
-            return None  # a short single word matches only capitalised ("CETC", "Zoli", not "cetc")
+            return (s, s + n - 1, 100) if tuple(norms[s : s + n]) == key.toks else None
         lo = max(0, p - anchor - SLACK)
-        hi = min(len(toks), p + (n - anchor) + SLACK)
+        hi = min(len(norms), p + (n - anchor) + SLACK)
         q = lo
         first = last = -1
         for kt in key.toks:
@@ -176,7 +177,7 @@ class WatchlistIndex:
                 continue
             found = -1
             for j in range(q, hi):
-                wt = toks[j].norm
+                wt = norms[j]
                 if wt == kt or (
                     len(kt) >= MIN_FUZZY_TOKEN and len(wt) >= MIN_FUZZY_TOKEN - 1
                     and fuzz.ratio(kt, wt) >= TOKEN_THRESHOLD
@@ -192,22 +193,20 @@ class WatchlistIndex:
         if first < 0:
             return None
         # Scored on all tokens: a missing "of" costs little, stopwords stuffed between words cost more.
-        span = " ".join(t.norm for t in toks[first : last + 1])
+        span = " ".join(norms[first : last + 1])
         score = 100 if span == key.full else int(round(fuzz.ratio(key.full, span)))
         if score < MATCH_THRESHOLD:
             return None
         return first, last, score
 
 
-def _strip_text_suffix(toks: list[Token]) -> list[Token]:
-    norms = name_key(" ".join(t.norm for t in toks))
-    return toks[: len(norms)] if norms else toks
+_SUFFIX_LENGTHS = sorted({len(s) for s in LEGAL_SUFFIXES}, reverse=True)
+_SUFFIX_SET = frozenset(LEGAL_SUFFIXES)
 
 
-def _extend_suffix(toks: list[Token], end: int) -> int:
+def _extend_suffix(norms: list[str], end: int) -> int:
     """Extend a matched span over a legal suffix that follows it ("Foo Dynamics" -> "Foo Dynamics Ltd")."""
-    for seq in LEGAL_SUFFIXES:
-        n = len(seq)
-        if end + n < len(toks) and tuple(t.norm for t in toks[end + 1 : end + 1 + n]) == seq:
+    for n in _SUFFIX_LENGTHS:
+        if end + n < len(norms) and tuple(norms[end + 1 : end + 1 + n]) in _SUFFIX_SET:
             return end + n
     return end

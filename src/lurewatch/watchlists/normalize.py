@@ -17,7 +17,8 @@ _CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
     "\uac00-\ud7af"  # hangul syllables
 )
-_TOKEN_RE = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:['’][^\W_{_CJK}]+)*")
+# A dotted acronym ("N.U.D.T.", "L.L.C.") is one token; then CJK characters; then words (with apostrophes).
+_TOKEN_RE = re.compile(rf"(?:[^\W\d_{_CJK}]\.){{2,}}|[{_CJK}]|[^\W_{_CJK}]+(?:['’][^\W_{_CJK}]+)*")
 
 # Common abbreviations in organisation names, expanded in entries and in text alike.
 ABBREVIATIONS: dict[str, str] = {
@@ -108,21 +109,39 @@ def fold(text: str) -> str:
 
 def _norm_token(raw: str) -> str:
     t = raw.lower() if raw.isascii() else fold(raw).replace("’", "'")  # ASCII fast path
+    if t.endswith("."):
+        t = t.replace(".", "")  # a dotted acronym
+    elif t.endswith("'s"):
+        t = t[:-2]  # possessive: "Huawei's" is Huawei
     if t in ABBREVIATIONS:
         return ABBREVIATIONS[t]
     t = t.replace("'", "")
     return ABBREVIATIONS.get(t, t)
 
 
+def scan(text: str) -> tuple[list[str], list[re.Match[str]]]:
+    """Normalised tokens of `text` and their regex matches (spans): the fast path used for screening."""
+    if text.isascii():  # the common case: lowercase once, look up abbreviations, no Unicode folding
+        low = text.lower()
+        ms = list(_TOKEN_RE.finditer(low))
+        get = ABBREVIATIONS.get
+        norms = [get(g, g) for g in (m.group() for m in ms)]
+        if "'" in low or "." in low:  # rare forms: dotted acronyms, apostrophes
+            norms = [_norm_token(g) if ("'" in g or "." in g) else n
+                     for n, g in zip(norms, (m.group() for m in ms), strict=True)]
+    else:
+        ms = list(_TOKEN_RE.finditer(text))
+        norms = [_norm_token(m.group()) for m in ms]
+    if "" in norms:
+        keep = [i for i, n in enumerate(norms) if n]
+        norms, ms = [norms[i] for i in keep], [ms[i] for i in keep]
+    return norms, ms
+
+
 def tokens(text: str) -> list[Token]:
     """Normalised word tokens of `text` with their spans (CJK characters are one token each)."""
-    out: list[Token] = []
-    for m in _TOKEN_RE.finditer(text):
-        raw = m.group(0)
-        norm = _norm_token(raw)
-        if norm:
-            out.append(Token(norm, m.start(), m.end(), raw[0].isupper()))
-    return out
+    norms, ms = scan(text)
+    return [Token(n, m.start(), m.end(), text[m.start()].isupper()) for n, m in zip(norms, ms, strict=True)]
 
 
 def _suffix_seqs() -> list[tuple[str, ...]]:
