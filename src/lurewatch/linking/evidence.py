@@ -62,16 +62,17 @@ def burst(
 ) -> tuple[int, str, str, str] | None:
     """Co-targeting: the closest pair of approaches of two senders to the same organisation within `window`.
 
-    a, b: (org, time, approach_id) of each sender, any order. Returns (seconds apart, approach a, approach b,
+    a, b: (org, time, approach_id) of each sender, any order; orgs compare casefolded. Returns (seconds apart, approach a, approach b,
     org) of the closest pair (ties: smallest org, then ids), or None.
     """
     by_org: dict[str, list[tuple[int, str]]] = {}
     for org, t, aid in b:
-        by_org.setdefault(org, []).append((t, aid))
+        by_org.setdefault(org.casefold(), []).append((t, aid))
     for lst in by_org.values():
         lst.sort()
     best: tuple[int, str, str, str] | None = None  # (seconds, org, approach a, approach b)
-    for org, t, aid in a:
+    for org_, t, aid in a:
+        org = org_.casefold()
         lst = by_org.get(org)
         if not lst:
             continue

@@ -171,7 +171,7 @@ def burst_candidates(records: list[Record], pairs: set[tuple[str, str]]) -> list
     visits: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for r in records:
         if r.node in wanted and r.org and r.t is not None:
-            visits[r.node].append((r.org.casefold(), r.t, r.approach_id))
+            visits[r.node].append((r.org, r.t, r.approach_id))
     out = []
     for n1, n2 in pairs:
         hit = ev.burst(visits.get(n1, []), visits.get(n2, []))
