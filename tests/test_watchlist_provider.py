@@ -116,3 +116,12 @@ def test_scan_pipeline_reports_the_watchlisted_organisation(tmp_path: Path) -> N
     [f] = [f for f in a.findings if f.indicator == "LW-WATCH-001"]
     assert f.field == "message[0]" and "Northgate Talent Exchange Programme" in f.evidence
     assert a.score > 0
+
+
+def test_cli_add_example_list(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "ex.sqlite")
+    r = runner.invoke(app, ["watchlist", "add", "--example", "--db", db])
+    assert r.exit_code == 0, r.output
+    [info] = WatchlistStore(db).lists()
+    assert info.name == "example-fictional" and info.count == 10
