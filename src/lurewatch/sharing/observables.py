@@ -257,6 +257,12 @@ def extract(text: str) -> list[Observable]:
     return sorted(out.values(), key=lambda o: (o.type, o.value))
 
 
+@lru_cache(maxsize=8192)
+def extract_cached(text: str) -> tuple[Observable, ...]:
+    """`extract` with a cache: campaign messages are templated, the same text comes back many times."""
+    return tuple(extract(text))
+
+
 def extract_local(text: str, region: str | None = "GB") -> list[Observable]:
     """Stand-alone extractor: every pivot, normalised, de-duplicated, in order of first appearance."""
     text = (text or "")[:MAX_TEXT]

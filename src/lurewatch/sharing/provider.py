@@ -54,10 +54,10 @@ class SharedIntelProvider:
             if not m.inbound:
                 continue
             add("linkedin-url", m.sender_profile_url, f"message[{i}].sender_profile_url")
-            for o in observables.extract(f"{m.subject}\n{m.text}"):
+            for o in observables.extract_cached(f"{m.subject}\n{m.text}"):
                 out.append((o.type, o.value, f"message[{i}]"))
         if a.invitation_note:
-            for o in observables.extract(a.invitation_note):
+            for o in observables.extract_cached(a.invitation_note):
                 out.append((o.type, o.value, "invitation_note"))
         return out
 

@@ -221,10 +221,9 @@ def approach_observables(a: dict[str, Any]) -> list[observables.Observable]:
     out: dict[str, observables.Observable] = {}
     for m in a.get("messages") or []:
         if m.get("inbound", True):
-            for o in observables.extract(m.get("text") or ""):
-                out.setdefault(o.key, o)
-            for o in observables.extract(m.get("subject") or ""):
-                out.setdefault(o.key, o)
+            for part in (m.get("subject"), m.get("text")):
+                for o in observables.extract_cached(part) if part else ():
+                    out.setdefault(o.key, o)
     for h in (a.get("photo") or {}).items() if isinstance(a.get("photo"), dict) else ():
         kind, value = h
         if kind in ("sha256", "pdq") and (v := observables.normalise(kind, str(value))):
