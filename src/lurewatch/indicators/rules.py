@@ -38,10 +38,11 @@ class TextView:
     pos: dict[int, list[int]]
     starts: list[int]
     memo: dict[int, list[Span]]  # node id -> spans, so shared concepts are matched once per text
+    lower: str  # the text case-folded, for `needs` tests
 
     @classmethod
     def of(cls, toks: Tokens, pos: dict[int, list[int]]) -> TextView:
-        return cls(toks, pos, [s for s, _ in toks.spans], {})
+        return cls(toks, pos, [s for s, _ in toks.spans], {}, toks.text.casefold())
 
     def word_index(self, char: int) -> int:
         return max(bisect_right(self.starts, char) - 1, 0)
@@ -125,12 +126,9 @@ class AnyOf(Node):
         out: list[Span] = []
         by_first = self.by_first
         if by_first:
-            pos = v.pos
-            small, big = (by_first, pos) if len(by_first) < len(pos) else (pos, by_first)
-            for t in small:
-                if t in big:
-                    for ph in by_first[t]:
-                        out += ph.find(v)
+            for t in by_first.keys() & v.pos.keys():
+                for ph in by_first[t]:
+                    out += ph.find(v)
         for c in self.others:
             out += c.find(v)
         v.memo[key] = out
@@ -199,7 +197,7 @@ class Regex(Node):
         self.needs = [n.casefold() for n in needs or []]
 
     def find(self, v: TextView) -> list[Span]:
-        if self.needs and not any(n in v.toks.text for n in self.needs):
+        if self.needs and not any(n in v.lower for n in self.needs):
             return []
         return [m.span() for _, m in zip(range(8), self.rx.finditer(v.toks.text), strict=False)]
 
@@ -211,6 +209,7 @@ class Compiler:
         self.lexicon = lexicon or Lexicon()
         self.raw_concepts = concepts
         self.concepts: dict[str, Node] = {}
+        COMMON_TERMS.update(self.lexicon.term(w) for w in COMMON_WORDS)
 
     def compile(self, expr: Any, gap: int = 2) -> Node:
         if isinstance(expr, str):
@@ -263,8 +262,17 @@ class Compiler:
 
 
 def _smallest(sets: list[frozenset[int] | None]) -> frozenset[int] | None:
+    """The most selective anchor set: fewest terms, counting very common words as many."""
     known = [s for s in sets if s is not None]
-    return min(known, key=len) if known else None
+    return min(known, key=lambda s: len(s) + 25 * len(s & COMMON_TERMS)) if known else None
+
+
+# Term ids of very common words, filled by the Compiler (anchors made of them filter little).
+COMMON_TERMS: set[int] = set()
+COMMON_WORDS = """a about after all also an and any are as at be but by can could do for from get give have
+how i if in is it know let like me more my no not now of on one or our out share send so some tell than that
+the their them then there they this to up us we what when which who will with would you your call talk chat
+time work paid pay new meet information details team help interest interested""".split()
 
 
 def _as_list(x: Any) -> list[Any]:
