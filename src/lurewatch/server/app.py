@@ -31,8 +31,24 @@ def templates() -> Environment:
     # autoescape=True for every template: approach content is hostile.
     env = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
+    env.filters["when"] = _when
     env.globals["level_label"] = {"high": "High risk", "medium": "Suspicious", "low": "Low risk"}
     return env
+
+
+def _when(value: object) -> str:
+    """ISO timestamps shown as `2026-11-25 10:39 UTC`."""
+    from datetime import UTC, datetime
+
+    if not value:
+        return ""
+    try:
+        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if dt.tzinfo:
+        dt = dt.astimezone(UTC)
+    return dt.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def create_app(cfg: ServerConfig | None = None) -> FastAPI:
