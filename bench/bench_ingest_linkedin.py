@@ -1,7 +1,7 @@
 """Ingest speed on a synthetic LinkedIn export: python bench/bench_ingest_linkedin.py [n_messages]
 
 Writes a fictional messages.csv (+ Invitations.csv, Connections.csv) with n messages in threads of
-1-6 messages, then times load_inputs on the folder and on the zip. Prints messages/s.
+1-6 messages, then times load_inputs on the folder and on the zip (best of 3, wall and CPU time). Prints messages/s.
 """
 
 from __future__ import annotations
@@ -58,11 +58,16 @@ def main() -> None:
             for f in folder.iterdir():
                 zf.write(f, f"Basic_LinkedInDataExport_01-15-2026/{f.name}")
         for label, path in (("folder", folder), ("zip", zpath)):
-            t0 = time.perf_counter()
-            res = load_inputs([path])
-            dt = time.perf_counter() - t0
+            walls, cpus = [], []
+            for _ in range(3):  # best of 3: the machine is shared
+                t0, c0 = time.perf_counter(), time.process_time()
+                res = load_inputs([path])
+                walls.append(time.perf_counter() - t0)
+                cpus.append(time.process_time() - c0)
+            wall, cpu = min(walls), min(cpus)
             print(f"{label}: {n} messages ({size / 1e6:.1f} MB) -> {len(res.approaches)} approaches, "
-                  f"{len(res.problems)} problems in {dt:.2f} s = {n / dt:,.0f} messages/s")
+                  f"{len(res.problems)} problems; wall {wall:.2f} s ({n / wall:,.0f} messages/s), "
+                  f"CPU {cpu:.2f} s ({n / cpu:,.0f} messages/s)")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -738,17 +738,3 @@ def _recontact(thread: list[RawMessage], idxs: list[int]) -> int:
             return i
     return -1
 
-
-def iter_export_dirs(root: Path, max_depth: int = 4) -> Iterator[Path]:
-    """Export folders at or under root (bounded depth), not descending into an export."""
-    if is_export_folder(root):
-        yield root
-        return
-    if max_depth <= 0:
-        return
-    try:
-        children = sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink())
-    except OSError:
-        return
-    for child in children[:1000]:
-        yield from iter_export_dirs(child, max_depth - 1)
