@@ -125,3 +125,16 @@ def test_cli_add_example_list(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     [info] = WatchlistStore(db).lists()
     assert info.name == "example-fictional" and info.count == 10
+
+
+def test_provider_reuses_an_unchanged_index(tmp_path: Path) -> None:
+    db = tmp_path / "cache.sqlite"
+    url = f"sqlite:///{db}"
+    store = WatchlistStore(db)
+    store.add("one", [Entry("Foo Bar Institute", "one")])
+    first, again = build(ScanContext(db_url=url)), build(ScanContext(db_url=url))
+    assert first is not None and again is not None and first.index is again.index
+    store.add("one", [Entry("Baz Qux Academy", "one")])  # reloaded: a new index
+    fresh = build(ScanContext(db_url=url))
+    assert fresh is not None and fresh.index is not first.index
+    assert [e.name for e in fresh.index.entries] == ["Baz Qux Academy"]

@@ -172,7 +172,7 @@ def strip_legal(toks: list[str]) -> list[str]:
 
 def name_key(name: str) -> tuple[str, ...]:
     """The normalised token tuple of an organisation name, legal suffixes removed."""
-    return tuple(strip_legal([t.norm for t in tokens(name)]))
+    return tuple(strip_legal(scan(name)[0]))
 
 
 def normalize_name(name: str) -> str:

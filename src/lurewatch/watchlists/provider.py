@@ -100,5 +100,13 @@ def build(ctx: ScanContext) -> WatchlistProvider | None:
         return None
     if not has_lists(url):
         return None
-    index = WatchlistStore(url).index()
-    return WatchlistProvider(index) if len(index) else None
+    store = WatchlistStore(url)
+    sig = store.signature()
+    cached = _CACHE.get(url)
+    if cached is None or cached[0] != sig:  # the server rebuilds its analyser often: reuse an unchanged index
+        cached = _CACHE[url] = (sig, store.index())
+    store.engine.dispose()
+    return WatchlistProvider(cached[1]) if len(cached[1]) else None
+
+
+_CACHE: dict[str, tuple[tuple[tuple[str, str, int], ...], WatchlistIndex]] = {}

@@ -140,6 +140,10 @@ class WatchlistStore:
                 for r in conn.execute(stmt)
             ]
 
+    def signature(self) -> tuple[tuple[str, str, int], ...]:
+        """What is loaded (name, load time, count per list): equal signatures mean an equal index."""
+        return tuple((li.name, li.loaded_at.isoformat(), li.count) for li in self.lists())
+
     def index(self) -> WatchlistIndex:
         return WatchlistIndex(self.entries())
 
