@@ -162,3 +162,13 @@ def test_unknown_format_refused(tmp_path: Path) -> None:
 def test_risk_ratings_of_research_security_trackers(tmp_path: Path, value: str, risk: str) -> None:
     p = _write(tmp_path, "t.csv", f"name,risk\nSample University of Things,{value}\n")
     assert read_list(p).entries[0].risk == risk
+
+
+def test_oversized_csv_field_refused_and_limit_restored(tmp_path: Path) -> None:
+    import csv
+
+    before = csv.field_size_limit()
+    p = _write(tmp_path, "big.csv", "name,aliases\nFoo Ltd,\"" + "x" * 250_000 + "\"\n")
+    with pytest.raises(UnsafeInput):
+        read_list(p)
+    assert csv.field_size_limit() == before

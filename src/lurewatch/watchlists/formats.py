@@ -91,13 +91,18 @@ def detect_format(text: str, filename: str = "") -> Format:
 
 
 def _csv_rows(text: str) -> Iterator[dict[str, str]]:
-    csv.field_size_limit(200_000)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    reader.fieldnames = [(f or "").strip().lower().replace(" ", "_") for f in (reader.fieldnames or [])]
-    for i, row in enumerate(reader):
-        if i >= MAX_ENTRIES:
-            raise UnsafeInput(f"more than {MAX_ENTRIES} rows in a list")
-        yield {k: (v or "") for k, v in row.items() if isinstance(k, str)}
+    previous = csv.field_size_limit(200_000)  # the limit is process-wide: restored below
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        reader.fieldnames = [(f or "").strip().lower().replace(" ", "_") for f in (reader.fieldnames or [])]
+        for i, row in enumerate(reader):
+            if i >= MAX_ENTRIES:
+                raise UnsafeInput(f"more than {MAX_ENTRIES} rows in a list")
+            yield {k: (v or "") for k, v in row.items() if isinstance(k, str)}
+    except csv.Error as e:
+        raise UnsafeInput(f"unreadable CSV: {e}") from e
+    finally:
+        csv.field_size_limit(previous)
 
 
 _ALIAS_SPLIT = re.compile(r"\s*[;|]\s*")
