@@ -221,3 +221,11 @@ def test_cli_report_from_input_and_store(tmp_path: Path) -> None:
 
     assert runner.invoke(app, ["report", "-o", str(tmp_path / "r.txt"), "--demo"]).exit_code == 2
     assert runner.invoke(app, ["report", "-o", str(out), "--demo", "--since", "March"]).exit_code == 2
+
+
+def test_cli_demo_pdf(tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    out = tmp_path / "demo.pdf"
+    r = CliRunner().invoke(app, ["report", "--demo", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes().startswith(b"%PDF")
