@@ -23,6 +23,7 @@ from lurewatch.indicators.rules import Compiler, Node, RuleError, TextView
 from lurewatch.indicators.text import sentence_around, tokenize
 from lurewatch.model import Approach, Finding
 
+_SHARED_SCOPES = {"owner", "profile_text", "employer"}
 TEXT_SCOPES = {"message", "attachment", "profile_text", "employer", "owner", "advert_text"}
 CHECK_SCOPES = {"profile", "advert", "thread", "sender"}
 REQUIRED = ("id", "title", "category", "scope", "weight", "rationale")
@@ -63,6 +64,7 @@ class Engine:
         self.indicators = indicators
         self.by_id = {i.id: i for i in indicators}
         self.compiler = compiler
+        self._shared: dict[tuple[str, str], list[tuple[Indicator, str]]] = {}
         self._by_scope: dict[str, list[Indicator]] = {}
         for ind in indicators:
             self._by_scope.setdefault(ind.scope, []).append(ind)
@@ -105,23 +107,34 @@ class Engine:
             inds = self._by_scope.get(scope)
             if not inds:
                 continue
+            shared = scope in _SHARED_SCOPES
             for t in texts:
                 if not t.text:
                     continue
+                if shared:  # the same owner or persona recurs across a whole export: match it once
+                    hits = self._shared.get((scope, t.text))
+                    if hits is not None:
+                        findings += [ind.finding(q, t.where) for ind, q in hits]
+                        continue
                 view = views.get(t.text)
                 if view is None:
                     toks = tokenize(t.text)
                     view = views[t.text] = TextView.of(toks, lex.index(toks))
                 toks = view.toks
                 present = view.pos.keys()
+                found = []
                 for ind in inds:
                     if ind.anchors is not None and ind.anchors.isdisjoint(present):
                         continue
                     spans = ind.match.find(view) if ind.match else []
                     if spans:
                         s, e = spans[0]
-                        quote = sentence_around(toks.text, s, e)
-                        findings.append(ind.finding(f'"{quote}"', t.where))
+                        found.append((ind, f'"{sentence_around(toks.text, s, e)}"'))
+                findings += [ind.finding(q, t.where) for ind, q in found]
+                if shared:
+                    if len(self._shared) > 20_000:
+                        self._shared.clear()
+                    self._shared[(scope, t.text)] = found
         for scope in ("profile", "advert", "sender"):
             for ind in self._by_scope.get(scope, ()):
                 assert ind.check is not None
