@@ -16,6 +16,7 @@ from taxii2client.v21 import Collection, as_pages
 from lurewatch.sharing import tlp
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
+MAX_PULL_OBJECTS = 1_000_000  # a collection bigger than this is refused (bounded memory on a hostile feed)
 
 
 @dataclass(slots=True)
@@ -64,5 +65,10 @@ def pull(feed: Feed, added_after: str | None = None, per_request: int = 100) -> 
     """Every object of the collection, page by page."""
     col = feed.client()
     kwargs: dict[str, Any] = {"added_after": added_after} if added_after else {}
+    n = 0
     for envelope in as_pages(col.get_objects, per_request=per_request, **kwargs):
-        yield from envelope.get("objects", []) or []
+        for obj in envelope.get("objects", []) or []:
+            n += 1
+            if n > MAX_PULL_OBJECTS:
+                raise ValueError(f"{feed.name} has more than {MAX_PULL_OBJECTS} objects: use --added-after")
+            yield obj
