@@ -229,3 +229,10 @@ def test_cli_demo_pdf(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["report", "--demo", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_summary_of_a_single_approach() -> None:
+    d = build_report_data([{"first_contact": "2026-01-07T10:00:00+00:00", "level": "high", "score": 80,
+                            "owner_profile_url": "x", "findings": []}], campaigns=None)
+    assert d.summary.startswith("1 suspicious approach was recorded in the week of 05 January 2026, 1 of them "
+                                "high risk and 0 medium risk, against 1 person.")

@@ -355,9 +355,10 @@ def summary_text(d: ReportData) -> str:
         return "No approaches were recorded in this period."
     period = "in this period"
     if d.first_week and d.last_week:
-        period = f"between the weeks of {d.first_week:%d %B %Y} and {d.last_week:%d %B %Y}"
+        period = (f"in the week of {d.first_week:%d %B %Y}" if d.first_week == d.last_week
+                  else f"between the weeks of {d.first_week:%d %B %Y} and {d.last_week:%d %B %Y}")
     parts = [
-        f"{d.total} suspicious approach{'es' if d.total != 1 else ''} were recorded {period}, "
+        f"{d.total} suspicious approach{'es were' if d.total != 1 else ' was'} recorded {period}, "
         f"{d.by_level['high']} of them high risk and {d.by_level['medium']} medium risk, "
         f"against {d.targets} {'person' if d.targets == 1 else 'people'}."
     ]
