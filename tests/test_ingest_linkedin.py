@@ -433,3 +433,22 @@ def test_dispatch_eml_job_adverts_and_contract_list(tmp_path: Path, new: IngestR
     assert sources.count("email") == 1 and sources.count("job-advert") == 1
     assert len(sources) == 4
     assert not [p for p in res.problems if "could not be read (" in p.reason]
+
+
+def test_semicolon_csv_resaved_by_a_spreadsheet() -> None:
+    text = ("CONVERSATION ID;FROM;SENDER PROFILE URL;DATE;CONTENT\r\n"
+            'c1;Ann Lee;https://www.linkedin.com/in/ann-lee;2024-01-01 10:00:00 UTC;"Hello; are you free, Bo?"\r\n')
+    res = IngestResult()
+    (m,) = parse_messages(text, "m.csv", res)
+    assert m.text == "Hello; are you free, Bo?" and m.sender_url == "https://linkedin.com/in/ann-lee"
+    assert not res.problems
+
+
+def test_stray_quote_swallowing_past_the_field_limit_is_recovered() -> None:
+    good = "".join(f"c{i},Ann,2024-01-01 10:00:00 UTC,message {i}\n" for i in range(5000))
+    text = "CONVERSATION ID,FROM,DATE,CONTENT\n" + 'c0,Ann,2024-01-01 10:00:00 UTC,"oops\n' + good
+    res = IngestResult()
+    msgs = parse_messages(text, "m.csv", res)
+    assert len(msgs) == 5000 and res.rows_skipped == 1
+    (p,) = res.problems
+    assert p.line == 2 and "field limit" in p.reason

@@ -17,6 +17,8 @@ from lurewatch.ingest.safety import MAX_FIELD_CHARS
 from lurewatch.model import IngestProblem, IngestResult
 
 HEADER_SEARCH_ROWS = 30  # a preamble longer than this is not an export
+DELIMITERS = (",", ";", "\t")  # LinkedIn writes commas; a file re-saved by a spreadsheet may not
+MAX_RESYNCS = 10_000  # re-parses after stray quotes, per file
 PROGRESS_EVERY = 2000
 
 
@@ -35,6 +37,7 @@ class Table:
     present: set[str]
     width: int
     header_line: int
+    delimiter: str = ","
 
 
 def find_header(rows: Iterable[list[str]], wanted: dict[str, tuple[str, ...]], required: Iterable[str]
@@ -76,25 +79,26 @@ def iter_rows(text: str, file: str, wanted: dict[str, tuple[str, ...]], required
     """
     csv.field_size_limit(MAX_FIELD_CHARS)
     lines = list(io.StringIO(text, newline=""))
-    head_reader = csv.reader(iter(lines[: HEADER_SEARCH_ROWS * 4]))
-    header_rows: list[list[str]] = []
-    header_ends: list[int] = []
-    try:
-        for row in head_reader:
-            header_rows.append(row)
-            header_ends.append(head_reader.line_num)
-            if len(header_rows) >= HEADER_SEARCH_ROWS:
-                break
-    except csv.Error:
-        pass
-    found = find_header(header_rows, wanted, required)
-    if found is None:
-        need = ", ".join(sorted(required))
-        result.problems.append(IngestProblem(file, None, f"no CSV header with the columns {need} found"))
-        return None, iter(())
-    index, present, width, consumed = found
-    table = Table(file, index, present, width, header_ends[consumed - 1])
-    return table, _rows(lines, table, result, progress)
+    for delimiter in DELIMITERS:
+        header_rows: list[list[str]] = []
+        header_ends: list[int] = []
+        head_reader = csv.reader(iter(lines[: HEADER_SEARCH_ROWS * 4]), delimiter=delimiter)
+        try:
+            for row in head_reader:
+                header_rows.append(row)
+                header_ends.append(head_reader.line_num)
+                if len(header_rows) >= HEADER_SEARCH_ROWS:
+                    break
+        except csv.Error:
+            pass
+        found = find_header(header_rows, wanted, required)
+        if found is not None:
+            index, present, width, consumed = found
+            table = Table(file, index, present, width, header_ends[consumed - 1], delimiter)
+            return table, _rows(lines, table, result, progress)
+    need = ", ".join(sorted(required))
+    result.problems.append(IngestProblem(file, None, f"no CSV header with the columns {need} found"))
+    return None, iter(())
 
 
 def _rows(lines: list[str], table: Table, result: IngestResult,
@@ -102,9 +106,10 @@ def _rows(lines: list[str], table: Table, result: IngestResult,
     file, width = table.file, table.width
     start = table.header_line  # index in `lines` of the next line to parse
     resync_budget = 4 * sum(map(len, lines)) + 100_000
+    resyncs_left = MAX_RESYNCS
     done = 0
     while start < len(lines):
-        reader = csv.reader(iter(lines[start:]) if start else iter(lines))
+        reader = csv.reader((lines[i] for i in range(start, len(lines))), delimiter=table.delimiter)
         base = start
         restart: int | None = None
         prev = 0  # reader.line_num after the previous row
@@ -114,10 +119,17 @@ def _rows(lines: list[str], table: Table, result: IngestResult,
             except StopIteration:
                 break
             except csv.Error as e:
-                line = base + prev + 1
-                result.problems.append(IngestProblem(file, line, f"unreadable CSV row: {e}"))
-                result.rows_skipped += 1
+                first = base + prev + 1
+                span = reader.line_num - prev
                 prev = reader.line_num
+                result.problems.append(IngestProblem(file, first, f"unreadable CSV row: {e}"))
+                result.rows_skipped += 1
+                if span > 1 and resync_budget > 0 and resyncs_left > 0 and \
+                        _swallowed_rows(lines, first, span, width, table.delimiter):
+                    resyncs_left -= 1
+                    resync_budget -= sum(len(x) for x in lines[first: first + span - 1])
+                    restart = first
+                    break
                 continue
             first = base + prev + 1
             span = reader.line_num - prev
@@ -128,7 +140,9 @@ def _rows(lines: list[str], table: Table, result: IngestResult,
                 result.rows_skipped += 1
                 result.problems.append(IngestProblem(
                     file, first, f"malformed row: {len(row)} fields where the header has {width}"))
-                if span > 1 and resync_budget > 0 and _swallowed_rows(lines, first, span, width):
+                if span > 1 and resync_budget > 0 and resyncs_left > 0 and \
+                        _swallowed_rows(lines, first, span, width, table.delimiter):
+                    resyncs_left -= 1
                     # a stray quote swallowed whole rows: parse again from the line after its first
                     resync_budget -= sum(len(x) for x in lines[first: first + span - 1])
                     restart = first
@@ -148,11 +162,11 @@ def _rows(lines: list[str], table: Table, result: IngestResult,
         progress(done)
 
 
-def _swallowed_rows(lines: list[str], first: int, span: int, width: int) -> bool:
+def _swallowed_rows(lines: list[str], first: int, span: int, width: int, delimiter: str) -> bool:
     """True when one of the lines inside a malformed multi-line row parses on its own as a full row."""
     for line in lines[first: first + min(span - 1, 200)]:
         try:
-            parsed = next(csv.reader([line]), [])
+            parsed = next(csv.reader([line], delimiter=delimiter), [])
         except csv.Error:
             continue
         if len(parsed) == width:
