@@ -176,6 +176,11 @@ def test_html_to_text_is_safe() -> None:
             "<p>unclosed <b>bold")
     assert html_to_text(html) == "A&B C\nclick\nunclosed bold"
     assert html_to_text("<script>never closed") == ""
+    # a "<" that opens no tag is text (and is defused before html.parser, which is quadratic on it)
+    assert html_to_text("a < b <i>and</i> c <![CDATA[ y") == "a < b and c <![CDATA[ y"
+    assert html_to_text("x </ bogus end tag > y") == "x y"  # as browsers do
+    assert html_to_text("</" * 5000) == "</" * 5000
+    assert html_to_text("<p>x</p><!--[if mso]><table><td>hidden</td></table><![endif]-->") == "x"
 
 
 def test_mail_csv_layout() -> None:

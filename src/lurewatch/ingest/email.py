@@ -48,6 +48,9 @@ MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_TEXT_CHARS = MAX_FIELD_CHARS
 MAX_PARTS = 500  # MIME parts looked at per message
 MAX_REFERENCES = 100
+MAX_HTML_CHARS = 2 * MAX_FIELD_CHARS  # HTML converted per part (the text is cut at MAX_TEXT_CHARS)
+MAX_HEADER_CHARS = 16_384  # one text header (Subject, a display name) taken into account
+MAX_ADDRESS_HEADER_CHARS = 1024 * 1024  # one address header (To: with thousands of recipients)
 # Headers are decoded here (raw bytes, RFC 2047, addresses), never through the policy's header objects,
 # so compat32 gives the same result as policy.default at a third of the cost (measured) and keeps
 # email.headerregistry's parser out of reach of hostile headers.
@@ -66,6 +69,8 @@ _SENDERISH = frozenset({b"from", b"received", b"return-path", b"delivered-to", b
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|rv|antw)(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _LINKEDIN = re.compile(r"(?:https?://)?(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:in|pub)/[^\s<>\"'()\[\]{},;]+",
                        re.IGNORECASE)
+_OPEN_SECTION = re.compile(r"<!\[(?![^<>]{0,4096}\]>)")  # "<![CDATA[" with no "]>" before the next "<"
+_LONE_LT = re.compile(r"<(?![^<>]{0,4096}>)")  # a "<" that closes no tag before the next "<"
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 # Not RFC 5322 but found in e-mail CSV corpora (spreadsheet exports): read as UTC.
@@ -133,6 +138,7 @@ def _decode_bytes(data: bytes, charset: str | None = None) -> str:
 
 def _header_text(raw: str) -> str:
     """Unfolded, RFC 2047-decoded header value; raw 8-bit bytes and broken charsets are tolerated."""
+    raw = raw[:MAX_HEADER_CHARS]  # decode_header is slow on megabytes of encoded words
     if any("\udc80" <= c <= "\udcff" for c in raw):
         raw = _decode_bytes(raw.encode("utf-8", "surrogateescape"))
     raw = re.sub(r"\r?\n[ \t]*", " ", raw).strip()
@@ -155,6 +161,7 @@ def _header_text(raw: str) -> str:
 
 def _addresses(raw: str) -> list[tuple[str, str]]:
     """(display name, lower-case address) pairs of an address header."""
+    raw = raw[:MAX_ADDRESS_HEADER_CHARS]
     if any("\udc80" <= c <= "\udcff" for c in raw):
         raw = _decode_bytes(raw.encode("utf-8", "surrogateescape"))
     raw = re.sub(r"\r?\n[ \t]*", " ", raw)
@@ -252,6 +259,9 @@ class _HTMLText(HTMLParser):
 
 def html_to_text(html: str) -> str:
     """Visible text of untrusted HTML (tags stripped with html.parser, script/style dropped)."""
+    # html.parser rescans to the end of the input for every "<" or "<![" it cannot close (quadratic:
+    # 80 s for 1 MB of "</"), so those become text first and the input is bounded.
+    html = _LONE_LT.sub("&lt;", _OPEN_SECTION.sub("&lt;![", html[:MAX_HTML_CHARS]))
     parser = _HTMLText()
     try:
         parser.feed(html)
@@ -516,7 +526,7 @@ def load_mail(path: Path) -> IngestResult:
     data = data.removeprefix(b"\xef\xbb\xbf")
     if _FROM_LINE.match(data):
         entries = _split_mbox(data)
-    elif is_eml(data[:65536]):
+    elif is_eml(data[:65536]) or b"from" in (_header_names(data[:65536]) or []):
         entries = [(1, 0, len(data))]
     else:
         res.problems.append(IngestProblem(file, None, "not an e-mail message (.eml) or mbox mailbox"))
