@@ -96,6 +96,15 @@ def _scan(paths: list[Path], profiles_dir: Path | None, progress: Callable[[int]
     return loaded
 
 
+def _advert_fields(fields: list[str]) -> bool:
+    """EMSCAD-like job adverts: `title` plus `company_profile` or `description` (or the full header)."""
+    from lurewatch.ingest import jobads
+
+    names = {str(f).strip().lstrip("\ufeff").lower() for f in fields}
+    return jobads.is_job_advert_header(fields) or (
+        "title" in names and bool(names & {"company_profile", "description"}))
+
+
 class _Dispatcher:
     def __init__(self, progress: Callable[[int], None] | None) -> None:
         self.progress = progress
@@ -211,8 +220,11 @@ class _Dispatcher:
             self.problem(path, f"refused: {e}")
             return
         first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        fields = next(csv.reader([first]), []) if first else []
-        if jobads.is_job_advert_header(fields):
+        try:
+            fields = next(csv.reader([first]), []) if first else []
+        except csv.Error:
+            fields = []
+        if _advert_fields(fields):
             self.merge(jobads.load_adverts(path))
             return
         self.problem(path, "CSV file that is neither part of a LinkedIn export nor job adverts (EMSCAD "
@@ -235,12 +247,11 @@ class _Dispatcher:
                 add_profile(self.found_profiles, prof, self.loaded.result.problems)
                 self.loaded.result.files_read += 1
             return
-        if isinstance(first, dict):
+        if isinstance(first, dict) and _advert_fields(list(first)):
             from lurewatch.ingest import jobads
 
-            if jobads.is_job_advert_header(list(first)):
-                self.merge(jobads.load_adverts(path))
-                return
+            self.merge(jobads.load_adverts(path))
+            return
         if first is None or looks_like_contract(first):
             self.merge(load_contract(path))  # reports what is wrong record by record
             return
