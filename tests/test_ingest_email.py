@@ -158,6 +158,15 @@ def test_bounds_are_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "over the 1000 limit" in reasons[0] and "the last 1 skipped" in reasons[1]
 
 
+def test_mime_part_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mail, "MAX_BOUNDARY_LINES", 50)
+    parts = "--b\n\nx\n" * 60
+    path = tmp_path / "bomb.eml"
+    path.write_text(f'From: a@b.c\nSubject: s\nContent-Type: multipart/mixed; boundary="b"\n\n{parts}--b--\n')
+    res = load_mail(path)
+    assert res.approaches == [] and "MIME boundary lines" in res.problems[0].reason
+
+
 def test_predicates() -> None:
     assert is_mbox((FIX / "thread.mbox").read_bytes()[:4096])
     assert is_eml((FIX / "html_qp.eml").read_bytes()[:4096])
