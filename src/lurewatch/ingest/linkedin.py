@@ -178,12 +178,16 @@ class LinkedInExport:
     result: IngestResult  # result.approaches is `approaches`
     profiles: dict[str, Profile] = field(default_factory=dict)  # from the export's own profiles/ folder
     stats: Counter[str] = field(default_factory=Counter)
+    _by_url: dict[str, Connection] | None = field(default=None, repr=False)
 
     def connection(self, url: str | None) -> Connection | None:
-        """The 1st-degree connection with this (normalised) profile URL, if the sender is one."""
-        if not url:
+        """The 1st-degree connection with this profile URL (any form), if the sender is one."""
+        key = normalise_profile_url(url)
+        if not key:
             return None
-        return next((c for c in self.connections if c.url == url), None)
+        if self._by_url is None:
+            self._by_url = {c.url: c for c in reversed(self.connections) if c.url}
+        return self._by_url.get(key)
 
 
 # --- file sources: an extracted folder or a prefix inside a zip ------------------------------------------
