@@ -42,7 +42,7 @@ class Loaded:
 
     result: IngestResult = field(default_factory=IngestResult)
     exports: list[LinkedInExport] = field(default_factory=list)
-    profiles: dict[str, Profile] = field(default_factory=dict)  # explicit and auto-found, by URL
+    profiles: dict[str, Profile] = field(default_factory=dict)  # every profile read, by each URL it claims
 
 
 def load_inputs(paths: list[Path], profiles_dir: Path | None = None,
@@ -81,6 +81,9 @@ def _scan(paths: list[Path], profiles_dir: Path | None, progress: Callable[[int]
         loaded.profiles.setdefault(url, prof)
     for url, prof in d.found_profiles.items():
         loaded.profiles.setdefault(url, prof)
+    for export in loaded.exports:
+        for url, prof in export.profiles.items():
+            loaded.profiles.setdefault(url, prof)
     own_approaches = set()
     for export in loaded.exports:
         for ap in export.approaches:
