@@ -254,12 +254,12 @@ def advert_missing(a: Approach, field: str = "company_profile", min_chars: int =
     return [(f"{field.replace('_', ' ')} is {'empty' if not value else 'only ' + repr(value[:40])}", f"advert.{field}")]
 
 
-@check("advert_no_logo_no_questions")
-def advert_no_logo_no_questions(a: Approach) -> Hit:
+@check("advert_no_logo")
+def advert_no_logo(a: Approach) -> Hit:
     ad = a.advert
-    if ad is None or ad.has_company_logo is not False or ad.has_questions is not False:
+    if ad is None or ad.has_company_logo is not False:
         return []
-    return [("no company logo and no screening questions", "advert.has_company_logo")]
+    return [("no company logo", "advert.has_company_logo")]
 
 
 _NUM = re.compile(r"\d[\d,.]*\s*[kK]?")
