@@ -77,8 +77,21 @@ def iter_rows(text: str, file: str, wanted: dict[str, tuple[str, ...]], required
     (a stray quote) is reported and reading restarts on the line after its first one, so the rows it
     swallowed are not lost (bounded, so a hostile file cannot make this quadratic).
     """
-    csv.field_size_limit(MAX_FIELD_CHARS)
     lines = list(io.StringIO(text, newline=""))
+    old_limit = csv.field_size_limit(MAX_FIELD_CHARS)  # process-wide: restored below and after the rows
+    try:
+        found_table = _find_table(lines, file, wanted, required)
+    finally:
+        csv.field_size_limit(old_limit)
+    if found_table is None:
+        need = ", ".join(sorted(required))
+        result.problems.append(IngestProblem(file, None, f"no CSV header with the columns {need} found"))
+        return None, iter(())
+    return found_table, _rows(lines, found_table, result, progress)
+
+
+def _find_table(lines: list[str], file: str, wanted: dict[str, tuple[str, ...]], required: Iterable[str]
+                ) -> Table | None:
     for delimiter in DELIMITERS:
         header_rows: list[list[str]] = []
         header_ends: list[int] = []
@@ -94,15 +107,21 @@ def iter_rows(text: str, file: str, wanted: dict[str, tuple[str, ...]], required
         found = find_header(header_rows, wanted, required)
         if found is not None:
             index, present, width, consumed = found
-            table = Table(file, index, present, width, header_ends[consumed - 1], delimiter)
-            return table, _rows(lines, table, result, progress)
-    need = ", ".join(sorted(required))
-    result.problems.append(IngestProblem(file, None, f"no CSV header with the columns {need} found"))
-    return None, iter(())
+            return Table(file, index, present, width, header_ends[consumed - 1], delimiter)
+    return None
 
 
 def _rows(lines: list[str], table: Table, result: IngestResult,
           progress: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
+    old_limit = csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        yield from _parse_rows(lines, table, result, progress)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _parse_rows(lines: list[str], table: Table, result: IngestResult,
+                progress: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
     file, width = table.file, table.width
     start = table.header_line  # index in `lines` of the next line to parse
     resync_budget = 4 * sum(map(len, lines)) + 100_000
