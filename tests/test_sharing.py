@@ -594,3 +594,56 @@ def test_cli_export_of_a_linked_campaign(tmp_path: Path) -> None:
     assert indicates and all(o["target_ref"] == c["id"] for o in indicates)
     r = CliRunner().invoke(app, ["export", "stix", "--db", str(db), "--campaign", "cmp-nope", "-o", str(out)])
     assert r.exit_code != 0 and "no campaign" in r.output
+
+
+def test_provider_matches_photo_by_sha256_and_pdq(tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from lurewatch.linking.photos import hash_photo
+    from lurewatch.model import Profile
+
+    rng = np.random.default_rng(3)
+    base = (rng.random((32, 32, 3)) * 255).astype("uint8")
+    img = Image.fromarray(base).resize((256, 256), Image.Resampling.BICUBIC)
+    orig, copy = tmp_path / "orig.png", tmp_path / "copy.jpg"
+    img.save(orig)
+    img.resize((200, 200)).save(copy, quality=80)  # the same photo, re-encoded as a profile picture
+    h = hash_photo(orig)
+    assert h is not None and h.pdq
+    db = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    WatchStore(db).add(
+        [
+            WatchIndicator("sha256", h.sha256, "Peer CERT", "amber", None, "indicator--photo-sha"),
+            WatchIndicator("pdq", h.pdq, "Peer CERT", "amber", None, "indicator--photo-pdq"),
+        ]
+    )
+    p = build(ScanContext(db_url=db))
+    a = _approach("Hi", url="https://linkedin.com/in/new-face")
+    a.profile = Profile(name="x", photo=str(orig))
+    [f] = p.findings(a)
+    assert f.weight == 60 and "indicator--photo-sha" in f.evidence and f.field == "profile.photo"
+    a.profile = Profile(name="x", photo=str(copy))
+    [g] = p.findings(a)
+    assert "indicator--photo-pdq" in g.evidence and "PDQ distance" in g.evidence
+    assert "indicator--photo-sha" not in g.evidence
+
+
+def test_import_survives_hostile_json(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ImportProblem):
+        read_bundle(deep)
+    weird = {
+        "type": "bundle",
+        "objects": [
+            1,
+            "x",
+            None,
+            {"type": "indicator", "pattern": 5},
+            {"type": "indicator", "pattern": "[url:value = 'javascript:alert(1)']"},
+        ],
+    }
+    f = tmp_path / "weird.json"
+    f.write_text(json.dumps(weird))
+    assert read_bundle(f) == []

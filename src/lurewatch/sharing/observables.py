@@ -4,7 +4,7 @@ domains and LinkedIn profile URLs, extracted from (hostile) message text and nor
 Normal forms (one value, one key - used for export, import and matching alike):
 - linkedin-url: `lurewatch.urls.normalise_profile_url` (https://linkedin.com/in/slug)
 - email: lower case;  phone: E.164 (+447700900123);  handle: "app:handle" lower case (telegram:jw_talent)
-- url: https/http scheme, lower-case host without www., no fragment, no trailing slash
+- url: https://host/path, lower case, host without www., no query, fragment or trailing slash
 - domain: registrable domain (tldextract offline snapshot), lower case
 - sha256: 64 lower-case hex;  pdq: 64 lower-case hex (256-bit PDQ hash)
 
@@ -126,6 +126,7 @@ _HANDLE = re.compile(
 )
 _AT_HANDLE_APP = re.compile(rf"\b(?P<app>{_APPS})\b[^\n]{{0,40}}?(?P<h>@[A-Za-z][A-Za-z0-9_]{{3,31}})", re.I)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,8 @@ def normalise_url(url: str) -> str | None:
     if not url:
         return None
     if "://" not in url:
+        if _SCHEME.match(url):
+            return None  # javascript:, data:, mailto: ... are not web URLs
         url = "https://" + url
     try:
         p = urlsplit(url)
@@ -167,9 +170,8 @@ def normalise_url(url: str) -> str | None:
     if not host or p.scheme.lower() not in ("http", "https"):
         return None
     host = host.removeprefix("www.")
-    path = p.path.rstrip("/")
-    query = f"?{p.query}" if p.query else ""
-    return f"{p.scheme.lower()}://{host}{path}{query}"
+    path = p.path.rstrip("/").lower()  # no query, lower-case path: the form linking's pivots use
+    return f"https://{host}{path}"
 
 
 def normalise_phone(text: str, region: str | None = "GB") -> str | None:

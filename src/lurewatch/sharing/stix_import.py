@@ -143,7 +143,7 @@ def bundle_indicators(
                     source=producer,
                     tlp=level,
                     confidence=int(conf) if isinstance(conf, int) and 0 <= conf <= 100 else None,
-                    stix_id=str(o.get("id"))[:80],
+                    stix_id=str(o["id"])[:80] if isinstance(o.get("id"), str) else None,
                     label=str(o.get("name") or "")[:300],
                 )
             )
