@@ -162,6 +162,39 @@ class Approach:
         return min(times) if times else None
 
     @property
+    def owner_org(self) -> str | None:
+        """The recipient's organisation: current employer, else the part of the headline after ' at '."""
+        o = self.owner
+        if o is None:
+            return None
+        if o.current_employer:
+            return o.current_employer
+        head = o.headline or ""
+        return head.rsplit(" at ", 1)[1].strip() or None if " at " in head else None
+
+    @property
+    def owner_team(self) -> str | None:
+        """The recipient's role or team (current title or headline), for reports by team."""
+        o = self.owner
+        if o is None:
+            return None
+        for p in o.positions:
+            if not p.end and p.title:
+                return p.title
+        head = o.headline or ""
+        return (head.split(" at ", 1)[0].strip() or None) if head else None
+
+    @property
+    def owner_sector(self) -> str | None:
+        o = self.owner
+        if o is None:
+            return None
+        from lurewatch.indicators.sectors import sector_of
+
+        return sector_of(o.headline, o.industry, o.summary, o.current_employer,
+                         *(p.title for p in o.positions[:2]))
+
+    @property
     def inbound(self) -> list[Message]:
         return [m for m in self.messages if m.inbound]
 
@@ -191,6 +224,9 @@ class Approach:
             "sender_name": self.sender_name,
             "sender_profile_url": self.sender_profile_url,
             "owner_profile_url": self.owner_profile_url,
+            "owner_org": self.owner_org,
+            "owner_team": self.owner_team,
+            "owner_sector": self.owner_sector,
             "first_contact": fc.isoformat() if fc else None,
             "score": int(self.score),
             "level": self.level,
