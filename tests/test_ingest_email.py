@@ -97,10 +97,30 @@ def test_owner_inferred_from_recipients_without_sent_label(tmp_path: Path) -> No
     assert [m.inbound for m in thread.messages] == [True, False, True]
 
 
-def test_no_owner_when_mailbox_does_not_say(tmp_path: Path) -> None:
-    path = _mbox(tmp_path, "From: A <a@x.org>\nTo: b@y.org\nSubject: hi\nMessage-ID: <1@x>\n\nhello")
-    (ap,) = load_mail(path).approaches
-    assert ap.owner is None and all(m.inbound for m in ap.messages)
+def _mail(frm: str, to: str, extra: str = "") -> str:
+    return f"From: {frm}\nTo: {to}\nSubject: s {frm}\n{extra}\nbody"
+
+
+@pytest.mark.parametrize(
+    ("messages", "owner"),
+    [
+        ([_mail("a@x.org", "b@y.org")], None),  # one message says nothing
+        ([_mail("a@x.org", "b@y.org", "Delivered-To: b@y.org")], "b@y.org"),
+        ([_mail("a@x.org", "o@me.org"), _mail("c@z.org", "o@me.org"), _mail("d@w.org", "o@me.org")], "o@me.org"),
+        # two people writing to each other as often: no way to tell who exported the mailbox
+        ([_mail("a@x.org", "b@y.org"), _mail("b@y.org", "a@x.org")], None),
+        # a Sent folder: one sender only, whoever it writes to is not the owner
+        ([_mail("o@me.org", "a@x.org"), _mail("o@me.org", "a@x.org"), _mail("o@me.org", "c@z.org")], None),
+        ([_mail("a@x.org", "o@me.org"), _mail("o@me.org", "a@x.org"), _mail("c@z.org", "o@me.org")], "o@me.org"),
+    ],
+)
+def test_owner_inference(tmp_path: Path, messages: list[str], owner: str | None) -> None:
+    res = load_mail(_mbox(tmp_path, *messages))
+    assert res.problems == [] and res.rows_read == len(messages)
+    owners = {a.owner.email if a.owner else None for a in res.approaches}
+    assert owners == {owner}
+    outbound = [m for a in res.approaches for m in a.messages if not m.inbound]
+    assert all(m.sender_name == owner for m in outbound) and (owner is not None or not outbound)
 
 
 def test_threading_fallbacks(tmp_path: Path) -> None:

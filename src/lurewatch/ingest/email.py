@@ -25,7 +25,6 @@ IngestProblems, never raised.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-from lurewatch.ingest.jobads import decode_bulk_text, has_mojibake, iter_csv_records, repair_text
+from lurewatch.ingest.jobads import decode_bulk_text, iter_csv_records, repair_mojibake
 from lurewatch.ingest.safety import MAX_FIELD_CHARS, UnsafeInput, decode_text, looks_binary, read_bounded
 from lurewatch.model import Approach, IngestProblem, IngestResult, Message, Profile
 from lurewatch.urls import normalise_profile_url
@@ -101,9 +100,7 @@ def is_mbox(head: bytes) -> bool:
     head = head.removeprefix(b"\xef\xbb\xbf")
     if not _FROM_LINE.match(head):
         return False
-    rest = head.split(b"\n", 1)[1] if b"\n" in head else b""
-    names = _header_names(rest)
-    return bool(names) and is_eml(rest)
+    return b"\n" in head and is_eml(head.split(b"\n", 1)[1])
 
 
 def is_eml(head: bytes) -> bool:
@@ -125,10 +122,8 @@ def _decode_bytes(data: bytes, charset: str | None = None) -> str:
     """Text of a MIME part or raw header: declared charset, else UTF-8, else cp1252; never raises."""
     if charset:
         charset = charset.split("*", 1)[0].strip().strip('"').lower()  # RFC 2231 "utf-8*en"
-        try:
-            if codecs.lookup(charset)._is_text_encoding is not False:
-                text = data.decode(charset, errors="replace")
-                return repair_text(text) if has_mojibake(text) else text
+        try:  # a non-text codec ("base64", "rot13") raises LookupError here
+            return repair_mojibake(data.decode(charset, errors="replace"))
         except (LookupError, UnicodeError, ValueError, TypeError):
             pass
     try:
@@ -144,7 +139,7 @@ def _header_text(raw: str) -> str:
         raw = _decode_bytes(raw.encode("utf-8", "surrogateescape"))
     raw = re.sub(r"\r?\n[ \t]*", " ", raw).strip()
     if "=?" not in raw:
-        return repair_text(raw) if has_mojibake(raw) else raw
+        return repair_mojibake(raw)
     try:
         parts = decode_header(raw)
     except Exception:  # malformed encoded words: keep the header as written
@@ -405,16 +400,27 @@ def _split_mbox(data: bytes) -> list[tuple[int, int, int]]:
 
 
 def _infer_owner(mails: list[_Mail]) -> str | None:
-    """The mailbox owner's address when the mailbox shows it; None when unsure."""
-    sent = Counter(m.from_addr for m in mails if "sent" in m.labels and m.from_addr)
-    if sent:
-        return sent.most_common(1)[0][0]  # Gmail Takeout marks the owner's own mail "Sent"
+    """The mailbox owner's address when the mailbox shows it; None when unsure.
+
+    Gmail's "Sent" label, else a Delivered-To on most messages, else the address that both sends and
+    receives and takes part in the most messages (ties: the one that receives more), else (an inbox
+    from several senders) the one address most of them are sent to.
+    """
+    labelled = Counter(m.from_addr for m in mails if "sent" in m.labels and m.from_addr)
+    if labelled:
+        return labelled.most_common(1)[0][0]
+    half = (len(mails) + 1) // 2
     delivered = Counter(a for m in mails for a in set(m.delivered_to))
+    sent = Counter(m.from_addr for m in mails if m.from_addr)
     received = Counter(a for m in mails for a in set(m.to) if a != m.from_addr)
-    for counts, minimum in ((delivered, 1), (received, 2)):
-        top = counts.most_common(2)
-        if top and top[0][1] >= minimum and top[0][1] * 2 >= len(mails) \
-                and (len(top) == 1 or top[0][1] > top[1][1]):
+    rules: list[tuple[dict[str, tuple[int, ...]], tuple[int, ...]]] = [
+        ({a: (n,) for a, n in delivered.items()}, (half,)),
+        ({a: (sent[a] + n, n) for a, n in received.items() if sent[a]}, (half, 1)),
+        ({a: (n,) for a, n in received.items()} if len(sent) >= 2 else {}, (max(half, 2),)),
+    ]
+    for scores, need in rules:
+        top = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:2]
+        if top and top[0][1] >= need and (len(top) == 1 or top[0][1] > top[1][1]):
             return top[0][0]
     return None
 

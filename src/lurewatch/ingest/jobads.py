@@ -55,10 +55,11 @@ def decode_bulk_text(data: bytes) -> str:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return decode_text(data).text  # cp1252 fallback; rare, so the slow path is fine
-    return _repair_windows(text)
+    return repair_mojibake(text)
 
 
-def _repair_windows(text: str) -> str:
+def repair_mojibake(text: str) -> str:
+    """Text with each typical mojibake sequence repaired by ftfy (via decode_text) in its own word."""
     spans: list[tuple[int, int]] = []
     for marker in _MARKERS:
         pos = text.find(marker)
@@ -83,11 +84,6 @@ def _repair_windows(text: str) -> str:
         last = hi
     out.append(text[last:])
     return "".join(out)
-
-
-def has_mojibake(text: str) -> bool:
-    """A typical mojibake sequence is present (cheap `in` tests first: the regex is slower)."""
-    return any(m in text for m in _MARKERS) and bool(MOJIBAKE.search(text))
 
 
 def repair_text(text: str) -> str:
