@@ -121,7 +121,9 @@ def test_header_predicate_and_bools() -> None:
     assert is_job_advert_header(["\ufeffJob_ID", "Title", "Description", "Requirements", "Benefits",
                                  "Industry"])
     assert not is_job_advert_header(["sender", "receiver", "date", "subject", "body", "urls", "label"])
-    assert not is_job_advert_header(["title", "description"])
+    assert is_job_advert_header(["title", "company_profile"])
+    assert not is_job_advert_header(["title", "location", "salary_range"])
+    assert not is_job_advert_header(["description", "company_profile"])
     assert [parse_bool(x) for x in ("1", "0", "t", "f", "TRUE", "no", "yes", "", "maybe", 1, 0, True)] == [
         True, False, True, False, True, False, True, None, None, True, False, True]
 

@@ -125,7 +125,7 @@ def iter_csv_records(text: str, file: str, res: IngestResult) -> Iterator[tuple[
 def is_job_advert_header(fields: list[str]) -> bool:
     """True for a header (CSV first row or JSON keys) with the EMSCAD job-advert columns."""
     names = {str(f).strip().lstrip("\ufeff").lower() for f in fields}
-    return "title" in names and "description" in names and len(names & EMSCAD_FIELDS) >= 6
+    return "title" in names and bool(names & {"description", "company_profile"})
 
 
 def parse_bool(value: Any) -> bool | None:
