@@ -243,7 +243,7 @@ class StixExporter:
             f"{opts.org}|{opts.selection_key}|{level}|{int(opts.include_targets)}|{int(opts.redact_text)}"
         )
         self.w = BundleWriter(
-            out, f"bundle--{uuid.uuid5(NAMESPACE, 'bundle|' + self.key)}", tlp.TLP2_IDS[level]
+            out, sdo_id("bundle", self.key), tlp.TLP2_IDS[level]
         )
         self.wrapper_id = sdo_id(opts.wrapper, self.key)
         self.w.add(tlp.marking_definition(level), listed=False)
