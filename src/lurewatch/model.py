@@ -150,6 +150,9 @@ class Approach:
     advert: JobAdvert | None = None
     invitation_note: str = ""
     origin: str = ""  # the file it came from (for the analyst, never shared by default)
+    owner_org: str | None = None  # set when known from elsewhere (a contract file, the server)
+    owner_team: str | None = None
+    owner_sector: str | None = None
     # filled by scoring
     findings: list[Finding] = field(default_factory=list)
     score: int = 0
@@ -161,34 +164,32 @@ class Approach:
         times = [m.sent_at for m in self.messages if m.inbound and m.sent_at]
         return min(times) if times else None
 
-    @property
-    def owner_org(self) -> str | None:
-        """The recipient's organisation: current employer, else the part of the headline after ' at '."""
+    def target_org(self) -> str | None:
+        """The recipient's organisation: as given, else the current employer, else the headline after ' at '."""
         o = self.owner
-        if o is None:
-            return None
+        if self.owner_org or o is None:
+            return self.owner_org
         if o.current_employer:
             return o.current_employer
         head = o.headline or ""
         return head.rsplit(" at ", 1)[1].strip() or None if " at " in head else None
 
-    @property
-    def owner_team(self) -> str | None:
-        """The recipient's role or team (current title or headline), for reports by team."""
+    def target_team(self) -> str | None:
+        """The recipient's role or team: as given, else the current title or headline, for reports by team."""
         o = self.owner
-        if o is None:
-            return None
+        if self.owner_team or o is None:
+            return self.owner_team
         for p in o.positions:
             if not p.end and p.title:
                 return p.title
         head = o.headline or ""
         return (head.split(" at ", 1)[0].strip() or None) if head else None
 
-    @property
-    def owner_sector(self) -> str | None:
+    def target_sector(self) -> str | None:
+        """The recipient's sensitive area (indicators/sectors.py): as given, else from their profile."""
         o = self.owner
-        if o is None:
-            return None
+        if self.owner_sector or o is None:
+            return self.owner_sector
         from lurewatch.indicators.sectors import sector_of
 
         return sector_of(o.headline, o.industry, o.summary, o.current_employer,
@@ -224,9 +225,9 @@ class Approach:
             "sender_name": self.sender_name,
             "sender_profile_url": self.sender_profile_url,
             "owner_profile_url": self.owner_profile_url,
-            "owner_org": self.owner_org,
-            "owner_team": self.owner_team,
-            "owner_sector": self.owner_sector,
+            "owner_org": self.target_org(),
+            "owner_team": self.target_team(),
+            "owner_sector": self.target_sector(),
             "first_contact": fc.isoformat() if fc else None,
             "score": int(self.score),
             "level": self.level,

@@ -82,6 +82,9 @@ def approach_from_contract(d: dict[str, Any], keep_scores: bool = False) -> Appr
         sender_profile_url=_opt(d.get("sender_profile_url")),
         owner_profile_url=_opt(d.get("owner_profile_url")),
         invitation_note=_s(d.get("invitation_note")),
+        owner_org=_opt(d.get("owner_org")),
+        owner_team=_opt(d.get("owner_team")),
+        owner_sector=_opt(d.get("owner_sector")),
     )
     for m in ap.messages:
         if m.inbound and m.sender_profile_url is None:
