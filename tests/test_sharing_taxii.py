@@ -18,8 +18,6 @@ from lurewatch.cli.app import app
 from lurewatch.sharing.watch import WatchStore
 from lurewatch.store.db import Store
 
-pytest.importorskip("medallion")
-
 sys.path.insert(0, str(Path(__file__).parent))
 from test_sharing import FIX, PERSONA, contract  # noqa: E402
 
