@@ -197,7 +197,7 @@ def synthetic_photo(rng: random.Random, base: int | None = None, flips: int = 0)
 
 
 class Gen:
-    def __init__(self, n: int, m: int, seed: int) -> None:
+    def __init__(self, n: int, m: int, seed: int, faces: bool = True) -> None:
         self.n, self.rng = n, random.Random(seed)
         rng = self.rng
         self.orgs = [(f"{rng.choice(ORG_A)} {rng.choice(ORG_B)} {i}", rng.choice(SECTORS)) for i in range(m)]
@@ -206,7 +206,7 @@ class Gen:
         self.by_sector: dict[str, list[int]] = {}
         for i, o in enumerate(self.owner_org):
             self.by_sector.setdefault(self.orgs[o][1], []).append(i)
-        self.faces = face_pool()
+        self.faces = face_pool() if faces else []
         self.face_next = 0
         self.serial = 0
 
@@ -409,6 +409,13 @@ class Gen:
         return written
 
 
+def write(n: int, out: Path, orgs: int | None = None, seed: int = 7, faces: bool = True) -> int:
+    """Write n generated approaches to `out` (JSONL); returns how many were written."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb", buffering=1 << 20) as fh:
+        return Gen(n, orgs or max(20, n // 200), seed, faces).generate(fh)
+
+
 def iso(t: int) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat()
 
@@ -419,11 +426,10 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--orgs", type=int, default=None, help="organisations (default n/200, at least 20)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-faces", action="store_true", help="synthetic photo hashes only (no ../shared pixels)")
     a = ap.parse_args()
-    a.out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with open(a.out, "wb", buffering=1 << 20) as fh:
-        written = Gen(a.n, a.orgs or max(20, a.n // 200), a.seed).generate(fh)
+    written = write(a.n, a.out, a.orgs, a.seed, not a.no_faces)
     print(f"wrote {written} approaches to {a.out} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 

@@ -1,0 +1,67 @@
+"""The Spark engine gives exactly the local engine's campaigns (Spark in local[2]; needs a JVM)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.spark
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@pytest.fixture(scope="module")
+def spark():  # noqa: ANN201
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime")
+    from lurewatch.linking.spark import session
+
+    s = session("local[2]")
+    yield s
+    s.stop()
+
+
+def _generator():  # noqa: ANN202
+    spec = importlib.util.spec_from_file_location("gen_campaigns", BENCH / "gen_campaigns.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["gen_campaigns"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_spark_and_local_give_identical_campaigns(spark, tmp_path) -> None:  # noqa: ANN001
+    from lurewatch.linking import extract_jsonl, link_records
+    from lurewatch.linking.spark import link_spark_jsonl
+
+    path = tmp_path / "gen.jsonl"
+    _generator().write(2500, path, orgs=15, seed=11, faces=False)
+    local = link_records(extract_jsonl([path], workers=1))
+    remote = link_spark_jsonl([path], master="local[2]")
+    assert len(local) > 20
+    kinds = {e["kind"] for c in local for e in c["edges"]}
+    assert {"same_sender", "template", "employer", "photo_pdq"} <= kinds
+    assert json.dumps(local, sort_keys=True) == json.dumps(remote, sort_keys=True)
+
+
+def test_large_star_small_star_matches_scipy(spark) -> None:  # noqa: ANN001
+    from lurewatch.linking.campaigns import Edge
+    from lurewatch.linking.local import components
+    from lurewatch.linking.spark import connected_components
+
+    rng = random.Random(5)
+    nodes = [f"n{i:03d}" for i in range(300)]
+    pairs = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(260)]
+    pairs += [(nodes[i], nodes[i + 1]) for i in range(200, 260)]  # a long chain
+    pairs = [(a, b) for a, b in pairs if a != b]
+    want = components(nodes, [Edge(a, b, "k", 1, "", "", "") for a, b in pairs])
+    df = spark.createDataFrame(pairs, "u string, v string")
+    got = {r["node"]: r["label"] for r in connected_components(df).collect()}
+    assert got == {n: lab for n, lab in want.items() if n in got}
+    assert set(got) == {n for p in pairs for n in p}
