@@ -96,7 +96,7 @@ def test_packaged_model_loads_and_is_small() -> None:
 
 
 def test_held_out_fraudulent_adverts_score_higher(shared_dir: Path) -> None:
-    docs, y, _ = load_emscad(_emscad(shared_dir))
+    docs, y, _, _ = load_emscad(_emscad(shared_dir))
     idx = np.random.default_rng(7).permutation(len(y))
     tr, te = idx[: int(0.75 * len(y))], idx[int(0.75 * len(y)):]
     cfg = TrainConfig()

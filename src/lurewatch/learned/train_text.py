@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import platform
+import re
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from lurewatch.ingest.jobads import load_adverts_with_labels
 from lurewatch.learned.features import advert_tokens, words
 from lurewatch.learned.scorer import FORMAT, FORMAT_VERSION
+from lurewatch.model import JobAdvert
 
 # Share of fraudulent adverts in the full published EMSCAD (866 of 17,880), used to project precision
 # at a realistic base rate: the shared dev sample is 61% fraudulent.
@@ -159,24 +162,56 @@ def cross_validate(
     return out
 
 
-def load_emscad(path: Path) -> tuple[list[list[str]], np.ndarray, list[list[str]]]:
-    """(tokens per advert, labels, words per advert for near-duplicate grouping); unlabelled rows dropped."""
+# Words about a person's sex are never features (lurewatch never reasons on who someone is).
+PERSONAL = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself", "mr", "mrs", "ms", "miss"})
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def proper_nouns(adverts: list[JobAdvert], min_count: int = 3, share: float = 0.9) -> set[str]:
+    """Words written with a capital inside sentences at least `share` of the time: names of people,
+    places, nationalities, languages and firms. They are left out of the model so that it learns how
+    adverts are written, not who or where they name."""
+    caps: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for ad in adverts:
+        for field in (ad.company_profile, ad.description, ad.requirements, ad.benefits):
+            for line in field.splitlines():
+                for m in _WORD.finditer(line):
+                    before = line[: m.start()].rstrip()
+                    if not before or before[-1] in ".!?:;•*-–|":
+                        continue  # the first word of a sentence or list item says nothing
+                    w = m.group()
+                    total[w.lower()] += 1
+                    caps[w.lower()] += w[0].isupper()
+    return {w for w, n in total.items() if n >= min_count and caps[w] >= share * n}
+
+
+def drop_terms(docs: list[list[str]], excluded: set[str]) -> list[list[str]]:
+    """Remove every unigram or bigram that contains an excluded word."""
+    return [[t for t in d if not any(w in excluded for w in t.split(" "))] for d in docs]
+
+
+def load_emscad(path: Path) -> tuple[list[list[str]], np.ndarray, list[list[str]], int]:
+    """(tokens per advert, labels, words per advert for near-duplicate grouping, number of excluded
+    words); unlabelled rows dropped."""
     res, labels = load_adverts_with_labels(Path(path))
-    docs, y, plain = [], [], []
+    ads, y = [], []
     for ap, lab in zip(res.approaches, labels, strict=True):
         if lab is None or ap.advert is None:
             continue
-        docs.append(advert_tokens(ap.advert))
-        plain.append(words(ap.advert.text()))
+        ads.append(ap.advert)
         y.append(lab)
-    if res.problems and not docs:
+    if res.problems and not ads:
         raise ValueError("; ".join(str(p) for p in res.problems[:3]))
-    return docs, np.array(y, dtype=int), plain
+    excluded = proper_nouns(ads) | PERSONAL
+    docs = drop_terms([advert_tokens(a) for a in ads], excluded)
+    plain = [words(a.text()) for a in ads]
+    return docs, np.array(y, dtype=int), plain, len(excluded)
 
 
 def train(data: Path, out: Path | None, cfg: TrainConfig, run_cv: bool = True) -> dict[str, Any]:
     """Cross-validate (optional), fit on all data, write the JSON model to `out`; returns the model dict."""
-    docs, y, plain = load_emscad(data)
+    docs, y, plain, n_excluded = load_emscad(data)
     if len(set(y.tolist())) < 2:
         raise ValueError("training data needs both fraudulent and genuine adverts")
     info: dict[str, Any] = {
@@ -187,6 +222,7 @@ def train(data: Path, out: Path | None, cfg: TrainConfig, run_cv: bool = True) -
             "genuine": int(len(y) - y.sum()),
         },
         "python": platform.python_version(),
+        "excluded_words": n_excluded,  # proper nouns and personal pronouns, never features
     }
     if run_cv:
         groups = near_duplicate_groups(plain)
