@@ -116,6 +116,17 @@ def test_oversized_field_is_reported_and_later_rows_still_load(tmp_path: Path) -
     assert res.problems and res.problems[0].line == 2 and "field larger" in res.problems[0].reason
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_line_endings_and_multiline_fields(tmp_path: Path, newline: str) -> None:
+    path = tmp_path / "ads.csv"
+    rows = [",".join(EMSCAD_HEADER), 'A,"US, NY",,,,"line one' + newline + 'line two",,,1,0,0,,,,,,0', "B" + "," * 16]
+    path.write_bytes(newline.join(rows).encode() + newline.encode())
+    res = load_adverts(path)
+    assert res.problems == [] and [a.advert.title for a in res.approaches] == ["A", "B"]
+    assert res.approaches[0].advert.description == f"line one{newline}line two"
+    assert res.approaches[0].advert.telecommuting is True
+
+
 def test_header_predicate_and_bools() -> None:
     assert is_job_advert_header(EMSCAD_HEADER)
     assert is_job_advert_header(["\ufeffJob_ID", "Title", "Description", "Requirements", "Benefits",

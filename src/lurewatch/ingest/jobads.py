@@ -10,7 +10,6 @@ Also home of the bounded text/CSV helpers shared with the e-mail CSV loader.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -94,12 +93,23 @@ def repair_text(text: str) -> str:
         return text
 
 
+def _lines(text: str) -> Iterator[str]:
+    # io.StringIO would copy the whole text as UCS-4 (4 bytes a character); slices cost only a line
+    start, size = 0, len(text)
+    sep = "\n" if "\n" in text else "\r"  # old Mac line ends
+    while start < size:
+        end = text.find(sep, start)
+        end = size if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def iter_csv_records(text: str, file: str, res: IngestResult) -> Iterator[tuple[int, list[str]]]:
     """(first line number, fields) of each CSV record; unreadable records become problems in `res`."""
     old_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_CSV_FIELD)  # bounded; restored below since the limit is process-wide
     try:
-        reader = csv.reader(io.StringIO(text, newline=""))
+        reader = csv.reader(_lines(text))
         start, errors = 1, 0
         while True:
             try:
