@@ -143,3 +143,17 @@ def test_check_from_option_stdin_and_profile(tmp_path):
     assert {"LW-PERSONA-001", "LW-PERSONA-002"} <= ids
     r = runner.invoke(app, ["check", "-m", ""])
     assert r.exit_code == 2 and "empty" in " ".join(r.output.split())
+
+
+def test_a_wrongly_encoded_export_is_repaired_with_a_message(tmp_path):
+    d = tmp_path / "export"
+    d.mkdir()
+    text = (HEADER + 'c9,,Zoë Café,https://www.linkedin.com/in/zoe,Owner X,' + OWNER +
+            ',2024-02-05 08:12:44 UTC,,"Bonjour, café crème? Let us talk on WhatsApp.",INBOX\n')
+    (d / "messages.csv").write_bytes(text.encode("cp1252"))
+    r = runner.invoke(app, ["scan", str(d), "-f", "json"])
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "encoding repaired" in out
+    (obj,) = json.loads(r.stdout)
+    assert obj["sender_name"] == "Zoë Café"

@@ -358,6 +358,9 @@ def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = No
             result.problems.append(IngestProblem(where, None, f"file not read: {e}"))
             continue
         result.files_read += 1
+        if decoded.repaired and decoded.encoding != "utf-8-sig":
+            result.problems.append(IngestProblem(where, None, f"encoding repaired (read as {decoded.encoding}, "
+                                                 "mojibake fixed where found); check names and quotes"))
         texts[name] = (decoded.text, where)
     messages = parse_messages(*texts["messages.csv"], result, progress) if "messages.csv" in texts else []
     invitations = (parse_invitations(*texts["invitations.csv"], result, progress)
@@ -575,6 +578,8 @@ def infer_owner(messages: list[RawMessage], invitations: list[Invitation], owner
             if m.draft:
                 score[m.sender_url] += 50
         urls.update(m.recipient_urls)
+        for r in m.recipient_urls:
+            score[r] += 1  # tie-break: the owner receives the messages of an inbound-only export
     for urls in conv_urls.values():
         for u in urls:
             score[u] += 10

@@ -63,7 +63,7 @@ def decode_text(data: bytes) -> DecodedText:
         enc = "utf-8"
     if looks_binary(data):
         raise UnsafeInput("binary data, not a text file")
-    repaired = enc != "utf-8"
+    repaired = False  # a BOM alone is not a repair
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
