@@ -53,6 +53,11 @@ def world(server: Server) -> dict[str, Any]:
     ids["task"] = t["id"]
     server.api("analyst", "PATCH", f"/api/v1/cases/{ids['case']}", json={"campaign": "matrix-camp"})
     ids["user"] = server.people["analyst2"].id
+    ids["share"] = 999_999
+    sh = server.api("analyst", "POST", "/api/v1/sharing/exports",
+                    json={"case_id": ids["case"], "format": "stix", "tlp": "amber"})
+    if sh.status_code == 201 or sh.status_code == 200:
+        ids["share"] = sh.json()["id"]
     return ids
 
 
@@ -86,6 +91,13 @@ ROWS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("GET", "/api/v1/audit/export", {}, "lead", None),
     ("GET", "/api/v1/audit/verify", {}, "lead", None),
     ("GET", "/api/v1/exports/cases", {}, "lead", None),
+    # sharing (lurewatch.sharing.server_routes): requested by analysts, approved by another lead
+    ("POST", "/api/v1/sharing/exports", {"json": {"case_id": "{case}", "format": "stix", "tlp": "amber"}},
+     "analyst", None),
+    ("GET", "/api/v1/sharing/exports", {}, "lead", None),
+    ("GET", "/api/v1/sharing/exports/{share}/download", {}, "analyst", None),
+    ("POST", "/api/v1/sharing/exports/{share}/approve", {}, "lead", None),
+    ("POST", "/api/v1/sharing/exports/{share}/reject", {}, "lead", None),
     # pages
     ("GET", "/report", {}, "reporter", None),
     ("POST", "/report", {"data": {"message": HOSTILE}}, "reporter", None),
@@ -119,7 +131,8 @@ def _template(path: str) -> str:
     import re
 
     names = {"report": "report_id", "approach": "approach_id", "job": "job_id", "upload": "upload_id",
-             "case": "case_id", "task": "task_id", "user": "user_id", "key": "key_id", "name": "name"}
+             "case": "case_id", "task": "task_id", "user": "user_id", "key": "key_id", "name": "name",
+             "share": "rid"}
     path = path.replace("matrix-camp", "{name}")
     return re.sub(r"\{(\w+)\}", lambda m: "{" + names[m.group(1)] + "}", path)
 
@@ -146,7 +159,8 @@ def test_every_route_is_in_the_matrix(server: Server) -> None:
 def _fill(path: str, world: dict[str, Any], whose: str) -> str:
     d = world[whose]
     return path.format(report=d["report"], approach=d["approach"], job=d["job"], upload=d["upload"],
-                       key=d["key"], case=world["case"], task=world["task"], user=world["user"])
+                       key=d["key"], case=world["case"], task=world["task"], user=world["user"],
+                       share=world["share"])
 
 
 DENIED = {401, 403, 404}

@@ -54,7 +54,7 @@ def check_password_policy(password: str) -> None:
 def create_user(conn: Connection, username: str, role: str, password: str | None, actor: audit.Actor
                 ) -> int:
     username = username.strip()
-    if not username or len(username) > 150 or any(c.isspace() for c in username):
+    if not username or len(username) > 150 or not all(c.isprintable() and not c.isspace() for c in username):
         raise AuthError("username must be 1-150 characters without spaces")
     if role not in ROLES:
         raise AuthError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
@@ -77,6 +77,7 @@ def count_users(engine: Engine) -> int:
 
 
 def authenticate(engine: Engine, username: str, password: str) -> User | None:
+    username = username.replace("\x00", "")
     with engine.connect() as conn:
         r = conn.execute(
             select(users.c.id, users.c.username, users.c.role, users.c.password_hash, users.c.active)
@@ -110,7 +111,7 @@ def create_api_key(conn: Connection, owner: User, name: str, role: str | None, d
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(days=days) if days else None
     kid = conn.execute(
-        insert(api_keys).values(user_id=owner.id, name=name[:150] or "key", prefix=key[:10],
+        insert(api_keys).values(user_id=owner.id, name=name.replace("\x00", "")[:150] or "key", prefix=key[:10],
                                 key_hash=_key_hash(key), role=role, expires_at=expires,
                                 created_at=datetime.now(UTC)).returning(api_keys.c.id)
     ).scalar_one()

@@ -63,6 +63,10 @@ class SecurityMiddleware:
                 h.setdefault("cache-control", "no-store")
             await send(message)
 
+        qs = scope.get("query_string", b"")
+        if b"%00" in qs or b"\x00" in qs or "\x00" in scope.get("path", ""):
+            await _error(send_wrapper, 400, "bad_request", "NUL characters are not accepted", rid)
+            return
         if length is not None:
             try:
                 too_big = int(length) > self.max_body

@@ -53,6 +53,11 @@ class Invalid(ValueError):
     pass
 
 
+def clean(text: str | None) -> str:
+    """Text as stored: without NUL characters (PostgreSQL text refuses them)."""
+    return (text or "").replace("\x00", "")
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -70,7 +75,7 @@ def _data(v: Any) -> dict[str, Any]:
 # --- reports --------------------------------------------------------------------------------------
 
 def create_report(conn: Connection, user: User, actor: audit.Actor, kind: str, comment: str = "") -> int:
-    rid = conn.execute(insert(reports).values(reporter_id=user.id, kind=kind, comment=comment[:5000],
+    rid = conn.execute(insert(reports).values(reporter_id=user.id, kind=kind, comment=clean(comment)[:5000],
                                               created_at=now()).returning(reports.c.id)).scalar_one()
     audit.record(conn, actor, "report.create", "report", rid, after={"kind": kind})
     return int(rid)
@@ -105,6 +110,7 @@ def _case_for(conn: Connection, a: Approach, actor: audit.Actor, sector: str) ->
     row = {"title": title, "status": "new", "severity": _SEVERITY_OF_LEVEL.get(a.level, "medium"),
            "tlp": "amber", "pap": "amber", "score": int(a.score), "level": a.level, "sector": sector[:100],
            "campaign": ""}
+    row["title"], row["sector"] = clean(title), clean(sector)[:100]
     cid = conn.execute(insert(cases).values(**row, created_at=t, updated_at=t).returning(cases.c.id)).scalar_one()
     conn.execute(insert(case_approaches).values(case_id=cid, approach_id=aid))
     audit.record(conn, actor, "case.create", "case", cid, after={**row, "approach_id": aid}, case_id=cid)
@@ -303,7 +309,7 @@ def update_case(conn: Connection, case_id: int, changes: dict[str, Any], actor: 
     _check(new["tlp"], TLP, "tlp")
     _check(new["pap"], PAP, "pap")
     for k, n in (("title", 300), ("sector", 100), ("campaign", 100)):
-        new[k] = str(new[k] or "").strip()[:n]
+        new[k] = clean(str(new[k] or "")).strip()[:n]
     if new["assignee_id"] is not None:
         ok = conn.execute(select(users.c.role, users.c.active).where(users.c.id == new["assignee_id"])).first()
         if ok is None or not ok.active or ok.role == "reporter":
@@ -350,7 +356,7 @@ def merge(conn: Connection, target_id: int, duplicate_id: int, actor: audit.Acto
 
 
 def add_note(conn: Connection, case_id: int, user: User, text: str, actor: audit.Actor) -> int:
-    text = text.strip()
+    text = clean(text).strip()
     if not text or len(text) > 20_000:
         raise Invalid("a note is 1 to 20,000 characters")
     get_case_row(conn, case_id)
@@ -361,7 +367,7 @@ def add_note(conn: Connection, case_id: int, user: User, text: str, actor: audit
 
 
 def add_task(conn: Connection, case_id: int, user: User, title: str, actor: audit.Actor) -> int:
-    title = title.strip()
+    title = clean(title).strip()
     if not title or len(title) > 500:
         raise Invalid("a task title is 1 to 500 characters")
     get_case_row(conn, case_id)

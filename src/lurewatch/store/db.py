@@ -143,15 +143,20 @@ def save_approaches(conn: Connection, items: Iterable[Approach | dict[str, Any]]
     return inserted, updated
 
 
+def _nonul(v: Any) -> Any:
+    # PostgreSQL text columns refuse NUL characters; hostile content may carry them.
+    return v.replace("\x00", "") if isinstance(v, str) else v
+
+
 def _row(data: dict[str, Any]) -> dict[str, Any]:
     fc = data.get("first_contact")
     return {
         "approach_id": data["approach_id"],
         "source": data.get("source", ""),
-        "conversation_id": data.get("conversation_id"),
-        "sender_name": data.get("sender_name") or "",
-        "sender_profile_url": data.get("sender_profile_url"),
-        "owner_profile_url": data.get("owner_profile_url"),
+        "conversation_id": _nonul(data.get("conversation_id")),
+        "sender_name": _nonul(data.get("sender_name") or ""),
+        "sender_profile_url": _nonul(data.get("sender_profile_url")),
+        "owner_profile_url": _nonul(data.get("owner_profile_url")),
         "first_contact": datetime.fromisoformat(fc) if fc else None,
         "score": int(data.get("score", 0)),
         "level": data.get("level", "low"),

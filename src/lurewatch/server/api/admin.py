@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
 from lurewatch.server import audit, auth, service
-from lurewatch.server.api.common import ERRORS
+from lurewatch.server.api.common import ERRORS, Id
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, current_user, require, state
 from lurewatch.server.tables import api_keys, approaches, case_approaches, cases, users
@@ -63,7 +63,7 @@ def create_user(body: UserIn, request: Request, user: User = Depends(require("ad
 
 
 @router.patch("/users/{user_id}", summary="Change an account's role, state or password (admin)")
-def patch_user(user_id: int, body: UserPatch, request: Request,
+def patch_user(user_id: Id, body: UserPatch, request: Request,
                user: User = Depends(require("admin"))) -> dict[str, Any]:
     with state(request).db.write() as conn:
         r = conn.execute(select(users.c.role, users.c.active).where(users.c.id == user_id)).first()
@@ -106,7 +106,7 @@ def create_key(body: KeyIn, request: Request, user: User = Depends(current_user)
 
 
 @router.post("/api-keys/{key_id}/revoke", summary="Revoke an API key")
-def revoke_key(key_id: int, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+def revoke_key(key_id: Id, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     with state(request).db.write() as conn:
         owner = conn.execute(select(api_keys.c.user_id).where(api_keys.c.id == key_id)).scalar()
         if owner is None or (owner != user.id and not user.can("admin")):

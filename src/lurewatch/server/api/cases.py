@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from lurewatch.server import audit, service
-from lurewatch.server.api.common import ERRORS, Page, page_body
+from lurewatch.server.api.common import ERRORS, Id, Page, page_body
 from lurewatch.server.api.reports import ListOut
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, require, state
@@ -72,44 +72,44 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}", summary="A case: approaches, findings, tasks, notes, similar cases")
-def get_case(case_id: int, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
+def get_case(case_id: Id, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
     with state(request).db.read() as conn:
         return service.case_detail(conn, case_id)
 
 
 @router.patch("/cases/{case_id}", summary="Change status, resolution, severity, assignee, TLP, PAP...")
-def patch_case(case_id: int, body: CasePatch, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
+def patch_case(case_id: Id, body: CasePatch, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
     with state(request).db.write() as conn:
         return service.update_case(conn, case_id, patch_changes(body), actor(request, user))
 
 
 @router.post("/cases/{case_id}/notes", status_code=201, summary="Add a note")
-def add_note(case_id: int, body: NoteIn, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
+def add_note(case_id: Id, body: NoteIn, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
     with state(request).db.write() as conn:
         return {"id": service.add_note(conn, case_id, user, body.text, actor(request, user))}
 
 
 @router.post("/cases/{case_id}/tasks", status_code=201, summary="Add a task")
-def add_task(case_id: int, body: TaskIn, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
+def add_task(case_id: Id, body: TaskIn, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
     with state(request).db.write() as conn:
         return {"id": service.add_task(conn, case_id, user, body.title, actor(request, user))}
 
 
 @router.patch("/cases/{case_id}/tasks/{task_id}", summary="Mark a task done or not done")
-def patch_task(case_id: int, task_id: int, body: TaskPatch, request: Request,
+def patch_task(case_id: Id, task_id: Id, body: TaskPatch, request: Request,
                user: User = Depends(analyst)) -> dict[str, Any]:
     with state(request).db.write() as conn:
         return service.set_task(conn, case_id, task_id, body.done, actor(request, user))
 
 
 @router.post("/cases/{case_id}/merge", summary="Merge a duplicate case into this one")
-def merge(case_id: int, body: MergeIn, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
+def merge(case_id: Id, body: MergeIn, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
     with state(request).db.write() as conn:
         return service.merge(conn, case_id, body.duplicate_id, actor(request, user))
 
 
 @router.get("/cases/{case_id}/audit", summary="The audit trail of a case (before/after of every change)")
-def case_audit(case_id: int, request: Request, user: User = Depends(analyst)) -> list[dict[str, Any]]:
+def case_audit(case_id: Id, request: Request, user: User = Depends(analyst)) -> list[dict[str, Any]]:
     st = state(request)
     with st.db.read() as conn:
         service.get_case_row(conn, case_id)

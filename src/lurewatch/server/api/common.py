@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel
 
 
@@ -37,3 +37,7 @@ class Page(BaseModel):
 
 def page_body(items: list[Any], total: int, page: Page) -> dict[str, Any]:
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+# Every database id in a path: a positive 32-bit integer (anything else is a 422, not a database error).
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from lurewatch.server import service
-from lurewatch.server.api.common import ERRORS, Page, page_body
+from lurewatch.server.api.common import ERRORS, Id, Page, page_body
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, current_user, state
 from lurewatch.server.reporting import submit_files, submit_text
@@ -70,7 +70,7 @@ def list_reports(request: Request, mine: bool = False, page: Page = Depends(Page
 
 
 @router.get("/reports/{report_id}", summary="A report with the verdict, red flags and advice of each approach")
-def get_report(report_id: int, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+def get_report(report_id: Id, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     with state(request).db.read() as conn:
         return service.report_view(conn, user, report_id)
 
@@ -82,7 +82,7 @@ def get_approach(approach_id: str, request: Request, user: User = Depends(curren
 
 
 @router.get("/jobs/{job_id}", summary="A background scan: status and progress")
-def get_job(job_id: int, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+def get_job(job_id: Id, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     with state(request).db.read() as conn:
         j = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
         if j is None or (not user.can("analyst") and j["created_by"] != user.id):
@@ -98,11 +98,11 @@ def job_body(j: Any) -> dict[str, Any]:
 
 @router.get("/uploads/{upload_id}", summary="Download an uploaded file (always as an attachment)",
             response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
-def download(upload_id: int, request: Request, user: User = Depends(current_user)) -> Response:
+def download(upload_id: Id, request: Request, user: User = Depends(current_user)) -> Response:
     return download_response(request, user, upload_id)
 
 
-def download_response(request: Request, user: User, upload_id: int) -> Response:
+def download_response(request: Request, user: User, upload_id: Id) -> Response:
     from lurewatch.server.uploads import path_of
 
     st = state(request)

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from lurewatch.server import service
+from lurewatch.server.api.common import Id
 from lurewatch.server.api.reports import download_response, job_body
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, current_user, state
@@ -58,13 +59,13 @@ def my_reports(request: Request, user: User = Depends(current_user), offset: int
 
 
 @router.get("/reports/{report_id}")
-def report_page(report_id: int, request: Request, user: User = Depends(current_user)) -> Response:
+def report_page(report_id: Id, request: Request, user: User = Depends(current_user)) -> Response:
     with state(request).db.read() as conn:
         rep = service.report_view(conn, user, report_id)
     return render(request, "report.html", user, report=rep)
 
 
-def _job(request: Request, user: User, job_id: int) -> dict:
+def _job(request: Request, user: User, job_id: Id) -> dict:
     with state(request).db.read() as conn:
         j = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
     if j is None or (not user.can("analyst") and j["created_by"] != user.id):
@@ -73,22 +74,22 @@ def _job(request: Request, user: User, job_id: int) -> dict:
 
 
 @router.get("/jobs/{job_id}")
-def job_page(job_id: int, request: Request, user: User = Depends(current_user)) -> Response:
+def job_page(job_id: Id, request: Request, user: User = Depends(current_user)) -> Response:
     return render(request, "job.html", user, job=_job(request, user, job_id))
 
 
 @router.get("/jobs/{job_id}/progress")
-def job_progress(job_id: int, request: Request, user: User = Depends(current_user)) -> Response:
+def job_progress(job_id: Id, request: Request, user: User = Depends(current_user)) -> Response:
     return render(request, "_job_progress.html", user, job=_job(request, user, job_id))
 
 
 @router.get("/uploads/{upload_id}")
-def upload_download(upload_id: int, request: Request, user: User = Depends(current_user)) -> Response:
+def upload_download(upload_id: Id, request: Request, user: User = Depends(current_user)) -> Response:
     return download_response(request, user, upload_id)
 
 
 @router.get("/uploads/{upload_id}/thumb.png")
-def upload_thumb(upload_id: int, request: Request, user: User = Depends(current_user)) -> Response:
+def upload_thumb(upload_id: Id, request: Request, user: User = Depends(current_user)) -> Response:
     from lurewatch.server.uploads import path_of, thumbnail_png
 
     st = state(request)

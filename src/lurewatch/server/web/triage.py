@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from lurewatch.server import audit, service
+from lurewatch.server.api.common import Id
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, require, state
 from lurewatch.server.web.pages import redirect, render
@@ -36,7 +37,7 @@ def queue(request: Request, user: User = Depends(analyst), status: str = "open",
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: int, request: Request, user: User = Depends(analyst)) -> Response:
+def case_page(case_id: Id, request: Request, user: User = Depends(analyst)) -> Response:
     st = state(request)
     with st.db.read() as conn:
         case = service.case_detail(conn, case_id)
@@ -66,7 +67,7 @@ def _linking_available() -> bool:
 
 
 @router.post("/cases/{case_id}/update")
-def case_update(case_id: int, request: Request, status: str = Form(""), resolution: str = Form(""),
+def case_update(case_id: Id, request: Request, status: str = Form(""), resolution: str = Form(""),
                 severity: str = Form(""), assignee_id: str = Form(""), tlp: str = Form(""), pap: str = Form(""),
                 sector: str | None = Form(None, max_length=100), campaign: str | None = Form(None, max_length=100),
                 title: str = Form("", max_length=300), user: User = Depends(analyst)) -> Response:
@@ -87,7 +88,7 @@ def case_update(case_id: int, request: Request, status: str = Form(""), resoluti
 
 
 @router.post("/cases/{case_id}/notes")
-def case_note(case_id: int, request: Request, text: str = Form(max_length=20_000),
+def case_note(case_id: Id, request: Request, text: str = Form(max_length=20_000),
               user: User = Depends(analyst)) -> Response:
     with state(request).db.write() as conn:
         service.add_note(conn, case_id, user, text, actor(request, user))
@@ -95,7 +96,7 @@ def case_note(case_id: int, request: Request, text: str = Form(max_length=20_000
 
 
 @router.post("/cases/{case_id}/tasks")
-def case_task(case_id: int, request: Request, title: str = Form(max_length=500),
+def case_task(case_id: Id, request: Request, title: str = Form(max_length=500),
               user: User = Depends(analyst)) -> Response:
     with state(request).db.write() as conn:
         service.add_task(conn, case_id, user, title, actor(request, user))
@@ -103,7 +104,7 @@ def case_task(case_id: int, request: Request, title: str = Form(max_length=500),
 
 
 @router.post("/cases/{case_id}/tasks/{task_id}")
-def case_task_toggle(case_id: int, task_id: int, request: Request, done: str = Form(""),
+def case_task_toggle(case_id: Id, task_id: Id, request: Request, done: str = Form(""),
                      user: User = Depends(analyst)) -> Response:
     with state(request).db.write() as conn:
         service.set_task(conn, case_id, task_id, done == "1", actor(request, user))
@@ -111,7 +112,7 @@ def case_task_toggle(case_id: int, task_id: int, request: Request, done: str = F
 
 
 @router.post("/cases/{case_id}/merge")
-def case_merge(case_id: int, request: Request, duplicate_id: int = Form(ge=1, le=2**31 - 1),
+def case_merge(case_id: Id, request: Request, duplicate_id: int = Form(ge=1, le=2**31 - 1),
                user: User = Depends(analyst)) -> Response:
     with state(request).db.write() as conn:
         service.merge(conn, case_id, duplicate_id, actor(request, user))
