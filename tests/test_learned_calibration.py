@@ -214,3 +214,33 @@ def test_cases_from_db_other_layouts(tmp_path: Path) -> None:
             conn.execute(insert(cs).values(id=i + 1, resolution=res, approach_id=r["approach_id"]))
     eng.dispose()
     assert len(cases_from_db(url).cases) == 3
+
+
+def test_scan_applies_the_current_calibration_and_rollback_restores(tmp_path: Path) -> None:
+    from lurewatch.model import Approach, JobAdvert, Message
+    from lurewatch.pipeline import Analyser
+    from lurewatch.scoring.providers import ScanContext
+
+    def advert() -> Approach:
+        ad = JobAdvert(title="Data Entry Clerk", description="Work from home, earn $500 a week.",
+                       has_company_logo=False, has_questions=False)
+        return Approach(source="job-advert", sender_name="job advert", advert=ad,
+                        messages=[Message(sender_name="job advert", text=ad.description)])
+
+    db = str(tmp_path / "lw.sqlite")
+    url = f"sqlite:///{db}"
+    before = Analyser(ScanContext(db_url=url, use_photos=False, use_text_model=False)).analyse_one(advert())
+    hit = {f.indicator: f for f in before.findings}
+    assert "LW-JOB-001" in hit and hit["LW-JOB-001"].weight != 55.0
+    store = CalibrationStore(db)
+    doc = {"kind": "x", "created_at": "2026-01-01T00:00:00+00:00", "n_cases": 40,
+           "weights": {"LW-JOB-001": 55.0}, "decision": {"passed": True},
+           "metrics": {"held_out_candidate": {"precision": 1, "recall": 1, "f1": 1}}}
+    store.save(doc, make_current=True)
+    after = Analyser(ScanContext(db_url=url, use_photos=False, use_text_model=False)).analyse_one(advert())
+    f = {x.indicator: x for x in after.findings}["LW-JOB-001"]
+    assert f.weight == 55.0 and f.evidence == hit["LW-JOB-001"].evidence  # only the weight changes
+    assert after.score > before.score
+    store.set_current(0)
+    again = Analyser(ScanContext(db_url=url, use_photos=False, use_text_model=False)).analyse_one(advert())
+    assert again.score == before.score

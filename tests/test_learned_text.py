@@ -187,3 +187,19 @@ def test_names_places_and_pronouns_are_not_features() -> None:
     assert "earn cash" in docs
     terms = set(TextModel.load(prov.MODEL_PATH).weights)
     assert not any(w in PERSONAL for t in terms for w in t.split(" "))
+
+
+def test_scan_cli_adds_the_finding_unless_no_model(tmp_path: Path) -> None:
+    csv_path = tmp_path / "ads.csv"
+    csv_path.write_text(
+        "title,company_profile,description,requirements,benefits,salary_range,has_company_logo,has_questions,"
+        "telecommuting\n"
+        f'"{SCAM.title}","","{SCAM.description}","","","",0,0,1\n'
+        f'"{GENUINE.title}","{GENUINE.company_profile}","{GENUINE.description}","Python","Pension","",1,1,0\n')
+    runner = CliRunner()
+    r = runner.invoke(app, ["scan", str(csv_path), "-f", "json", "-q", "--no-photos"])
+    assert r.exit_code == 0, r.output
+    found = {a["messages"][0]["subject"]: [f["indicator"] for f in a["findings"]] for a in json.loads(r.stdout)}
+    assert "LW-ML-001" in found[SCAM.title] and "LW-ML-001" not in found[GENUINE.title]
+    r = runner.invoke(app, ["scan", str(csv_path), "-f", "json", "-q", "--no-photos", "--no-model"])
+    assert r.exit_code == 0 and "LW-ML-001" not in r.stdout
