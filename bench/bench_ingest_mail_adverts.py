@@ -6,14 +6,19 @@ Run: python bench/bench_ingest_mail_adverts.py [n_adverts] [n_messages]   (defau
 from __future__ import annotations
 
 import csv
+import gc
+import os
 import random
+import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from lurewatch.ingest.email import load_mail
 from lurewatch.ingest.jobads import EMSCAD_FIELDS, load_adverts
+from lurewatch.model import IngestResult
 
 COLUMNS = ["job_id", *sorted(EMSCAD_FIELDS - {"job_id"})]
 WORDS = [
@@ -56,6 +61,25 @@ def write_mbox(path: Path, n: int) -> None:
                      f"{_text(rng, 120)}\n\n")
 
 
+def _timed(label: str, fn: Callable[[Path], IngestResult], path: Path, unit: str) -> None:
+    for gc_on in (True, False):  # the dispatcher (load_inputs) pauses the cyclic GC while loading
+        gc.collect()
+        if not gc_on:
+            gc.disable()
+        try:
+            t, c = time.perf_counter(), time.process_time()
+            res = fn(path)
+            dt, cpu = time.perf_counter() - t, time.process_time() - c
+        finally:
+            gc.enable()
+        n = res.rows_read
+        print(f"{label} (GC {'on' if gc_on else 'paused'}): {n:,} {unit}, {len(res.approaches):,} approaches, "
+              f"{path.stat().st_size / 1e6:.0f} MB: {dt:.2f} s wall, {cpu:.2f} s CPU ({n / cpu:,.0f} {unit}/s CPU), "
+              f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, "
+              f"problems={len(res.problems)}")
+        del res
+
+
 def main() -> None:
     n_ads = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     n_msgs = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
@@ -63,18 +87,9 @@ def main() -> None:
         ads, box = Path(tmp) / "ads.csv", Path(tmp) / "box.mbox"
         write_adverts(ads, n_ads)
         write_mbox(box, n_msgs)
-        t, c = time.perf_counter(), time.process_time()
-        res = load_adverts(ads)
-        dt, cpu = time.perf_counter() - t, time.process_time() - c
-        mb = ads.stat().st_size / 1e6
-        print(f"adverts: {len(res.approaches)} from {mb:.0f} MB in {dt:.2f} s wall, {cpu:.2f} s CPU "
-              f"({len(res.approaches) / cpu:,.0f}/s CPU), problems={len(res.problems)}")
-        t, c = time.perf_counter(), time.process_time()
-        res = load_mail(box)
-        dt, cpu = time.perf_counter() - t, time.process_time() - c
-        mb = box.stat().st_size / 1e6
-        print(f"mbox: {res.rows_read} messages, {len(res.approaches)} threads from {mb:.0f} MB in {dt:.2f} s "
-              f"wall, {cpu:.2f} s CPU ({res.rows_read / cpu:,.0f} msg/s CPU), problems={len(res.problems)}")
+        _timed("mbox", load_mail, box, "messages")
+        _timed("adverts", load_adverts, ads, "adverts")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
