@@ -325,6 +325,8 @@ def _body(msg: MimeMessage) -> tuple[str, list[str]]:
 
 def _linkedin_url(text: str) -> str | None:
     """First LinkedIn profile URL outside quoted ("> ") lines: the sender's own signature."""
+    if "linkedin." not in text.lower():  # the regex has no literal prefix: costly on every body
+        return None
     for line in text.splitlines():
         if line.lstrip().startswith(">"):
             continue
