@@ -123,6 +123,16 @@ def test_owner_inference(tmp_path: Path, messages: list[str], owner: str | None)
     assert all(m.sender_name == owner for m in outbound) and (owner is not None or not outbound)
 
 
+def test_control_characters_are_dropped_from_headers(tmp_path: Path) -> None:
+    path = tmp_path / "ctl.eml"
+    path.write_bytes(b"From: =?utf-8?q?Evil=1B=5B31mName?= <e@x.org>\nTo: o@me.org\n"
+                     b"Subject: =?utf-8?q?a=00b=07c?= \x1b[2J\nDate: Mon, 2 Mar 2026 10:00:00 +0000\n\n"
+                     b"body\x1b[0m\tend\r\nline\x08")
+    (ap,) = load_mail(path).approaches
+    assert ap.sender_name == "Evil[31mName" and ap.messages[0].subject == "abc [2J"
+    assert ap.messages[0].text == "body[0m\tend\nline"
+
+
 def test_threading_fallbacks(tmp_path: Path) -> None:
     path = _mbox(
         tmp_path,

@@ -71,6 +71,8 @@ _LINKEDIN = re.compile(r"(?:https?://)?(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:i
                        re.IGNORECASE)
 _OPEN_SECTION = re.compile(r"<!\[(?![^<>]{0,4096}\]>)")  # "<![CDATA[" with no "]>" before the next "<"
 _LONE_LT = re.compile(r"<(?![^<>]{0,4096}>)")  # a "<" that closes no tag before the next "<"
+_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # in header text: terminal escapes, NULs (a tab stays)
+_BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps tabs and line breaks
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 # Not RFC 5322 but found in e-mail CSV corpora (spreadsheet exports): read as UTC.
@@ -139,7 +141,7 @@ def _header_text(raw: str) -> str:
         raw = _decode_bytes(raw.encode("utf-8", "surrogateescape"))
     raw = re.sub(r"\r?\n[ \t]*", " ", raw).strip()
     if "=?" not in raw:
-        return repair_mojibake(raw)
+        return _CONTROLS.sub("", repair_mojibake(raw))
     try:
         parts = decode_header(raw)
     except Exception:  # malformed encoded words: keep the header as written
@@ -152,7 +154,7 @@ def _header_text(raw: str) -> str:
             out.append(value.decode("raw-unicode-escape", errors="replace"))
         else:
             out.append(_decode_bytes(value, charset))
-    return "".join(out).replace("\r", " ").replace("\n", " ").strip()
+    return _CONTROLS.sub("", "".join(out).replace("\r", " ").replace("\n", " ").replace("\t", " ")).strip()
 
 
 def _addresses(raw: str) -> list[tuple[str, str]]:
@@ -320,7 +322,8 @@ def _body(msg: MimeMessage) -> tuple[str, list[str]]:
         text = _decode_bytes(payload[: MAX_TEXT_CHARS * 4], charset)
         (plain if ctype == "text/plain" else html).append(text)
     text = "\n\n".join(t.strip() for t in plain) if plain else "\n\n".join(html_to_text(t) for t in html)
-    return text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_TEXT_CHARS], attachments
+    text = _BODY_CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_TEXT_CHARS])
+    return text, attachments
 
 
 def _linkedin_url(text: str) -> str | None:
@@ -605,7 +608,7 @@ def _load_mail_csv(path: Path) -> tuple[IngestResult, list[int | None]]:
         senders = _addresses(rec["sender"])
         name, addr = senders[0] if senders else ("", "")
         receivers = [a for _, a in _addresses(rec.get("receiver", "")) if a]
-        body = rec["body"][:MAX_TEXT_CHARS]
+        body = _BODY_CONTROLS.sub("", rec["body"][:MAX_TEXT_CHARS])
         if re.search(r"<(?:html|body|div|p|br|table|a)\b", body[:5000], re.IGNORECASE):
             body = html_to_text(body)
         linkedin = _linkedin_url(body)
