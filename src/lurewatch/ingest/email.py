@@ -11,9 +11,11 @@ Where the e-mail facts go (model.py is unchanged):
 - Reply-To addresses that differ from the From address are recorded as `"mailto:<addr>"` entries in
   `Approach.profile.urls` (the classic reply pivot): indicators compare them with `profile.email`.
   The message text stays exactly as written.
-- The owner address, when it can be inferred (Gmail "Sent" label, Delivered-To, or one address that
-  most messages are sent to), is `Approach.owner = Profile(email=...)`; the owner's own messages are
-  then `inbound=False`. Without it every message is inbound. `owner_profile_url` stays None.
+- The owner address, when it can be inferred (Gmail "Sent" label, Delivered-To, the address that
+  both sends and receives in most messages; see _infer_owner), is `Approach.owner =
+  Profile(email=...)`; the owner's own messages are then `inbound=False`. Without it (one message,
+  a Sent folder alone, two people writing as often to each other) every message is inbound.
+  `owner_profile_url` stays None. A thread made only of the owner's messages is no approach.
 - Message.text is the text/plain part, else text/html turned into text with html.parser (nothing
   rendered or fetched; script/style dropped; link targets that differ from the link text are kept
   as "text <url>"). Attachments are listed by file name only, never decoded.
