@@ -78,8 +78,8 @@ def few_connections(a: Approach, max_connections: int = 100) -> Hit:
 @check("thin_profile")
 def thin_profile(a: Approach, max_positions: int = 1, min_summary_chars: int = 80) -> Hit:
     p = a.profile
-    if p is None:
-        return []
+    if p is None or (a.source == "email" and not p.url):
+        return []  # an e-mail sender's "profile" is only a name and an address, not a thin persona
     summary = (p.summary or "").strip()
     if len(p.positions) > max_positions or len(summary) >= min_summary_chars:
         return []

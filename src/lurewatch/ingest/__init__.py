@@ -230,8 +230,13 @@ class _Dispatcher:
         if _advert_fields(fields):
             self.merge(jobads.load_adverts(path))
             return
-        self.problem(path, "CSV file that is neither part of a LinkedIn export nor job adverts (EMSCAD "
-                           "columns); skipped", 1)
+        from lurewatch.ingest import email
+
+        if email.is_mail_csv_header(fields):  # e-mail corpora: sender,receiver,date,subject,body
+            self.merge(email.load_mail_csv(path))
+            return
+        self.problem(path, "CSV file that is neither part of a LinkedIn export, job adverts (EMSCAD "
+                           "columns) nor e-mails (sender, subject, body); skipped", 1)
 
     def _add_json(self, path: Path, head: bytes, size: int) -> None:
         first = self._first_json_object(path, head, size)
