@@ -17,9 +17,10 @@ MAX_CHARS = 50_000  # bound the text of one advert (hostile content); adverts ar
 
 _PLACEHOLDER = re.compile(r"#(url|email|phone)_[0-9a-f]+#")  # EMSCAD's anonymised values (lower-cased)
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# Bounded repetitions keep matching linear on hostile text (an unbounded local part is quadratic on "a.a.a...").
+_EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
 # "+44 20 7946 0000", "(555) 123-4567", "555.123.4567"; not salary ranges such as "35000-73000".
-_PHONE = re.compile(r"(?<!\w)(?:\+\d[\d ().-]{6,}\d|\(?\d{2,4}\)?[ .-]\d{3,4}[ .-]\d{3,5})(?!\w)")
+_PHONE = re.compile(r"(?<!\w)(?:\+\d[\d ().-]{6,20}\d|\(?\d{2,4}\)?[ .-]\d{3,4}[ .-]\d{3,5})(?!\w)")
 _PHONE_HINT = re.compile(r"[+\d)][ .-]?\d{3}")  # a cheaper pre-check for _PHONE
 _DIGITS = re.compile(r"\d+")
 # The rest of UTF-8 punctuation read as cp1252 ("â€™" less its "â"): in the EMSCAD sample only fraudulent
