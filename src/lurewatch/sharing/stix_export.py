@@ -170,12 +170,14 @@ class BundleWriter:
         self._ids = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
         out.write('{"type": "bundle", "id": ' + json.dumps(bundle_id) + ', "objects": [\n')
 
-    def add(self, obj: dict[str, Any], *, listed: bool = True) -> str:
-        """Write an object once (repeated ids are skipped); returns its id."""
+    def add(self, obj: dict[str, Any], *, listed: bool = True, shared: bool = True) -> str:
+        """Write an object once (repeated ids are skipped); returns its id. Objects of one approach only
+        (`shared=False`) are unique by construction and not remembered, which keeps memory small."""
         oid = obj["id"]
-        if oid in self._seen:
-            return oid
-        self._seen.add(oid)
+        if shared:
+            if oid in self._seen:
+                return oid
+            self._seen.add(oid)
         if obj["type"] != "marking-definition":
             obj["object_marking_refs"] = [self.marking]
         self._write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
@@ -242,9 +244,7 @@ class StixExporter:
         self.key = (
             f"{opts.org}|{opts.selection_key}|{level}|{int(opts.include_targets)}|{int(opts.redact_text)}"
         )
-        self.w = BundleWriter(
-            out, sdo_id("bundle", self.key), tlp.TLP2_IDS[level]
-        )
+        self.w = BundleWriter(out, sdo_id("bundle", self.key), tlp.TLP2_IDS[level])
         self.wrapper_id = sdo_id(opts.wrapper, self.key)
         self.w.add(tlp.marking_definition(level), listed=False)
         epoch = "2000-01-01T00:00:00.000Z"
@@ -261,6 +261,7 @@ class StixExporter:
             }
         )
         self.camp_id = sdo_id("campaign", opts.campaign.key) if opts.campaign else None
+        self.done: set[str] = set()  # approach ids written
         self.first_seen: str | None = None
         self.last_seen: str | None = None
 
@@ -274,7 +275,7 @@ class StixExporter:
             "created_by_ref": self.org_id,
         } | props
 
-    def _relate(self, rel_type: str, src: str, dst: str, created: str) -> None:
+    def _relate(self, rel_type: str, src: str, dst: str, created: str, shared: bool = True) -> None:
         self.w.add(
             self._sdo(
                 "relationship",
@@ -283,7 +284,8 @@ class StixExporter:
                 relationship_type=rel_type,
                 source_ref=src,
                 target_ref=dst,
-            )
+            ),
+            shared=shared,
         )
 
     def _persona(self, url: str, name: str, t0: str) -> str:
@@ -338,8 +340,11 @@ class StixExporter:
         if a.get("level") not in FLAGGED and not opts.include_unflagged:
             self.stats.skipped_unflagged += 1
             return False
-        self.stats.approaches += 1
         aid = str(a.get("approach_id"))
+        if aid in self.done:
+            return False  # the same approach twice in the input
+        self.done.add(aid)
+        self.stats.approaches += 1
         level = str(a.get("level"))
         t0, t1 = _times(a, self.now)
         self.first_seen = t0 if self.first_seen is None else min(self.first_seen, t0)
@@ -361,7 +366,7 @@ class StixExporter:
         if opts.include_targets and (owner := normalise_profile_url(a.get("owner_profile_url"))):
             refs.append(w.add(linkedin_account(owner)))
         if not refs:  # observed-data needs at least one object
-            refs.append(w.add(_placeholder_account(name, aid)))
+            refs.append(w.add(_placeholder_account(name, aid), shared=False))
         od_id = w.add(
             self._sdo(
                 "observed-data",
@@ -371,10 +376,11 @@ class StixExporter:
                 last_observed=t1,
                 number_observed=1,
                 object_refs=refs,
-            )
+            ),
+            shared=False,
         )
         for iid in ind_ids:
-            self._relate("based-on", iid, od_id, t0)
+            self._relate("based-on", iid, od_id, t0, shared=False)
         if ind_ids:
             w.add(
                 self._sdo(
@@ -387,7 +393,8 @@ class StixExporter:
                     first_seen=t0,
                     last_seen=t1,
                     count=1,
-                )
+                ),
+                shared=False,
             )
         n_flags = len(a.get("findings") or [])
         abstract = f"lurewatch: score {int(a.get('score') or 0)} ({level}), {n_flags} red flags"
@@ -399,7 +406,8 @@ class StixExporter:
                 abstract=abstract,
                 content=_note_text(a, opts),
                 object_refs=[od_id] + ind_ids[:1],
-            )
+            ),
+            shared=False,
         )
         return True
 
