@@ -25,8 +25,21 @@ def fresh(fresh_url: str, tmp_path: Path):  # noqa: ANN201
         cid = s.api("analyst", "GET", "/api/v1/cases").json()["items"][0]["id"]
         s.api("analyst", "PATCH", f"/api/v1/cases/{cid}", json={"status": "in_progress", "severity": "critical"})
         s.api("analyst", "POST", f"/api/v1/cases/{cid}/notes", json={"text": "first note"})
+        assert audit.chain(s.db.engine) > 0  # queued entries join the chain (the worker does it when running)
         yield s
     s.db.engine.dispose()
+
+
+def test_every_change_is_queued_then_chained(fresh) -> None:  # noqa: ANN001
+    from lurewatch.server.tables import audit_queue
+
+    fresh.api("analyst", "POST", "/api/v1/cases/1/tasks", json={"title": "queued first"})
+    with fresh.db.read() as conn:
+        assert conn.execute(select(audit_queue.c.id)).first() is not None
+    assert audit.chain(fresh.db.engine) == 1
+    with fresh.db.read() as conn:
+        assert conn.execute(select(audit_queue.c.id)).first() is None
+    assert list(audit.iter_entries(fresh.db.engine))[-1]["action"] == "task.add"
 
 
 def test_chain_verifies_and_records_before_after(fresh) -> None:  # noqa: ANN001

@@ -19,6 +19,7 @@ def serve(
     insecure_cookies: bool = typer.Option(False, "--insecure-cookies",
                                           help="allow session cookies over plain HTTP (localhost development)"),
     no_worker: bool = typer.Option(False, "--no-worker", help="do not run background scans in this process"),
+    access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="log every request"),
 ) -> None:
     """Start the analyst server: reporting form, triage queue, cases, REST API under /api/v1."""
     try:
@@ -41,4 +42,4 @@ def serve(
     if host not in ("127.0.0.1", "localhost", "::1") and insecure_cookies:
         console.print("[yellow]warning:[/] insecure cookies on a non-local address")
     uvicorn.run("lurewatch.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=False, server_header=False, log_level="info")
+                proxy_headers=False, server_header=False, log_level="info", access_log=access_log)

@@ -24,6 +24,9 @@ class AnalysisUnavailable(RuntimeError):
 
 _analysers: dict[str | None, tuple[float, Any]] = {}
 _lock = threading.Lock()
+# The indicator engine's stemmers are not thread-safe; analysis is CPU-bound under the GIL anyway, so the
+# server's threads take turns (about a millisecond per message).
+_run_lock = threading.Lock()
 ANALYSER_TTL = 300.0  # seconds: watchlists and calibrations added meanwhile are picked up
 
 
@@ -78,7 +81,8 @@ def check_message(message: str, *, sender_name: str = "", profile_url: str | Non
     a = Approach(source="linkedin-message", sender_name=name,
                  messages=[Message(sender_name=name, text=message, sent_at=datetime.now(UTC), inbound=True)],
                  sender_profile_url=profile.url if profile else None, profile=profile)
-    return _analyser(ctx).analyse_one(a)
+    with _run_lock:
+        return _analyser(ctx).analyse_one(a)
 
 
 def scan_files(paths: list[Path], progress: Callable[[int, int], None] | None = None,
@@ -92,7 +96,8 @@ def scan_files(paths: list[Path], progress: Callable[[int, int], None] | None = 
 
 def analyse(approaches: list[Approach], ctx: ScanContext | None = None) -> list[Approach]:
     an = _analyser(ctx)
-    return [an.analyse_one(a) for a in approaches]
+    with _run_lock:
+        return [an.analyse_one(a) for a in approaches]
 
 
 def context(db_url: str) -> ScanContext:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.engine import Connection, Engine
 
+from lurewatch.server import audit
 from lurewatch.server.migrate import upgrade
 from lurewatch.store.db import make_engine
 
@@ -23,13 +24,16 @@ class Database:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction (committed on success, rolled back on error)."""
-        if self._write_lock is None:
-            with self.engine.begin() as conn:
+        """One write transaction (committed on success, rolled back on error); audit entries recorded
+        in it are chained just before the commit."""
+        lock = self._write_lock or contextlib.nullcontext()
+        with lock, self.engine.begin() as conn:
+            conn.info[audit.PENDING] = []
+            try:
                 yield conn
-            return
-        with self._write_lock, self.engine.begin() as conn:
-            yield conn
+                audit.flush(conn)
+            finally:
+                conn.info.pop(audit.PENDING, None)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:

@@ -160,6 +160,7 @@ class Worker:
         last_recover = 0.0
         while not self._stop.is_set():
             try:
+                audit.chain(self.db.engine)
                 if time.monotonic() - last_recover > HEARTBEAT:
                     recover(self.db)
                     last_recover = time.monotonic()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from typing import Any
@@ -21,6 +22,7 @@ SECURITY_HEADERS = {
     "cross-origin-resource-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
+log = logging.getLogger("lurewatch.server")
 _RID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -91,6 +93,12 @@ class SecurityMiddleware:
         except _TooLarge:
             if not started:
                 await _error(send_wrapper, 413, "too_large", "request body too large", rid)
+        except Exception:
+            # Answered here (not by Starlette's outermost handler) so a 500 carries the security headers too.
+            log.exception("unhandled error (request %s)", rid)
+            if not started:
+                await _error(send_wrapper, 500, "server_error", "internal error; quote the request id to an admin",
+                             rid)
 
 
 async def _error(send: Any, status: int, code: str, message: str, rid: str) -> None:

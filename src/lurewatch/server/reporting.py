@@ -16,11 +16,19 @@ from lurewatch.server.service import Invalid
 def _store_report(st: State, user: User, act: audit.Actor, kind: str, found: list[Approach], sector: str,
                   comment: str, files: list[tuple[uploads.Stored, str]]) -> dict[str, Any]:
     with st.db.write() as conn:
-        rid = service.create_report(conn, user, act, kind, comment)
+        rep = service.create_report_row(conn, user, act, kind, comment)
+        out_files = []
         for stored, fkind in files:
-            uploads.record(conn, stored, user.id, rid, fkind)
-        service.attach_approaches(conn, rid, found, act, sector=sector)
-        return service.report_view(conn, user, rid)
+            fid = uploads.record(conn, stored, user.id, rep["id"], fkind)
+            out_files.append({"id": fid, "kind": fkind, "original_name": stored.original_name, "size": stored.size})
+        case_ids = service.attach_approaches(conn, rep["id"], found, act, sector=sector)
+    items = []
+    for a, cid in sorted(zip(found, case_ids, strict=True), key=lambda x: -x[0].score):
+        d = a.to_contract()
+        if user.can("analyst"):
+            d["case_id"] = cid
+        items.append(d)
+    return service.report_body(user, rep, items, out_files)
 
 
 def submit_text(st: State, user: User, act: audit.Actor, message: str, sender_name: str = "",

@@ -72,13 +72,40 @@ def _data(v: Any) -> dict[str, Any]:
     return v if isinstance(v, dict) else json.loads(v)
 
 
+def insert_ignore(conn: Connection, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table).on_conflict_do_nothing()
+
+
 # --- reports --------------------------------------------------------------------------------------
 
 def create_report(conn: Connection, user: User, actor: audit.Actor, kind: str, comment: str = "") -> int:
-    rid = conn.execute(insert(reports).values(reporter_id=user.id, kind=kind, comment=clean(comment)[:5000],
-                                              created_at=now()).returning(reports.c.id)).scalar_one()
+    return create_report_row(conn, user, actor, kind, comment)["id"]
+
+
+def create_report_row(conn: Connection, user: User, actor: audit.Actor, kind: str, comment: str = ""
+                      ) -> dict[str, Any]:
+    row = {"reporter_id": user.id, "kind": kind, "comment": clean(comment)[:5000], "created_at": now()}
+    rid = int(conn.execute(insert(reports).values(**row).returning(reports.c.id)).scalar_one())
     audit.record(conn, actor, "report.create", "report", rid, after={"kind": kind})
-    return int(rid)
+    return {"id": rid, **row}
+
+
+def report_body(user: User, report: dict[str, Any], items: list[dict[str, Any]], files: list[dict[str, Any]],
+                job: tuple[int, str] | None = None) -> dict[str, Any]:
+    """The report as the API and pages show it (what `report_view` reads back from the database)."""
+    out = {
+        "id": report["id"], "kind": report["kind"], "comment": report["comment"],
+        "created_at": _iso(report["created_at"]), "approaches": items, "job_id": job[0] if job else None,
+        "job_status": job[1] if job else None, "files": files,
+    }
+    if user.can("analyst"):
+        out["reporter_id"] = report["reporter_id"]
+    return out
 
 
 def attach_approaches(conn: Connection, report_id: int, items: Sequence[Approach], actor: audit.Actor,
@@ -90,10 +117,7 @@ def attach_approaches(conn: Connection, report_id: int, items: Sequence[Approach
     case_ids: list[int] = []
     for a in items:
         aid = a.approach_id
-        linked = conn.execute(select(report_items.c.report_id).where(
-            report_items.c.report_id == report_id, report_items.c.approach_id == aid)).first()
-        if linked is None:
-            conn.execute(insert(report_items).values(report_id=report_id, approach_id=aid))
+        conn.execute(insert_ignore(conn, report_items).values(report_id=report_id, approach_id=aid))
         case_ids.append(_case_for(conn, a, actor, sector))
     return case_ids
 
@@ -143,14 +167,7 @@ def report_view(conn: Connection, user: User, report_id: int) -> dict[str, Any]:
     job = conn.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.report_id == report_id)).first()
     files = conn.execute(select(uploads.c.id, uploads.c.kind, uploads.c.original_name, uploads.c.size)
                          .where(uploads.c.report_id == report_id)).mappings().all()
-    out = {
-        "id": r["id"], "kind": r["kind"], "comment": r["comment"], "created_at": _iso(r["created_at"]),
-        "approaches": items, "job_id": job.id if job else None, "job_status": job.status if job else None,
-        "files": [dict(f) for f in files],
-    }
-    if user.can("analyst"):
-        out["reporter_id"] = r["reporter_id"]
-    return out
+    return report_body(user, r, items, [dict(f) for f in files], (job.id, job.status) if job else None)
 
 
 def list_reports(conn: Connection, user: User, limit: int, offset: int, mine: bool = False

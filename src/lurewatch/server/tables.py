@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from lurewatch.store.db import approaches, metadata
@@ -128,6 +129,8 @@ cases = Table(
     Column("closed_at", DateTime(timezone=True)),
     Index("ix_cases_queue", "status", "score", "id"),
     Index("ix_cases_score", "score", "id"),
+    Index("ix_cases_open_score", "score", "id", postgresql_where=text("status != 'closed'"),
+          sqlite_where=text("status != 'closed'")),
     Index("ix_cases_campaign", "campaign"),
     Index("ix_cases_level", "level"),
     Index("ix_cases_sector", "sector"),
@@ -181,6 +184,15 @@ audit_log = Table(
     Column("hash", String(64), nullable=False),
 )
 
+# Entries are written here in the same transaction as their change (no lock), then chained into
+# audit_log in order by `audit.chain` (the job worker, and any reader of the log, does it).
+audit_queue = Table(
+    "audit_queue",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("entry", JSON, nullable=False),
+)
+
 audit_head = Table(
     "audit_head",
     metadata,
@@ -191,6 +203,6 @@ audit_head = Table(
 )
 
 __all__ = [
-    "api_keys", "approaches", "audit_head", "audit_log", "case_approaches", "cases", "jobs", "metadata",
+    "api_keys", "approaches", "audit_head", "audit_log", "audit_queue", "case_approaches", "cases", "jobs", "metadata",
     "notes", "report_items", "reports", "settings", "tasks", "uploads", "users",
 ]

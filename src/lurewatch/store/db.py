@@ -24,8 +24,10 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -123,9 +125,16 @@ def save_approaches(conn: Connection, items: Iterable[Approach | dict[str, Any]]
     """Upsert approaches on an open connection (the caller owns the transaction); (inserted, updated)."""
     inserted = updated = 0
     now = datetime.now(UTC)
+    pg = conn.dialect.name == "postgresql"
     for item in items:
         data = item.to_contract() if isinstance(item, Approach) else dict(item)
         row = _row(data)
+        if pg:  # one statement; xmax = 0 tells a fresh insert from an update
+            stmt = pg_insert(approaches).values(**row, stored_at=now, updated_at=now)
+            stmt = stmt.on_conflict_do_update(index_elements=["approach_id"], set_={**row, "updated_at": now})
+            fresh = conn.execute(stmt.returning(text("xmax = 0"))).scalar()
+            inserted, updated = inserted + bool(fresh), updated + (not fresh)
+            continue
         exists = conn.execute(
             select(approaches.c.approach_id).where(approaches.c.approach_id == row["approach_id"])
         ).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,6 +17,18 @@ from lurewatch.server.web.pages import redirect, render
 router = APIRouter()
 analyst = require("analyst")
 PAGE = 50
+_VALUES_TTL = 15.0  # seconds: the filter menus (distinct sectors, campaigns, assignees) are read at most this often
+_values_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def filter_values(request: Request, conn: Any) -> dict[str, Any]:
+    key = state(request).db.url
+    hit = _values_cache.get(key)
+    if hit and time.monotonic() - hit[0] < _VALUES_TTL:
+        return hit[1]
+    values = service.filter_values(conn)
+    _values_cache[key] = (time.monotonic(), values)
+    return values
 
 
 def _opt(v: str | None, allowed: tuple[str, ...]) -> str | None:
@@ -30,7 +43,7 @@ def queue(request: Request, user: User = Depends(analyst), status: str = "open",
     offset = max(0, min(offset, 10_000_000))
     with state(request).db.read() as conn:
         items, total = service.list_cases(conn, **f, me=user, limit=PAGE, offset=offset)
-        values = service.filter_values(conn)
+        values = filter_values(request, conn)
     template = "_queue_rows.html" if request.headers.get("hx-request") else "queue.html"
     return render(request, template, user, items=items, total=total, offset=offset, page=PAGE, f=f,
                   values=values, statuses=service.STATUSES, levels=service.LEVELS)
@@ -41,7 +54,7 @@ def case_page(case_id: Id, request: Request, user: User = Depends(analyst)) -> R
     st = state(request)
     with st.db.read() as conn:
         case = service.case_detail(conn, case_id)
-        values = service.filter_values(conn)
+        values = filter_values(request, conn)
         photos = _photos(conn, case["reports"])
     entries = list(audit.iter_entries(st.db.engine, case_id=case_id, limit=500))
     return render(request, "case.html", user, case=case, values=values, entries=entries, photos=photos,
