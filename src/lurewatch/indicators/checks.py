@@ -65,6 +65,21 @@ def account_age(a: Approach, max_days: int = 365) -> Hit:
     return [(f"account created {created.isoformat()}, {age} days before the first contact", "profile.meta.accountCreated")]
 
 
+@check("established_profile")
+def established_profile(a: Approach, min_years: float = 3, min_connections: int = 500) -> Hit:
+    p = a.profile
+    if p is None or p.connections is None or p.connections < min_connections:
+        return []
+    created = parse_date(p.account_created)
+    if created is None:
+        return []
+    years = (_reference_day(a) - created).days / 365.25
+    if years < min_years or len(p.positions) < 2:
+        return []
+    return [(f"account {years:.0f} years old, {p.connections} connections, {len(p.positions)} positions",
+             "profile.meta")]
+
+
 @check("few_connections")
 def few_connections(a: Approach, max_connections: int = 100) -> Hit:
     p = a.profile

@@ -199,7 +199,10 @@ def _scope_texts(a: Approach) -> Iterator[tuple[str, list[_Text]]]:
     p = a.profile
     if p is not None:
         yield "profile_text", [_Text(p.text(), "profile")]
-        emp = [p.headline] + [x.company for x in p.positions if not x.end] + \
+        # Employer names, and the headline's organisation ("Senior Consultant at X" -> "X"): a title
+        # such as "Consultant" at a recruitment agency says nothing about the employer.
+        head = p.headline.rsplit(" at ", 1)[1] if " at " in p.headline else p.headline
+        emp = [head] + [x.company for x in p.positions if not x.end] + \
               ([p.positions[0].company] if p.positions else [])
         yield "employer", [_Text("\n".join(dict.fromkeys(e for e in emp if e)), "profile.employer")]
     o = a.owner

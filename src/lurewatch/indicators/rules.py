@@ -9,6 +9,8 @@ A `match` expression in YAML is one of:
   {all: [...]}                all of them, anywhere in the same text
   {near: [expr, expr], window: N}   both within N words of each other (default 12)
   {not: expr}                 inside `all`: the text must not contain it
+  {unnegated: expr}           its matches not governed by a negation ("not", "no", "never", "without"...)
+                              in the `reach` (default 4) words before them
   {regex: "...", needs: [..]} a Python regular expression over the case-folded text; `needs`: plain
                               substrings one of which must occur before the regex is tried
 A match yields character spans, so every finding can quote the sentence that triggered it.
@@ -202,6 +204,33 @@ class Regex(Node):
         return [m.span() for _, m in zip(range(8), self.rx.finditer(v.toks.text), strict=False)]
 
 
+NEGATORS = frozenset("""not no never without nothing none nor neither don't doesn't didn't won't wouldn't
+shouldn't mustn't can't cannot isn't aren't avoid excluding except""".split())
+
+
+class Unnegated(Node):
+    """The child's matches that no negation governs: "not share any confidential information" and
+    "no company-specific information" are assurances, not requests. A match counts as negated when one
+    of the `reach` words before it is a negator."""
+
+    __slots__ = ("child", "reach")
+
+    def __init__(self, child: Node, reach: int = 4) -> None:
+        self.child, self.reach = child, reach
+
+    def anchors(self) -> frozenset[int] | None:
+        return self.child.anchors()
+
+    def find(self, v: TextView) -> list[Span]:
+        words = v.toks.words
+        out = []
+        for span in self.child.find(v):
+            i = v.word_index(span[0])
+            if not any(w in NEGATORS for w in words[max(0, i - self.reach):i]):
+                out.append(span)
+        return out
+
+
 class Compiler:
     """Turns YAML match expressions into Nodes over one shared Lexicon."""
 
@@ -238,6 +267,8 @@ class Compiler:
                     raise RuleError("`near` takes exactly two expressions")
                 return Near(self.compile(pair[0], gap), self.compile(pair[1], gap),
                             int(expr.get("window", 12)))
+            if "unnegated" in expr:
+                return Unnegated(self.compile(expr["unnegated"], gap), int(expr.get("reach", 4)))
             if "regex" in expr:
                 return Regex(str(expr["regex"]), [str(n) for n in _as_list(expr.get("needs", []))])
             if "not" in expr:

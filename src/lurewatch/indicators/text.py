@@ -32,7 +32,7 @@ _VARIANTS = {
 
 def normalise(text: str) -> str:
     """Case-fold, unify Unicode look-alikes (NFKC), drop accents and zero-width characters."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
     text = text.replace("\u200b", "").replace("\u200c", "").replace("\u200d", "").replace("\u2060", "")
     if not text.isascii():
         text = "".join(
