@@ -65,3 +65,38 @@ def test_broken_export_fails_cleanly(fresh_url: str, tmp_path: Path) -> None:
         if j["status"] == "done":
             assert j["kept"] == 0 and "problem" in j["message"]
     s.db.engine.dispose()
+
+
+def test_link_campaigns_job(fresh_url: str, tmp_path: Path) -> None:
+    import pytest
+
+    from lurewatch.server import campaigns
+
+    if not campaigns.available():
+        pytest.skip("lurewatch.linking not installed")
+    s = make_server(fresh_url, tmp_path / "data", run_worker=True)
+    with s.client:
+        s.people["reporter"] = s.add_user("reporter", "rep-link")
+        s.people["lead"] = s.add_user("lead", "lead-link")
+        url = "https://www.linkedin.com/in/one-persona-many-targets"
+        from tests.server.conftest import HOSTILE
+
+        for i in range(3):
+            r = s.api("reporter", "POST", "/api/v1/reports",
+                      json={"message": f"{HOSTILE} Target {i}.", "profile_url": url, "sender_name": "Ann Persona"})
+            assert r.status_code == 201
+        s.api("reporter", "POST", "/api/v1/reports", json={"message": "Unrelated hello from a friend."})
+        assert s.api("analyst" if "analyst" in s.people else "reporter", "POST", "/api/v1/campaigns/link"
+                     ).status_code == 403
+        j = s.api("lead", "POST", "/api/v1/campaigns/link")
+        assert j.status_code == 202
+        done = _wait_job(s, j.json()["job_id"], who="lead")
+        assert done["status"] == "done", done
+        camps = s.api("lead", "GET", "/api/v1/campaigns").json()
+        assert camps and camps[0]["cases"] == 3
+        name = camps[0]["campaign"]
+        members = s.api("lead", "GET", f"/api/v1/campaigns/{name}").json()["cases"]
+        assert len(members) == 3
+        trail = s.api("lead", "GET", f"/api/v1/cases/{members[0]['id']}/audit").json()
+        assert any(e["after"] and e["after"].get("by") == "linking" for e in trail)
+    s.db.engine.dispose()

@@ -35,7 +35,8 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def enqueue(conn: Any, kind: str, user_id: int, report_id: int, upload_id: int, actor: audit.Actor) -> int:
+def enqueue(conn: Any, kind: str, user_id: int, report_id: int | None, upload_id: int | None,
+            actor: audit.Actor) -> int:
     jid = conn.execute(insert(jobs).values(
         kind=kind, status="queued", report_id=report_id, created_by=user_id, upload_id=upload_id,
         progress_done=0, progress_total=0, kept=0, attempts=0, message="", created_at=now(), updated_at=now(),
@@ -72,6 +73,11 @@ def claim(db: Database) -> dict[str, Any] | None:
 
 
 def run_job(db: Database, data_dir: Path, job: dict[str, Any]) -> None:
+    if job["kind"] == "link-campaigns":
+        from lurewatch.server.campaigns import run_link_job
+
+        run_link_job(db, job)
+        return
     from lurewatch.server import analysis, service
 
     actor = audit.Actor(None, "worker", f"job-{job['id']}")

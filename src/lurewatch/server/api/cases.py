@@ -122,6 +122,17 @@ def list_campaigns(request: Request, user: User = Depends(analyst)) -> list[dict
         return service.campaigns(conn)
 
 
+@router.post("/campaigns/link", status_code=202, summary="Link open cases into campaigns in the background (lead)")
+def link_campaigns(request: Request, user: User = Depends(require("lead"))) -> dict[str, Any]:
+    from lurewatch.server import campaigns, jobs
+
+    if not campaigns.available():
+        raise service.Invalid("campaign linking (lurewatch.linking) is not installed")
+    with state(request).db.write() as conn:
+        jid = jobs.enqueue(conn, "link-campaigns", user.id, None, None, actor(request, user))
+    return {"job_id": jid}
+
+
 @router.get("/campaigns/{name}", summary="The cases of one campaign")
 def campaign(name: str, request: Request, user: User = Depends(analyst)) -> dict[str, Any]:
     with state(request).db.read() as conn:

@@ -136,7 +136,18 @@ def case_merge(case_id: Id, request: Request, duplicate_id: int = Form(ge=1, le=
 def campaigns_page(request: Request, user: User = Depends(analyst)) -> Response:
     with state(request).db.read() as conn:
         rows = service.campaigns(conn)
-    return render(request, "campaigns.html", user, campaigns=rows)
+    return render(request, "campaigns.html", user, campaigns=rows, linking=_linking_available())
+
+
+@router.post("/campaigns/link")
+def campaigns_link(request: Request, user: User = Depends(require("lead"))) -> Response:
+    from lurewatch.server import campaigns, jobs
+
+    if not campaigns.available():
+        raise service.Invalid("campaign linking (lurewatch.linking) is not installed")
+    with state(request).db.write() as conn:
+        jid = jobs.enqueue(conn, "link-campaigns", user.id, None, None, actor(request, user))
+    return redirect(f"/jobs/{jid}")
 
 
 @router.get("/campaigns/{name}")
