@@ -83,11 +83,14 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.lw = st
     _errors(app)
+    from lurewatch.server import oidc
     from lurewatch.server.api import router as api_router
     from lurewatch.server.web import router as web_router
 
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(oidc.router, include_in_schema=False)
+    oidc.install(app, cfg)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.add_middleware(SecurityMiddleware, max_body=cfg.max_zip_bytes + 2 * 1024 * 1024,
                        hsts=cfg.secure_cookies)

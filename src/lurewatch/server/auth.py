@@ -163,6 +163,7 @@ def secret_key(engine: Engine, configured: str | None) -> str:
 
 class Sessions:
     def __init__(self, secret: str, max_age_seconds: int) -> None:
+        self.secret = secret
         self._s = URLSafeTimedSerializer(secret, salt="lurewatch-session")
         self.max_age = max_age_seconds
 
