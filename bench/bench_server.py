@@ -100,6 +100,23 @@ def seed(url: str, n: int) -> tuple[str, str]:
     return rkey, akey
 
 
+def _cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of process `root` and its children, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(d.name), int(fields[1])
+        if pid == root or ppid == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def latency(base: str, key: str, path: str, params: dict, n: int) -> tuple[float, float]:
     h = {"Authorization": f"Bearer {key}"}
     times = []
@@ -187,10 +204,15 @@ def main() -> None:
         ]:
             p50, p95 = latency(base, akey, path, params, a.requests)
             print(f"{label:40s} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
+        server_cpu, client_cpu = _cpu_seconds(p.pid), time.process_time()
         ok, bad, lat = asyncio.run(submissions(base, rkey, a.clients, a.seconds))
+        server_cpu, client_cpu = _cpu_seconds(p.pid) - server_cpu, time.process_time() - client_cpu
         lat.sort()
         print(f"submissions: {a.clients} clients for {a.seconds:.0f}s: {ok} stored ({ok / a.seconds:.0f}/s), "
               f"{bad} errors; latency p50 {statistics.median(lat):.0f} ms, p95 {lat[int(0.95 * (len(lat) - 1))]:.0f} ms")
+        if ok:
+            print(f"CPU per stored report: server {server_cpu / ok * 1000:.1f} ms, client {client_cpu / ok * 1000:.1f} ms; "
+                  f"load average during the run {os.getloadavg()[0]:.1f}")
     finally:
         os.killpg(p.pid, signal.SIGTERM)
         p.wait(30)
