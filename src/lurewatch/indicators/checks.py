@@ -186,7 +186,7 @@ def _steps(findings: list[Finding]) -> dict[str, set[str]]:
     return per
 
 
-_ESCALATING = {"request", "secrecy", "travel", "pivot", "files"}
+_ESCALATING = {"request", "secrecy", "travel", "files"}  # a later "shall we WhatsApp?" alone is common
 
 
 @check("escalation")

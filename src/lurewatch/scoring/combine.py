@@ -12,7 +12,7 @@ profile) count in full beside behaviour, but alone they keep the score below med
 
 Legitimacy findings (negative weights: compliance terms, a normal hiring process, accepting a no)
 multiply the score down, by at most 40% together, and are ignored when the approach also asks for
-secrecy, sensitive information or access, or sends a file that runs code.
+secrecy or sensitive information, or sends a file that runs code.
 
 Levels:
   high   (≥ 60)  several independent red flags of a hostile approach: stop, do not reply, report.
@@ -31,7 +31,7 @@ PERSONA = {"persona"}
 MITIGATING = {"legitimacy"}
 MAX_MITIGATION = 0.6  # signs of legitimacy lower a score by at most 40%
 # Asks that polite wording cannot make harmless: with any of these, legitimacy signs are ignored.
-UNMITIGABLE = {"LW-SECRET-001", "LW-SECRET-002", "LW-REQ-001", "LW-REQ-002", "LW-FILE-001", "LW-FILE-004",
+UNMITIGABLE = {"LW-SECRET-001", "LW-SECRET-002", "LW-REQ-001", "LW-FILE-001", "LW-FILE-004",
                "LW-PIVOT-005", "LW-SHARED-001", "LW-WATCH-001"}
 
 LEVEL_MEANING = {
