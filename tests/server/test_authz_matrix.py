@@ -15,7 +15,7 @@ from tests.server.conftest import HOSTILE, ROLES, Server
 
 RANK = {r: i for i, r in enumerate(ROLES)}
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("GET", "/setup"), ("POST", "/setup"),
-          ("GET", "/api/docs"), ("GET", "/login/oidc"), ("GET", "/login/oidc/callback"), ("GET", "/api/v1/openapi.json"), ("GET", "/docs/oauth2-redirect")}
+          ("GET", "/login/oidc"), ("GET", "/login/oidc/callback"), ("GET", "/api/v1/openapi.json")}
 
 
 def _png() -> bytes:

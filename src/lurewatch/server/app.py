@@ -80,7 +80,8 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
     app = FastAPI(title="lurewatch analyst server", version="1", lifespan=lifespan,
                   description="Report, triage and work cases of hostile approaches. All API routes need an "
                               "API key (`Authorization: Bearer lw_...`) or a browser session.",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
+    # No Swagger UI: it loads scripts from a CDN, which the CSP (rightly) blocks. The schema is the doc.
     app.state.lw = st
     _errors(app)
     from lurewatch.server import oidc
