@@ -169,3 +169,29 @@ def test_body_size_bound(server: Server) -> None:
         **server.people["reporter"].headers, "content-length": str(server.cfg.max_zip_bytes + 10 * 1024 * 1024),
         "content-type": "application/json"})
     assert r.status_code == 413
+
+
+def test_case_page_shows_reported_profile_escaped(server: Server) -> None:
+    resume = {"basics": {"name": "Dr <b>Jane</b> Roe", "label": "Partner at <i>Global Insight</i>",
+                         "profiles": [{"network": "LinkedIn", "url": "https://www.linkedin.com/in/jane-roe-gi"}]},
+              "work": [{"name": "Global Insight Consulting", "position": "Senior Partner", "startDate": "2024-01"}],
+              "meta": {"photo": "../../etc/passwd"}}
+    rep = server.api("reporter", "POST", "/api/v1/reports", json={"message": HOSTILE + " profile", "jsonresume": resume})
+    assert rep.status_code == 201
+    assert rep.json()["files"][0]["kind"] == "jsonresume"
+    aid = rep.json()["approaches"][0]["approach_id"]
+    c = _client(server)
+    login(c, "analyst1")
+    cid = next(x["id"] for x in server.api("analyst", "GET", "/api/v1/cases", params={"limit": 200}).json()["items"]
+               if aid in [a["approach_id"] for a in server.api("analyst", "GET", f"/api/v1/cases/{x['id']}")
+                          .json()["approaches"]])
+    page = c.get(f"/cases/{cid}").text
+    assert "Sender profile" in page and "Senior Partner at Global Insight Consulting" in page
+    assert "Dr &lt;b&gt;Jane&lt;/b&gt; Roe" in page and "<i>Global" not in page
+
+
+def test_reported_profile_never_points_at_server_files() -> None:
+    from lurewatch.server.analysis import profile_from_jsonresume
+
+    p = profile_from_jsonresume(b'{"basics": {"name": "X"}, "meta": {"photo": "secret.jpg"}}', "report")
+    assert p.photo is None and p.name == "X"

@@ -59,7 +59,14 @@ def profile_from_jsonresume(data: bytes, source: str) -> Profile:
         obj = json.loads(decode_text(data).text)
     except (ValueError, RecursionError) as e:
         raise ValueError(f"not a JSON Resume: {e}") from e
-    return parse_jsonresume(obj, source)
+    return safe_profile(parse_jsonresume(obj, source))
+
+
+def safe_profile(profile: Profile) -> Profile:
+    """A reported profile never points at a file on the server: only an uploaded photo is used."""
+    profile.photo = None
+    profile.source_file = None
+    return profile
 
 
 def check_message(message: str, *, sender_name: str = "", profile_url: str | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -35,15 +37,19 @@ def submit_text(st: State, user: User, act: audit.Actor, message: str, sender_na
                 profile_url: str | None = None, jsonresume: dict[str, Any] | None = None, sector: str = "",
                 comment: str = "") -> dict[str, Any]:
     profile = None
+    files: list[tuple[uploads.Stored, str]] = []
     if jsonresume is not None:
         from lurewatch.ingest.jsonresume import parse_jsonresume
 
-        profile = parse_jsonresume(jsonresume, "report")
+        profile = analysis.safe_profile(parse_jsonresume(jsonresume, "report"))
+        raw = json.dumps(jsonresume, ensure_ascii=False).encode()  # kept, so analysts see the profile
+        files.append((uploads.store_stream(io.BytesIO(raw), st.cfg.data_dir, st.cfg.max_doc_bytes, "profile.json"),
+                      "jsonresume"))
     if not message.strip() and profile is None and not profile_url:
         raise Invalid("give the message, the sender's profile URL or their profile")
     a = analysis.check_message(message, sender_name=sender_name, profile_url=profile_url, profile=profile,
                                ctx=analysis.context(st.cfg.db_url))
-    return _store_report(st, user, act, "message" if message.strip() else "profile", [a], sector, comment, [])
+    return _store_report(st, user, act, "message" if message.strip() else "profile", [a], sector, comment, files)
 
 
 def submit_files(st: State, user: User, act: audit.Actor, *, message: str = "", sender_name: str = "",

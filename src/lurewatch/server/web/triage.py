@@ -56,8 +56,10 @@ def case_page(case_id: Id, request: Request, user: User = Depends(analyst)) -> R
         case = service.case_detail(conn, case_id)
         values = filter_values(request, conn)
         photos = _photos(conn, case["reports"])
+        profiles = _profiles(st.cfg.data_dir, conn, case["reports"])
     entries = list(audit.iter_entries(st.db.engine, case_id=case_id, limit=500))
     return render(request, "case.html", user, case=case, values=values, entries=entries, photos=photos,
+                  profiles=profiles,
                   statuses=service.STATUSES, resolutions=service.RESOLUTIONS, severities=service.SEVERITIES,
                   tlps=service.TLP, paps=service.PAP, campaigns_on=_linking_available())
 
@@ -71,6 +73,28 @@ def _photos(conn: Any, report_ids: list[int]) -> list[int]:
         return []
     return [int(x) for (x,) in conn.execute(select(uploads.c.id).where(
         uploads.c.report_id.in_(report_ids[:500]), uploads.c.kind == "photo").order_by(uploads.c.id).limit(20))]
+
+
+def _profiles(data_dir: Any, conn: Any, report_ids: list[int]) -> list[Any]:
+    """The sender profiles reported with the case (JSON Resume uploads), parsed again for display."""
+    from sqlalchemy import select
+
+    from lurewatch.server.analysis import profile_from_jsonresume
+    from lurewatch.server.tables import uploads
+    from lurewatch.server.uploads import path_of
+
+    if not report_ids:
+        return []
+    out = []
+    for (name,) in conn.execute(select(uploads.c.stored_name).where(
+            uploads.c.report_id.in_(report_ids[:500]), uploads.c.kind == "jsonresume").order_by(uploads.c.id).limit(5)):
+        try:
+            from lurewatch.ingest.safety import read_bounded
+
+            out.append(profile_from_jsonresume(read_bounded(path_of(data_dir, name), 10 * 1024 * 1024), "report"))
+        except Exception:  # a profile that cannot be read again is simply not shown
+            continue
+    return out
 
 
 def _linking_available() -> bool:
