@@ -51,6 +51,7 @@ class SecurityMiddleware:
         rid = rid or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         started = False
+        static = scope.get("path", "").startswith("/static/")
 
         async def send_wrapper(message: Message) -> None:
             nonlocal started
@@ -62,7 +63,8 @@ class SecurityMiddleware:
                 if self.hsts:
                     h["strict-transport-security"] = "max-age=31536000"
                 h["x-request-id"] = rid
-                h.setdefault("cache-control", "no-store")
+                # Pages carry hostile content and per-user data: never cached; our static files may be.
+                h.setdefault("cache-control", "max-age=3600" if static else "no-store")
             await send(message)
 
         qs = scope.get("query_string", b"")
