@@ -6,6 +6,7 @@ from lurewatch.cli.app import app
 
 # Command modules register themselves on `app` when imported (one line per module).
 from lurewatch.cli import scan  # noqa: E402,F401  (scan, check)
+from lurewatch.cli import photo  # noqa: E402,F401
 from lurewatch.cli import indicators  # noqa: E402,F401  (indicators list|test)
 from lurewatch.cli import watchlist  # noqa: E402,F401  (watchlist add|list|remove|check)
 from lurewatch.cli import report  # noqa: E402,F401  (report)

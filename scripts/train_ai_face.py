@@ -1,0 +1,199 @@
+"""Train the AI-generated face classifier (deterministic) and write src/lurewatch/models/ai_face.json.
+
+    python scripts/train_ai_face.py --faces ../shared/data/faces --out src/lurewatch/models/
+
+Data: <faces>/real/*.jpg (real photos) and <faces>/stylegan3/*.png (generated). Both are first given
+the same history (lurewatch.photo.augment.normalise), then re-encoded like profile photos. A stratified
+held-out split (by original image) is never seen by training; it is scored on 5 fixed re-encodings.
+Weights are written as plain JSON numbers (no pickle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.model_selection import StratifiedGroupKFold
+
+from lurewatch.photo import augment, features
+from lurewatch.photo.faces import FaceScan, find_faces
+
+PRIOR_EYES = [0.368, 0.471, 0.616, 0.472]  # rough StyleGAN eye centres; refined on the training fakes
+HGB = dict(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, l2_regularization=1.0,
+           early_stopping=False)
+
+
+def list_faces(root: Path) -> tuple[list[Path], np.ndarray]:
+    real = sorted((root / "real").glob("*.jp*g"))
+    fake = sorted((root / "stylegan3").glob("*.png"))
+    if not real or not fake:
+        sys.exit(f"no faces under {root} (expected real/*.jpg and stylegan3/*.png)")
+    return real + fake, np.array([0] * len(real) + [1] * len(fake))
+
+
+def split(y: np.ndarray, test_frac: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    test = np.zeros(len(y), dtype=bool)
+    for cls in (0, 1):
+        idx = np.flatnonzero(y == cls)
+        rng.shuffle(idx)
+        test[idx[: int(round(test_frac * len(idx)))]] = True
+    return test
+
+
+def _job(args: tuple[str, list[tuple[int, int]]]) -> list[tuple[np.ndarray, object]]:
+    """Re-encode one image with each (side, quality) and return (features without geometry, scan)."""
+    cv2.setNumThreads(1)
+    path, settings = args
+    with Image.open(path) as im:
+        im.load()
+        out = []
+        for side, q in settings:
+            rgb = np.asarray(augment.profile_reencode(im, side, q).convert("RGB"))
+            scan = find_faces(rgb)
+            out.append((features.extract(rgb, scan, PRIOR_EYES), scan))
+        return out
+
+
+def encode_all(paths: list[Path], settings: list[list[tuple[int, int]]], workers: int):
+    with ProcessPoolExecutor(max_workers=workers) as ex:
+        return list(ex.map(_job, [(str(p), s) for p, s in zip(paths, settings, strict=True)], chunksize=8))
+
+
+def save_cache(path: Path, encoded) -> None:
+    scans = [[{"faces": s.faces, "eyes": s.eyes, "method": s.method} for _, s in enc] for enc in encoded]
+    feats = np.array([f for enc in encoded for f, _ in enc])
+    np.savez(path, feats=feats, scans=np.array(json.dumps(scans)))
+
+
+def load_cache(path: Path):
+    d = np.load(path)
+    scans = json.loads(str(d["scans"]))
+    feats = iter(d["feats"])
+    return [[(next(feats), FaceScan(faces=[tuple(b) for b in s["faces"]], eyes=[tuple(e) for e in s["eyes"]],
+                                     method=s["method"])) for s in enc] for enc in scans]
+
+
+def with_canon(feats: np.ndarray, scan, canon: list[float]) -> np.ndarray:
+    x = feats.copy()
+    x[: len(features.GEOMETRY)] = features._geometry(scan, canon)
+    return x
+
+
+def tpr_at_fpr(y: np.ndarray, s: np.ndarray, fpr: float = 0.01) -> tuple[float, float]:
+    """(TPR, threshold) at the largest ROC point whose FPR <= fpr."""
+    f, t, th = roc_curve(y, s)
+    i = int(np.searchsorted(f, fpr, side="right") - 1)
+    return float(t[i]), float(th[i])
+
+
+def export_hgb(clf: HistGradientBoostingClassifier) -> tuple[float, list[dict]]:
+    trees = []
+    for (pred,) in clf._predictors:  # binary: one tree per iteration
+        n = pred.nodes
+        trees.append({
+            "feature": n["feature_idx"].astype(int).tolist(),
+            "threshold": [float(v) for v in n["num_threshold"]],
+            "left": n["left"].astype(int).tolist(),
+            "right": n["right"].astype(int).tolist(),
+            "value": [round(float(v), 8) for v in n["value"]],
+            "leaf": n["is_leaf"].astype(bool).tolist(),
+            "missing_left": n["missing_go_to_left"].astype(bool).tolist(),
+        })
+    return float(np.ravel(clf._baseline_prediction)[0]), trees
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--faces", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--test-frac", type=float, default=0.3)
+    ap.add_argument("--augment", type=int, default=2, help="random re-encodings per training image")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--cache", type=Path, help="reuse/write extracted features here (.npz, for re-runs)")
+    a = ap.parse_args()
+    t0 = time.time()
+    paths, y = list_faces(a.faces)
+    test = split(y, a.test_frac, a.seed)
+    rng = np.random.default_rng(a.seed + 1)
+    settings = []
+    for i in range(len(paths)):
+        if test[i]:
+            settings.append(list(augment.EVAL_SETTINGS))
+        else:
+            settings.append([(int(rng.integers(128, 401)), int(rng.integers(70, 96))) for _ in range(a.augment)])
+    if a.cache and a.cache.exists():
+        encoded = load_cache(a.cache)
+    else:
+        encoded = encode_all(paths, settings, a.workers)
+        if a.cache:
+            save_cache(a.cache, encoded)
+    rows = [(i, k, f, s) for i, enc in enumerate(encoded) for k, (f, s) in enumerate(enc)]
+    print(f"features of {len(rows)} re-encoded images in {time.time() - t0:.0f}s", file=sys.stderr)
+
+    # The geometric tell: the canonical eye positions are the median of the training fakes' eye pairs.
+    pairs = [features.best_eye_pair(s.eyes, PRIOR_EYES) for i, _, _, s in rows if y[i] == 1 and not test[i]]
+    canon = np.median(np.array([p[0] for p in pairs if p is not None]), axis=0).round(4).tolist()
+    X = np.array([with_canon(f, s, canon) for _, _, f, s in rows])
+    Y = np.array([y[i] for i, _, _, _ in rows])
+    G = np.array([i for i, _, _, _ in rows])
+    K = np.array([k for _, k, _, _ in rows])
+    T = np.array([test[i] for i, _, _, _ in rows])
+    tr = ~T
+
+    # Operating threshold: 1% false positives on out-of-fold training scores (the test split is untouched).
+    oof = np.zeros(int(tr.sum()))
+    for f_tr, f_va in StratifiedGroupKFold(5, shuffle=True, random_state=a.seed).split(X[tr], Y[tr], G[tr]):
+        m = HistGradientBoostingClassifier(random_state=a.seed, **HGB).fit(X[tr][f_tr], Y[tr][f_tr])
+        oof[f_va] = m.predict_proba(X[tr][f_va])[:, 1]
+    oof_tpr, threshold = tpr_at_fpr(Y[tr], oof)
+    clf = HistGradientBoostingClassifier(random_state=a.seed, **HGB).fit(X[tr], Y[tr])
+    s = clf.predict_proba(X[T])[:, 1]
+    tpr, _ = tpr_at_fpr(Y[T], s)
+    yt = Y[T]
+    per_setting = {f"{side}px_q{q}": round(tpr_at_fpr(yt[K[T] == k], s[K[T] == k])[0], 4)
+                   for k, (side, q) in enumerate(augment.EVAL_SETTINGS)}
+    off_idx = features.NAMES.index("eye_off")
+    fake_off = X[tr & (Y == 1) & (X[:, off_idx] < 0.25), off_idx]
+    real_off = X[tr & (Y == 0), off_idx]
+    eye_tell = float(min(np.percentile(fake_off, 95), np.percentile(real_off, 1)))
+    metrics = {
+        "test_images": {"real": int(((y == 0) & test).sum()), "generated": int(((y == 1) & test).sum())},
+        "train_images": {"real": int(((y == 0) & ~test).sum()), "generated": int(((y == 1) & ~test).sum())},
+        "test_reencodings": [list(x) for x in augment.EVAL_SETTINGS],
+        "test_auc": round(float(roc_auc_score(yt, s)), 4),
+        "test_tpr_at_1pct_fpr": round(tpr, 4),
+        "test_tpr_at_1pct_fpr_by_reencoding": per_setting,
+        "test_at_threshold": {"tpr": round(float((s[yt == 1] >= threshold).mean()), 4),
+                              "fpr": round(float((s[yt == 0] >= threshold).mean()), 4)},
+        "oof_train_tpr_at_1pct_fpr": round(oof_tpr, 4),
+    }
+    baseline, trees = export_hgb(clf)
+    exported = {"features": features.NAMES, "canonical_eyes": canon, "threshold": round(threshold, 6),
+                "eye_tell_offset": round(eye_tell, 4), "baseline": baseline, "trees": trees}
+    # The exported trees must reproduce scikit-learn's scores exactly (guards the hand-written evaluator).
+    from lurewatch.photo.aiface import AiFaceModel
+
+    mine = np.array([AiFaceModel(exported).score_features(x) for x in X[T][:200]])
+    assert np.allclose(mine, s[:200], atol=1e-6), "exported trees disagree with scikit-learn"
+    spec = {"name": "lurewatch-ai-face", "version": 1, "model": "HistGradientBoostingClassifier",
+            "hyperparameters": HGB, "seed": a.seed, "metrics": metrics, **exported}
+    a.out.mkdir(parents=True, exist_ok=True)
+    out = a.out / "ai_face.json"
+    out.write_text(json.dumps(spec, separators=(",", ":")) + "\n")
+    print(json.dumps(metrics, indent=2))
+    print(f"wrote {out} ({out.stat().st_size} bytes) in {time.time() - t0:.0f}s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Small, robust features for the AI-generated face classifier.
+
+Three groups, each cheap (a few ms on a 400 px photo):
+- geometry: where the face and eyes are. StyleGAN-family portraits (trained on FFHQ, which is aligned
+  on the eyes) put the eyes at almost the same image position every time; real photos do not.
+- spectrum: the azimuthally averaged log power spectrum (GAN upsampling leaves periodic energy).
+- colour and texture: saturation/value statistics, sharpness of the face versus the background,
+  uniform local binary pattern histogram of the face (GAN skin is smooth in a characteristic way).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from lurewatch.photo.faces import FaceScan
+
+SPEC_BINS = 16
+GEOMETRY = ["face_found", "n_faces", "face_cx", "face_cy", "face_w", "eyes_found", "eye_lx", "eye_ly",
+            "eye_rx", "eye_ry", "eye_dist", "eye_tilt", "eye_off", "eye_off_log"]
+SPECTRUM = [f"spec_{i}" for i in range(SPEC_BINS)] + ["spec_slope", "spec_hf"]
+COLOUR = ["sat_mean", "sat_std", "val_mean", "val_std", "chan_std_spread", "sharp_face", "sharp_bg",
+          "sharp_ratio", "clip_frac"]
+LBP = [f"lbp_{i}" for i in range(10)]
+NAMES = GEOMETRY + SPECTRUM + COLOUR + LBP
+
+
+def extract(rgb: np.ndarray, scan: FaceScan, canonical_eyes: list[float]) -> np.ndarray:
+    """The feature vector (float64, in NAMES order) of one decoded photo and its face scan."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    out = _geometry(scan, canonical_eyes) + _spectrum(gray) + _colour(rgb, gray, scan) + _lbp(gray, scan)
+    return np.asarray(out, dtype=np.float64)
+
+
+def best_eye_pair(eyes: list[tuple[float, float]], canon: list[float]) -> tuple[list[float], float] | None:
+    """The (left, right) candidate pair closest to the canonical StyleGAN eye positions, and its distance."""
+    c = np.asarray(canon, dtype=np.float64)
+    best: tuple[list[float], float] | None = None
+    for lx, ly in eyes:
+        for rx, ry in eyes:
+            if rx - lx < 0.05:  # right eye must be right of the left one
+                continue
+            off = float(np.linalg.norm(np.array([lx, ly, rx, ry]) - c))
+            if best is None or off < best[1]:
+                best = ([lx, ly, rx, ry], off)
+    return best
+
+
+def _geometry(scan: FaceScan, canon: list[float]) -> list[float]:
+    if scan.faces:
+        x, y, w, h = scan.faces[0]
+        face = [1.0, min(len(scan.faces), 3), x + w / 2, y + h / 2, w]
+    else:
+        face = [0.0, float(scan.count), 0.5, 0.5, 0.0]
+    pair = best_eye_pair(scan.eyes, canon)
+    if pair is not None:
+        (lx, ly, rx, ry), off = pair
+        dist = float(np.hypot(rx - lx, ry - ly))
+        tilt = float(np.arctan2(ry - ly, rx - lx))
+        eyes = [1.0, lx, ly, rx, ry, dist, tilt, off, float(np.log(off + 1e-3))]
+    else:
+        lx, ly, rx, ry = canon
+        # No eye pair found: put it "far" from the canonical place (no geometric evidence of a GAN).
+        eyes = [0.0, lx, ly, rx, ry, rx - lx, 0.0, 0.25, float(np.log(0.25))]
+    return face + eyes
+
+
+def _spectrum(gray: np.ndarray) -> list[float]:
+    """Azimuthal average of the log power spectrum over frequency 0.05..0.5 cycles/pixel."""
+    h, w = gray.shape
+    s = min(h, w)
+    g = gray[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s].astype(np.float64)
+    g = (g - g.mean()) * np.outer(np.hanning(s), np.hanning(s))
+    p = np.log(np.abs(np.fft.fftshift(np.fft.fft2(g))) ** 2 + 1e-8)
+    yy, xx = np.indices(p.shape)
+    r = np.hypot(yy - s // 2, xx - s // 2) / s  # cycles per pixel
+    edges = np.linspace(0.05, 0.5, SPEC_BINS + 1)
+    idx = np.digitize(r.ravel(), edges) - 1
+    ok = (idx >= 0) & (idx < SPEC_BINS)
+    sums = np.bincount(idx[ok], weights=p.ravel()[ok], minlength=SPEC_BINS)
+    counts = np.maximum(np.bincount(idx[ok], minlength=SPEC_BINS), 1)
+    prof = sums / counts
+    centres = (edges[:-1] + edges[1:]) / 2
+    slope = float(np.polyfit(np.log(centres), prof, 1)[0])
+    shape = prof - prof.mean()
+    return [*shape.tolist(), slope, float(prof[-4:].mean() - prof[:4].mean())]
+
+
+def _face_mask(shape: tuple[int, int], scan: FaceScan) -> np.ndarray | None:
+    if not scan.faces:
+        return None
+    h, w = shape
+    x, y, fw, fh = scan.faces[0]
+    m = np.zeros(shape, dtype=bool)
+    m[int(y * h):int((y + fh) * h), int(x * w):int((x + fw) * w)] = True
+    return m if 0 < m.sum() < m.size else None
+
+
+def _colour(rgb: np.ndarray, gray: np.ndarray, scan: FaceScan) -> list[float]:
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(np.float64) / 255.0
+    chan = rgb.reshape(-1, 3).astype(np.float64).std(axis=0)
+    lap = np.abs(cv2.Laplacian(gray, cv2.CV_64F))
+    mask = _face_mask(gray.shape, scan)
+    if mask is not None:
+        sf, sb = float(lap[mask].mean()), float(lap[~mask].mean())
+    else:
+        sf = sb = float(lap.mean())
+    clip = float(((gray < 3) | (gray > 252)).mean())
+    return [hsv[..., 1].mean(), hsv[..., 1].std(), hsv[..., 2].mean(), hsv[..., 2].std(),
+            float(chan.max() - chan.min()) / 255.0, np.log1p(sf), np.log1p(sb), np.log1p(sf) - np.log1p(sb),
+            clip]
+
+
+def _lbp(gray: np.ndarray, scan: FaceScan) -> list[float]:
+    """Histogram of rotation-invariant uniform LBP codes (P=8, R=1) over the face at 96 px."""
+    h, w = gray.shape
+    if scan.faces:
+        x, y, fw, fh = scan.faces[0]
+        crop = gray[int(y * h):int((y + fh) * h), int(x * w):int((x + fw) * w)]
+    else:
+        crop = gray
+    if crop.size < 64:
+        crop = gray
+    c = cv2.resize(crop, (96, 96), interpolation=cv2.INTER_AREA).astype(np.int16)
+    centre = c[1:-1, 1:-1]
+    offs = [(-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1)]
+    bits = np.stack([(c[1 + dy:c.shape[0] - 1 + dy, 1 + dx:c.shape[1] - 1 + dx] >= centre) for dy, dx in offs])
+    ones = bits.sum(axis=0)
+    transitions = (bits != np.roll(bits, 1, axis=0)).sum(axis=0)
+    code = np.where(transitions <= 2, ones, 9)  # riu2 mapping: 0..8 uniform, 9 = non-uniform
+    hist = np.bincount(code.ravel(), minlength=10).astype(np.float64)
+    return (hist / hist.sum()).tolist()

@@ -1,0 +1,54 @@
+"""Persisted photo hashes (table `photo_hashes`) so that reuse is found across scans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, insert, select
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+photo_hashes = Table(
+    "photo_hashes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sender_profile_url", Text, nullable=False, index=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("pdq", String(64)),  # null when the hash quality is too low to match on
+    Column("quality", Integer),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(slots=True)
+class SeenPhoto:
+    sender_profile_url: str
+    sha256: str
+    pdq: str | None
+    quality: int | None
+
+
+class PhotoHashStore:
+    def __init__(self, db_url: str | Engine) -> None:
+        self.engine = create_engine(db_url, future=True) if isinstance(db_url, str) else db_url
+        metadata.create_all(self.engine, tables=[photo_hashes])
+
+    def all(self) -> list[SeenPhoto]:
+        q = select(photo_hashes.c.sender_profile_url, photo_hashes.c.sha256, photo_hashes.c.pdq,
+                   photo_hashes.c.quality)
+        with self.engine.connect() as conn:
+            return [SeenPhoto(*row) for row in conn.execute(q)]
+
+    def add(self, seen: SeenPhoto) -> bool:
+        """Record a photo of a sender once (same sender and same file bytes are not stored twice)."""
+        q = select(photo_hashes.c.id).where(photo_hashes.c.sender_profile_url == seen.sender_profile_url,
+                                            photo_hashes.c.sha256 == seen.sha256)
+        with self.engine.begin() as conn:
+            if conn.execute(q).first() is not None:
+                return False
+            conn.execute(insert(photo_hashes).values(
+                sender_profile_url=seen.sender_profile_url, sha256=seen.sha256, pdq=seen.pdq,
+                quality=seen.quality, first_seen=datetime.now(UTC)))
+        return True
