@@ -144,3 +144,15 @@ def test_me_and_unauthenticated(server: Server) -> None:
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
     r = server.client.get("/api/v1/me", headers={"Authorization": "Bearer lw_not-a-key"})
     assert r.status_code == 401
+
+
+def test_get_approach_contract(server: Server) -> None:
+    rep = server.api("reporter", "POST", "/api/v1/reports", json={"message": HOSTILE + " contract"}).json()
+    aid = rep["approaches"][0]["approach_id"]
+    a = server.api("reporter", "GET", f"/api/v1/approaches/{aid}").json()
+    assert a["approach_id"] == aid and a["messages"][0]["text"].endswith("contract")
+    assert set(a) >= {"source", "score", "level", "findings", "advice", "messages", "first_contact"}
+    assert "reporter" not in json.dumps(a)  # the content carries no reporter identity
+    assert server.api("reporter2", "GET", f"/api/v1/approaches/{aid}").status_code == 404
+    assert server.api("analyst", "GET", f"/api/v1/approaches/{aid}").json() == a
+    assert server.api("analyst", "GET", "/api/v1/approaches/ap-doesnotexist").status_code == 404

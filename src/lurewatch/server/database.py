@@ -20,6 +20,8 @@ class Database:
         self.sqlite = self.engine.dialect.name == "sqlite"
         # SQLite has one writer at a time; queuing writers here avoids "database is locked" retries.
         self._write_lock = threading.Lock() if self.sqlite else None
+        # Reads on PostgreSQL need no transaction: autocommit saves the BEGIN and ROLLBACK round trips.
+        self._reader = self.engine if self.sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         upgrade(self.engine)
 
     @contextlib.contextmanager
@@ -37,5 +39,5 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             yield conn
