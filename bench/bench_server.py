@@ -161,6 +161,39 @@ async def submissions(base: str, key: str, clients: int, seconds: float) -> tupl
     return ok, bad, lat
 
 
+WRK_LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = '{"message": "' .. MESSAGE .. ' (' .. counter .. ')", "sector": "bench"}'
+  return wrk.format("POST", "/api/v1/reports", {["Content-Type"] = "application/json",
+                    ["Authorization"] = "Bearer " .. KEY}, body)
+end
+"""
+
+
+def submissions_wrk(base: str, key: str, clients: int, seconds: float) -> tuple[int, int, str]:
+    """The same load from `wrk` (Debian package): a C client that leaves the CPU to the server."""
+    import re
+    import tempfile
+
+    script = f'MESSAGE = "{HOSTILE}"\nKEY = "{key}"\n' + WRK_LUA
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(script)
+    out = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{int(seconds)}s", "--timeout", "30s",
+                          "--latency", "-s", fh.name,
+                          base], capture_output=True, text=True, timeout=seconds + 60).stdout
+    os.unlink(fh.name)
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    bad = int(non2xx.group(1)) if non2xx else 0
+    errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if errs:
+        bad += sum(int(x) for x in errs.groups())
+    lat = ", ".join(f"p{q} {v}" for q, v in re.findall(r"\s+(50|90|99)(?:\.000)?%\s+(\S+)", out))
+    return total - (int(non2xx.group(1)) if non2xx else 0), bad, lat
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=100_000)
@@ -168,6 +201,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--requests", type=int, default=200, help="sequential requests per latency figure")
+    ap.add_argument("--client", choices=["httpx", "wrk"], default="httpx", help="load generator for submissions")
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     a = ap.parse_args()
     schema = "lw_bench"
@@ -204,6 +238,16 @@ def main() -> None:
         ]:
             p50, p95 = latency(base, akey, path, params, a.requests)
             print(f"{label:40s} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
+        if a.client == "wrk":
+            server_cpu = _cpu_seconds(p.pid)
+            ok, bad, wlat = submissions_wrk(base, rkey, a.clients, a.seconds)
+            server_cpu = _cpu_seconds(p.pid) - server_cpu
+            print(f"submissions (wrk): {a.clients} connections for {a.seconds:.0f}s: {ok} stored "
+                  f"({ok / a.seconds:.0f}/s), {bad} errors; latency {wlat}")
+            if ok:
+                print(f"CPU per stored report: server {server_cpu / ok * 1000:.1f} ms; "
+                      f"load average during the run {os.getloadavg()[0]:.1f}")
+            return
         server_cpu, client_cpu = _cpu_seconds(p.pid), time.process_time()
         ok, bad, lat = asyncio.run(submissions(base, rkey, a.clients, a.seconds))
         server_cpu, client_cpu = _cpu_seconds(p.pid) - server_cpu, time.process_time() - client_cpu
