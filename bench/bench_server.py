@@ -2,12 +2,13 @@
 submissions per second from concurrent clients.
 
     python bench/bench_server.py [--cases 100000] [--clients 50] [--seconds 20] [--workers 2]
-        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--client httpx|wrk] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Seeds a fresh schema (`lw_bench`, dropped first) with N cases (one approach, one report each), starts
 `lurewatch serve` on 127.0.0.1 with --workers, then measures sequentially the p50/p95 of the queue page
-and the API list (several filters and pages), then runs `--clients` concurrent httpx clients posting
-reports for `--seconds`. Prints the figures; nothing is asserted.
+and the API list (several filters and pages), then `--clients` concurrent connections post reports for
+`--seconds` (httpx async clients, or `wrk` from Debian, a C client that leaves the CPU to the server).
+Prints the figures and the server's CPU per stored report; nothing is asserted. Only 127.0.0.1.
 """
 
 from __future__ import annotations
