@@ -88,8 +88,9 @@ def check_message(message: str, *, sender_name: str = "", profile_url: str | Non
     a = Approach(source="linkedin-message", sender_name=name,
                  messages=[Message(sender_name=name, text=message, sent_at=datetime.now(UTC), inbound=True)],
                  sender_profile_url=profile.url if profile else None, profile=profile)
+    an = _analyser(ctx)  # built (rarely) outside the run lock
     with _run_lock:
-        return _analyser(ctx).analyse_one(a)
+        return an.analyse_one(a)
 
 
 def scan_files(paths: list[Path], progress: Callable[[int, int], None] | None = None,
