@@ -50,7 +50,7 @@ def reuse_matches(result: PhotoResult, sender: str, seen: list[SeenPhoto]) -> li
         if result.sha256 and s.sha256 == result.sha256:
             d = -1
         elif h is not None and s.pdq and (s.quality or 0) >= pdq.MIN_QUALITY:
-            d = pdq.best_distance(h, s.pdq)
+            d = pdq.reuse_distance(h, s.variants or [s.pdq], s.crops)
             if d > pdq.MATCH_DISTANCE:
                 continue
         else:
@@ -89,7 +89,9 @@ class PhotoProvider:
             more = f" and {len(matches) - MAX_NAMED} more" if len(matches) > MAX_NAMED else ""
             out.append(finding("LW-PHOTO-004", f"same photo as persona {named}{more}"))
         h = result.usable_pdq
-        entry = SeenPhoto(sender, result.sha256 or "", h.hex if h else None, result.pdq.quality if result.pdq else None)
+        entry = SeenPhoto(sender, result.sha256 or "", h.hex if h else None,
+                          result.pdq.quality if result.pdq else None,
+                          h.variants if h else [], h.crops if h else [])
         if not any(s.sender_profile_url == sender and s.sha256 == entry.sha256 for s in self.seen):
             self.seen.append(entry)
             if self.store is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, insert, select
@@ -18,6 +18,7 @@ photo_hashes = Table(
     Column("sha256", String(64), nullable=False, index=True),
     Column("pdq", String(64)),  # null when the hash quality is too low to match on
     Column("quality", Integer),
+    Column("pdq_extra", Text),  # hex: 'variants | crops', space-separated (reuse matching)
     Column("first_seen", DateTime(timezone=True), nullable=False),
 )
 
@@ -28,6 +29,8 @@ class SeenPhoto:
     sha256: str
     pdq: str | None
     quality: int | None
+    variants: list[str] = field(default_factory=list)  # dihedral variants (the first is `pdq`)
+    crops: list[str] = field(default_factory=list)
 
 
 class PhotoHashStore:
@@ -37,9 +40,13 @@ class PhotoHashStore:
 
     def all(self) -> list[SeenPhoto]:
         q = select(photo_hashes.c.sender_profile_url, photo_hashes.c.sha256, photo_hashes.c.pdq,
-                   photo_hashes.c.quality)
+                   photo_hashes.c.quality, photo_hashes.c.pdq_extra)
+        out = []
         with self.engine.connect() as conn:
-            return [SeenPhoto(*row) for row in conn.execute(q)]
+            for url, sha, pdq_hex, quality, extra in conn.execute(q):
+                variants, _, crops = (extra or "").partition("|")
+                out.append(SeenPhoto(url, sha, pdq_hex, quality, variants.split(), crops.split()))
+        return out
 
     def add(self, seen: SeenPhoto) -> bool:
         """Record a photo of a sender once (same sender and same file bytes are not stored twice)."""
@@ -50,5 +57,6 @@ class PhotoHashStore:
                 return False
             conn.execute(insert(photo_hashes).values(
                 sender_profile_url=seen.sender_profile_url, sha256=seen.sha256, pdq=seen.pdq,
-                quality=seen.quality, first_seen=datetime.now(UTC)))
+                quality=seen.quality, pdq_extra=" ".join(seen.variants) + "|" + " ".join(seen.crops),
+                first_seen=datetime.now(UTC)))
         return True
