@@ -56,7 +56,7 @@ def scan(
         from lurewatch.store import resolve_db
 
         db_url = resolve_db(db)
-    ctx = ScanContext(db_url=db_url, use_photos=not no_photos, use_text_model=not no_model)
+    ctx = ScanContext(db_url=db_url, use_photos=not no_photos, use_text_model=not no_model, persist=store)
 
     show = not quiet and console.is_terminal
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -20,6 +20,7 @@ class ScanContext:
     db_url: str | None = None  # the store (watchlists, imported indicators live there)
     use_photos: bool = True
     use_text_model: bool = True
+    persist: bool = False  # providers may write to the store (photo hashes) only when the user asked (--store)
 
 
 class FindingProvider(Protocol):
