@@ -109,5 +109,6 @@ def analyse(approaches: list[Approach], ctx: ScanContext | None = None) -> list[
 
 
 def context(db_url: str) -> ScanContext:
-    """The scan context of the server: watchlists and shared indicators come from its database."""
-    return ScanContext(db_url=db_url)
+    """The scan context of the server: watchlists and shared indicators come from its database, and
+    providers may remember what they see there (photo hashes): the server keeps what is reported."""
+    return ScanContext(db_url=db_url, persist=True)
