@@ -10,13 +10,22 @@ per-word cache so each distinct word is stemmed and classified once per process.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import snowballstemmer
 
-_STEMMER = snowballstemmer.stemmer("english")
+# Snowball stemmer objects keep state between calls and are not thread-safe: one per thread.
+_local = threading.local()
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    st = getattr(_local, "stemmer", None)
+    if st is None:
+        st = _local.stemmer = snowballstemmer.stemmer("english")
+    return st
 # Words, numbers, and money/handle signs kept as their own tokens.
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[$£€¥@+]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -62,7 +71,7 @@ def stem(word: str) -> str:
         w = _VARIANTS.get(word, word)
         if w.endswith(("'s", "’s")):
             w = w[:-2]
-        s = _STEMMER.stemWord(w) if len(w) > 2 and w.isalpha() else w
+        s = _stemmer().stemWord(w) if len(w) > 2 and w.isalpha() else w
         if len(_word_cache) < 500_000:
             _word_cache[word] = s
     return s
