@@ -73,3 +73,26 @@ def test_check_explains_and_advises():
 def test_an_ordinary_message_is_low():
     a = check("Hi Sam, great to see you at the meetup yesterday. Shall we grab coffee next week?")
     assert a.level == "low" and a.score < MEDIUM
+
+
+def test_analysis_is_thread_safe():
+    import threading
+
+    text = "Would you write a paid report for my client? Let's move to WhatsApp and keep it between us."
+    expected = check(text).score
+    scores: list[int] = []
+    errors: list[Exception] = []
+
+    def run():
+        try:
+            for _ in range(100):
+                scores.append(check(text).score)
+        except Exception as e:  # noqa: BLE001 - collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and set(scores) == {expected}
