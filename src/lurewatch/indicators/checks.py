@@ -200,7 +200,11 @@ def escalation(a: Approach, findings: list[Finding]) -> Hit:
         if place != "message 1":
             later |= cats & _ESCALATING
     new = sorted(later - first)
-    if not new or len(a.inbound) < 2:
+    strong = {"secrecy", "files"} & set(new) or any(
+        f.indicator == "LW-REQ-001" and "message 1" not in f.field for f in findings)
+    # One ordinary follow-up ask (a recruiter's clearance question) is not escalation; two new kinds of
+    # ask, or secrecy, files or sensitive information appearing later, are.
+    if not new or len(a.inbound) < 2 or (len(new) < 2 and not strong):
         return []
     return [(f"the first message asks little; later messages add: {', '.join(new)}", "thread")]
 

@@ -10,7 +10,7 @@ A `match` expression in YAML is one of:
   {near: [expr, expr], window: N}   both within N words of each other (default 12)
   {not: expr}                 inside `all`: the text must not contain it
   {unnegated: expr}           its matches not governed by a negation ("not", "no", "never", "without"...)
-                              in the `reach` (default 4) words before them
+                              in the `reach` (default 6) words before them
   {regex: "...", needs: [..]} a Python regular expression over the case-folded text; `needs`: plain
                               substrings one of which must occur before the regex is tried
 A match yields character spans, so every finding can quote the sentence that triggered it.
@@ -215,7 +215,7 @@ class Unnegated(Node):
 
     __slots__ = ("child", "reach")
 
-    def __init__(self, child: Node, reach: int = 4) -> None:
+    def __init__(self, child: Node, reach: int = 6) -> None:
         self.child, self.reach = child, reach
 
     def anchors(self) -> frozenset[int] | None:
@@ -268,7 +268,7 @@ class Compiler:
                 return Near(self.compile(pair[0], gap), self.compile(pair[1], gap),
                             int(expr.get("window", 12)))
             if "unnegated" in expr:
-                return Unnegated(self.compile(expr["unnegated"], gap), int(expr.get("reach", 4)))
+                return Unnegated(self.compile(expr["unnegated"], gap), int(expr.get("reach", 6)))
             if "regex" in expr:
                 return Regex(str(expr["regex"]), [str(n) for n in _as_list(expr.get("needs", []))])
             if "not" in expr:
