@@ -32,6 +32,23 @@ def extract_all(dicts: Iterable[dict[str, Any]], problems: list[str] | None = No
 
 
 BATCH = 2000
+_intern = sys.intern
+
+
+def _compact(r: Record, shared: dict[str, tuple[bytes, bytes]]) -> Record:
+    """Share repeated strings and template bytes between records (1M records must fit in a few GB)."""
+    r.node = _intern(r.node)
+    r.sender_label = _intern(r.sender_label)
+    r.sender = _intern(r.sender) if r.sender else None
+    for f in ("owner", "org", "sector", "pdq"):
+        v = getattr(r, f)
+        if v is not None:
+            setattr(r, f, _intern(v))
+    r.level, r.employer = _intern(r.level), _intern(r.employer)
+    r.keys = [_intern(k) for k in r.keys]
+    if r.tid is not None:
+        r.shingles, r.bands = shared.setdefault(r.tid, (r.shingles, r.bands))
+    return r
 
 
 def _extract_batch(batch: list[tuple[str, bytes]]) -> tuple[list[Record], list[str]]:
@@ -67,6 +84,7 @@ def extract_jsonl(paths: Iterable[Path], workers: int = 0, problems: list[str] |
 
     workers = workers or os.cpu_count() or 1
     seen: set[str] = set()
+    shared: dict[str, tuple[bytes, bytes]] = {}
     out: list[Record] = []
 
     def take(result: tuple[list[Record], list[str]]) -> None:
@@ -76,7 +94,7 @@ def extract_jsonl(paths: Iterable[Path], workers: int = 0, problems: list[str] |
         for r in recs:
             if r.approach_id not in seen:
                 seen.add(r.approach_id)
-                out.append(r)
+                out.append(_compact(r, shared))
 
     if workers <= 1:
         for b in batches():

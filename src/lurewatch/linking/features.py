@@ -10,8 +10,9 @@ from functools import lru_cache
 from typing import Any
 
 from lurewatch.linking.employer import strip_employer
+from lurewatch.linking.evidence import jaccard_sets
 from lurewatch.linking.minhash import band_keys
-from lurewatch.linking.normalise import MIN_SHINGLES, jaccard, normalise_template, shingles
+from lurewatch.linking.normalise import MIN_SHINGLES, normalise_template, shingles
 from lurewatch.linking.photos import pdq_usable
 from lurewatch.linking.pivots import extract_pivots
 from lurewatch.urls import normalise_profile_url
@@ -72,12 +73,13 @@ def parse_time(value: Any) -> int | None:
 
 
 @lru_cache(maxsize=1)
-def _stock_shingles() -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(shingles(normalise_template(t))) for t in STOCK_TEMPLATES)
+def _stock_shingles() -> tuple[frozenset[int], ...]:
+    return tuple(frozenset(shingles(normalise_template(t))) for t in STOCK_TEMPLATES)
 
 
 def _is_stock(sh: list[int]) -> bool:
-    return any(jaccard(sh, s) >= STOCK_JACCARD for s in _stock_shingles())
+    s = frozenset(sh)
+    return any(jaccard_sets(s, stock) >= STOCK_JACCARD for stock in _stock_shingles())
 
 
 def pack(sh: list[int]) -> bytes:

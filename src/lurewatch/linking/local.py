@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from itertools import combinations
 
@@ -12,7 +13,7 @@ from scipy.sparse.csgraph import connected_components
 from lurewatch.linking import evidence as ev
 from lurewatch.linking.campaigns import Edge, merge_edges
 from lurewatch.linking.employer import cluster_employers
-from lurewatch.linking.features import Record, unpack, unpack_bands
+from lurewatch.linking.features import Record, unpack
 from lurewatch.linking.photos import PDQ_MAX_DISTANCE, chunk_keys, hamming
 
 
@@ -86,59 +87,71 @@ def template_candidates(records: list[Record]) -> list[Edge]:
         return []
     node_ids = {n: i for i, n in enumerate(sorted(per_node))}
     tid_ids: dict[str, int] = {}
-    tid_bands: list[tuple[int, ...]] = []
+    tid_bands: list[bytes] = []
     for node, tid in kept:
         if tid not in tid_ids:
             tid_ids[tid] = len(tid_bands)
-            tid_bands.append(unpack_bands(nt[(node, tid)][3]))
-    n_bands = len(tid_bands[0])
-    bands = np.asarray(tid_bands, dtype=np.int64)  # tid x band
+            tid_bands.append(nt[(node, tid)][3])
+    n_bands = len(tid_bands[0]) // 8
+    bands = np.frombuffer(b"".join(tid_bands), dtype="<i8").reshape(-1, n_bands)  # tid x band
+    del tid_bands
     kt = np.array([tid_ids[tid] for _, tid in kept], dtype=np.int64)
     kn = np.array([node_ids[node] for node, _ in kept], dtype=np.int64)
-    rows = np.repeat(np.arange(len(kept)), n_bands)
+    rows = np.repeat(np.arange(len(kept), dtype=np.int32), n_bands)
     keys = bands[kt].ravel()
-    bidx = np.tile(np.arange(n_bands), len(kept))
+    bidx = np.tile(np.arange(n_bands, dtype=np.int8), len(kept))
     order = np.lexsort((kn[rows], keys, bidx))
     rows, keys, bidx = rows[order], keys[order], bidx[order]
     starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]) | (bidx[1:] != bidx[:-1])])
     ends = np.r_[starts[1:], len(keys)]
     multi = kn[rows[starts]] != kn[rows[ends - 1]]  # sorted by node inside a bucket: >1 distinct sender
+    kt_l, kn_l = kt.tolist(), kn.tolist()
+    kflag = [bool(nt[k][1]) for k in kept]
     common: set[int] = set()
     buckets = []
     for s, e in zip(starts[multi].tolist(), ends[multi].tolist(), strict=True):
         members = rows[s:e].tolist()
-        if len({int(kn[m]) for m in members}) > ev.MAX_TEMPLATE_NODES:
-            common.update(int(kt[m]) for m in members)
+        if len({kn_l[m] for m in members}) > ev.MAX_TEMPLATE_NODES:
+            common.update(kt_l[m] for m in members)
         else:
             buckets.append(members)
-    pairs: set[tuple[int, int]] = set()
+    nk = len(kept)
+    codes = array("q")  # candidate pairs as i * nk + j (with repeats): 8 bytes each, deduplicated below
     for members in buckets:
-        # representatives: per sender, its smallest flagged and smallest unflagged text in the bucket
-        rep: dict[tuple[int, bool], int] = {}
+        # one representative per sender in the bucket: its smallest flagged text, else its smallest text
+        rep: dict[int, tuple[bool, str, int]] = {}
         for m in members:
-            if int(kt[m]) in common:
+            if kt_l[m] in common:
                 continue
-            node, tid = kept[m]
-            k = (int(kn[m]), bool(nt[(node, tid)][1]))
-            if k not in rep or tid < kept[rep[k]][1]:
-                rep[k] = m
-        for (n1, _), i in rep.items():
-            for (n2, _), j in rep.items():
-                if n1 < n2:
-                    pairs.add((i, j))
-    sets: dict[str, frozenset[int]] = {}
-    out = []
-    for i, j in pairs:
-        (na, ta), (nb, tb) = kept[i], kept[j]
+            k = (not kflag[m], kept[m][1], m)
+            cur = rep.get(kn_l[m])
+            if cur is None or k < cur:
+                rep[kn_l[m]] = k
+        if len(rep) < 2:
+            continue
+        reps = sorted((n, k[2]) for n, k in rep.items())
+        for x, (_, i) in enumerate(reps):
+            codes.extend(i * nk + j for _, j in reps[x + 1 :])
+    pairs = np.unique(np.frombuffer(codes, dtype=np.int64)) if codes else np.zeros(0, dtype=np.int64)
+    del codes, buckets
+    sets: dict[str, frozenset[int]] = {}  # a bounded cache of shingle sets
+    best: dict[tuple[str, str], Edge] = {}  # only the best template edge per pair of senders is kept
+    for ij in (x for chunk in range(0, len(pairs), 65536) for x in pairs[chunk : chunk + 65536].tolist()):
+        (na, ta), (nb, tb) = kept[ij // nk], kept[ij % nk]
         a, b = nt[(na, ta)], nt[(nb, tb)]
+        if len(sets) > 4096:
+            sets.clear()
         sa = sets.get(ta) or sets.setdefault(ta, frozenset(unpack(a[2])))
         sb = sets.get(tb) or sets.setdefault(tb, frozenset(unpack(b[2])))
         jac = ev.jaccard_sets(sa, sb)
         if jac >= ev.TEMPLATE_JACCARD_MIN:
             both = bool(a[1] and b[1])
             s = ev.template_strength(jac, len(sa), len(sb), both)
-            out.append(Edge(na, nb, "template", s, ev.template_evidence(jac, len(sa), len(sb), both), a[0], b[0]))
-    return out
+            e = Edge(na, nb, "template", s, ev.template_evidence(jac, len(sa), len(sb), both), a[0], b[0])
+            cur = best.get((na, nb))
+            if cur is None or (-e.strength, e.a, e.b, e.evidence) < (-cur.strength, cur.a, cur.b, cur.evidence):
+                best[(na, nb)] = e
+    return list(best.values())
 
 
 def employer_candidates(records: list[Record]) -> list[Edge]:

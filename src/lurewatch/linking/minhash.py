@@ -28,10 +28,17 @@ def _identity(x: int) -> int:  # shingles are already 32-bit ids (sha1_hash32)
     return x
 
 
+@lru_cache(maxsize=1)
+def _sketch() -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, permutations=_permutations(), scheme=_scheme())
+
+
 def signature(shingle_ids: list[int]) -> np.ndarray:
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, permutations=_permutations(), scheme=_scheme())
+    """The MinHash signature (one sketch per process, cleared and reused: building one costs more)."""
+    m = _sketch()
+    m.clear()
     m.update_batch(shingle_ids)
-    return m.hashvalues
+    return m.hashvalues.copy()
 
 
 def band_keys(shingle_ids: list[int]) -> list[int]:

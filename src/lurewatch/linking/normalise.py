@@ -45,12 +45,14 @@ def normalise_template(text: str, names: Iterable[str] = ()) -> str:
 
 
 def shingles(normalised: str) -> list[int]:
-    """Sorted distinct 32-bit ids (CRC-32: stable across processes, unlike hash()) of the word 3-grams."""
+    """Sorted distinct 32-bit ids of the word 3-grams: CRC-32 of each word (stable across processes, unlike
+    hash()), combined arithmetically per 3-gram."""
     words = normalised.split()
     if len(words) < SHINGLE_WORDS:
         return []
-    grams = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
-    return sorted({zlib.crc32(g.encode("utf-8")) for g in grams})
+    h = [zlib.crc32(w.encode("utf-8")) for w in words]
+    grams = zip(h, h[1:], h[2:], strict=False)
+    return sorted({(a * 0x9E3779B1 + b * 0x85EBCA77 + c) & 0xFFFFFFFF for a, b, c in grams})
 
 
 def jaccard(a: list[int] | tuple[int, ...], b: list[int] | tuple[int, ...]) -> float:

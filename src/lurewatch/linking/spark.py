@@ -188,7 +188,8 @@ def _template_edges(feats, U):  # noqa: ANN001, ANN202, N803
     rows = rows.join(stats, ["bidx", "key"])
     common = rows.where(F.col("nn") > ev.MAX_TEMPLATE_NODES).select("tid").distinct()
     live = (rows.where(F.col("nn") <= ev.MAX_TEMPLATE_NODES).join(common, "tid", "left_anti")
-            .groupBy("bidx", "key", "node", "tflag").agg(F.min("tid").alias("tid")))
+            .groupBy("bidx", "key", "node").agg(F.min(F.struct((~F.col("tflag")).alias("nf"), "tid")).alias("r"))
+            .select("bidx", "key", "node", F.col("r.tid").alias("tid")))
     x, y = live.alias("x"), live.alias("y")
     pairs = (x.join(y, ["bidx", "key"]).where(F.col("x.node") < F.col("y.node"))
              .select(F.col("x.node").alias("n1"), F.col("x.tid").alias("t1"),
