@@ -160,7 +160,7 @@ class AllOf(Node):
 
 
 class Near(Node):
-    __slots__ = ("a", "b", "window")
+    __slots__ = ("a", "b", "window", "_order")
 
     def __init__(self, a: Node, b: Node, window: int) -> None:
         self.a, self.b, self.window = a, b, window
@@ -168,13 +168,23 @@ class Near(Node):
     def anchors(self) -> frozenset[int] | None:
         return _smallest([self.a.anchors(), self.b.anchors()])
 
+    def _b_first(self) -> bool:
+        order = getattr(self, "_order", None)
+        if order is None:
+            a, b = self.a.anchors(), self.b.anchors()
+            order = self._order = b is not None and _smallest([a, b]) is b
+        return order
+
     def find(self, v: TextView) -> list[Span]:
-        sa = self.a.find(v)
-        if not sa:
+        # Try the more selective side first: most texts then stop before the common side is matched.
+        first, second = (self.b, self.a) if self._b_first() else (self.a, self.b)
+        s1 = first.find(v)
+        if not s1:
             return []
-        sb = self.b.find(v)
-        if not sb:
+        s2 = second.find(v)
+        if not s2:
             return []
+        sa, sb = (s2, s1) if first is self.b else (s1, s2)
         out = []
         for a in sa:
             a0, a1 = v.word_index(a[0]), v.word_index(max(a[1] - 1, a[0]))
@@ -199,7 +209,7 @@ class Regex(Node):
         self.needs = [n.casefold() for n in needs or []]
 
     def find(self, v: TextView) -> list[Span]:
-        if self.needs and not any(n in v.lower for n in self.needs):
+        if self.needs and not any(map(v.lower.__contains__, self.needs)):
             return []
         return [m.span() for _, m in zip(range(8), self.rx.finditer(v.toks.text), strict=False)]
 
