@@ -12,7 +12,7 @@ import os
 import warnings
 from pathlib import Path
 
-from lurewatch.learned.features import approach_tokens
+from lurewatch.learned.features import approach_words
 from lurewatch.learned.scorer import ModelError, TextModel
 from lurewatch.model import Approach, Finding
 from lurewatch.scoring.providers import ScanContext
@@ -45,7 +45,7 @@ class TextModelProvider:
     def findings(self, approach: Approach) -> list[Finding]:
         if approach.source not in APPLIES_TO:
             return []
-        scored = self.model.score_tokens(approach_tokens(approach))
+        scored = self.model.score_words(*approach_words(approach))
         p, t = scored.probability, self.model.threshold
         if p < max(t, REPORT_AT):
             return []

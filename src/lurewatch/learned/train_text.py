@@ -42,6 +42,9 @@ OPERATING_POINTS = (0.5, 0.7, 0.8, 0.9)  # thresholds reported by cross-validati
 class TrainConfig:
     C: float = 4.0  # inverse L2 regularisation of the logistic regression
     max_terms: int = 4000  # vocabulary kept after pruning (largest |coefficient|)
+    # Word bigrams cost about as much again at scan time for little gain on EMSCAD (grouped CV F1 0.917
+    # with them, 0.914 without): off, to keep the model within its share of the scan time.
+    bigrams: bool = False
     min_df: int = 2  # a term must occur in this many training adverts
     folds: int = 5
     seed: int = 0
@@ -212,6 +215,8 @@ def load_emscad(path: Path) -> tuple[list[list[str]], np.ndarray, list[list[str]
 def train(data: Path, out: Path | None, cfg: TrainConfig, run_cv: bool = True) -> dict[str, Any]:
     """Cross-validate (optional), fit on all data, write the JSON model to `out`; returns the model dict."""
     docs, y, plain, n_excluded = load_emscad(data)
+    if not cfg.bigrams:
+        docs = [[t for t in d if " " not in t] for d in docs]
     if len(set(y.tolist())) < 2:
         raise ValueError("training data needs both fraudulent and genuine adverts")
     info: dict[str, Any] = {
