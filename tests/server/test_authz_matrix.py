@@ -122,6 +122,8 @@ ROWS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("GET", "/campaigns", {}, "analyst", None),
     ("GET", "/campaigns/matrix-camp", {}, "analyst", None),
     ("POST", "/campaigns/link", {}, "lead", None),
+    ("GET", "/dashboard", {}, "analyst", None),
+    ("GET", "/dashboard/charts/{chart}.png", {}, "analyst", None),
     ("GET", "/audit", {}, "lead", None),
     ("GET", "/audit/export.jsonl", {}, "lead", None),
     ("GET", "/admin/users", {}, "admin", None),
@@ -134,7 +136,7 @@ def _template(path: str) -> str:
 
     names = {"report": "report_id", "approach": "approach_id", "job": "job_id", "upload": "upload_id",
              "case": "case_id", "task": "task_id", "user": "user_id", "key": "key_id", "name": "name",
-             "share": "rid"}
+             "share": "rid", "chart": "name"}
     path = path.replace("matrix-camp", "{name}")
     return re.sub(r"\{(\w+)\}", lambda m: "{" + names[m.group(1)] + "}", path)
 
@@ -162,7 +164,7 @@ def _fill(path: str, world: dict[str, Any], whose: str) -> str:
     d = world[whose]
     return path.format(report=d["report"], approach=d["approach"], job=d["job"], upload=d["upload"],
                        key=d["key"], case=world["case"], task=world["task"], user=world["user"],
-                       share=world["share"])
+                       share=world["share"], chart="weekly")
 
 
 DENIED = {401, 403, 404}
