@@ -19,8 +19,8 @@ from lurewatch.scoring.providers import ScanContext
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "text_job_advert.json"
 MAX_WEIGHT = 30.0  # at p = 1; YAML indicator weights are on the same 0-100 scale
-# Reported from p = 0.7: in grouped cross-validation that keeps about 5% of genuine adverts (against 14% at
-# 0.5) and 79% of fraudulent ones (docs/text-model.md). The weight still grows from the model's 0.5.
+# Reported from p = 0.7: in grouped cross-validation that keeps about 4.5% of genuine adverts (14% at
+# 0.5) and 76% of fraudulent ones (docs/text-model.md). The weight still grows from the model's 0.5.
 REPORT_AT = 0.7
 APPLIES_TO = frozenset({"job-advert"})
 INDICATOR = "LW-ML-001"
