@@ -73,6 +73,20 @@ def test_scorer_matches_sklearn_predict_proba() -> None:
     assert tm.score_tokens([]).probability == pytest.approx(1 / (1 + np.exp(-tm.intercept)))
 
 
+def test_score_words_builds_exactly_the_bigrams_the_model_knows() -> None:
+    rng = random.Random(5)
+    vocab = "earn cash from home data entry send bank details team interview process the and".split()
+    texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(5, 30))) for _ in range(80)]
+    y = np.array([int("cash" in t or "bank" in t) for t in texts])
+    cfg = TrainConfig(max_terms=40, min_df=1)
+    docs = [text_tokens(t) for t in texts]
+    model = fit(docs, y, cfg)
+    tm = TextModel(export(model, cfg, {}))
+    assert any(" " in t for t in tm.terms)  # a bigram model
+    ours = np.array([tm.score_words(words(t)).probability for t in texts])
+    assert np.max(np.abs(ours - model.predict_proba(docs))) < 1e-6
+
+
 def test_model_file_rejects_bad_input(tmp_path: Path) -> None:
     p = tmp_path / "m.json"
     p.write_text('{"format": "something-else"}')
