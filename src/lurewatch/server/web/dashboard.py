@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from lurewatch.server import audit
 from lurewatch.server.auth import User
 from lurewatch.server.deps import require, state
 from lurewatch.server.tables import approaches, case_approaches, cases
@@ -87,15 +88,15 @@ def period(since: str | None, until: str | None) -> tuple[date | None, date | No
 
 
 def _load(conn: Any, start: date | None, end: date | None) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Approach contract dicts (sector filled from the case when unknown) and campaign dicts from case labels."""
+    """Approach contract dicts (sector from the case when unknown) and campaign dicts from case labels."""
     stmt = (select(approaches.c.data, cases.c.sector, cases.c.campaign)
             .outerjoin(case_approaches, case_approaches.c.approach_id == approaches.c.approach_id)
             .outerjoin(cases, cases.c.id == case_approaches.c.case_id))
     # a day of slack each side (time zones); build_report_data applies the exact period
     if start:
-        stmt = stmt.where(approaches.c.first_contact >= datetime.combine(start - timedelta(days=1), dtime(), UTC))
+        stmt = stmt.where(approaches.c.first_contact >= _midnight(start - timedelta(days=1)))
     if end:
-        stmt = stmt.where(approaches.c.first_contact < datetime.combine(end + timedelta(days=2), dtime(), UTC))
+        stmt = stmt.where(approaches.c.first_contact < _midnight(end + timedelta(days=2)))
     stmt = stmt.order_by(approaches.c.first_contact.desc()).limit(MAX_APPROACHES)
     items: list[dict[str, Any]] = []
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -109,6 +110,10 @@ def _load(conn: Any, start: date | None, end: date | None) -> tuple[list[dict[st
         if campaign:
             groups[campaign].append(a)
     return items, [_campaign(name, members) for name, members in groups.items()]
+
+
+def _midnight(d: date) -> datetime:
+    return datetime.combine(d, dtime(), UTC)
 
 
 def _campaign(name: str, members: list[dict[str, Any]]) -> dict[str, Any]:
@@ -139,6 +144,7 @@ def _entry(request: Request, start: date | None, end: date | None) -> _Entry:
             return hit
         with db.read() as conn:
             items, camps = _load(conn, start, end)
+        audit.chain(db.engine)  # triage times come from the audit log: chain the queued entries first
         data = build_report_data(items, load_cases(engine=db.engine), since=start, until=end, campaigns=camps)
         entry = _Entry(time.monotonic(), data)
         with _cache_lock:
@@ -173,7 +179,8 @@ def dashboard(request: Request, since: str = "", until: str = "", user: User = D
     start, end = period(since[:40], until[:40])
     data = _entry(request, start, end).data
     query = urlencode({k: v.isoformat() for k, v in (("since", start), ("until", end)) if v})
-    charts = [{"name": n, "alt": CHARTS[n], "src": f"/dashboard/charts/{n}.png" + (f"?{query}" if query else "")}
+    suffix = f"?{query}" if query else ""
+    charts = [{"name": n, "alt": CHARTS[n], "src": f"/dashboard/charts/{n}.png{suffix}"}
               for n in _chart_names(data)]
     return render(request, "dashboard.html", user, d=data, charts=charts, since=start, until=end)
 
