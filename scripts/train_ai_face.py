@@ -28,8 +28,8 @@ from lurewatch.photo import augment, features
 from lurewatch.photo.faces import FaceScan, find_faces
 
 PRIOR_EYES = [0.368, 0.471, 0.616, 0.472]  # rough StyleGAN eye centres; refined on the training fakes
-HGB = dict(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, l2_regularization=1.0,
-           early_stopping=False)
+# Chosen among three settings by out-of-fold TPR at 1% FPR on the training split only.
+HGB = dict(max_iter=400, learning_rate=0.05, max_leaf_nodes=31, min_samples_leaf=10, early_stopping=False)
 
 
 def list_faces(root: Path) -> tuple[list[Path], np.ndarray]:
