@@ -25,7 +25,8 @@ def _approach(day: int, month: int, level: str, score: int, owner: str, team: st
     sent = datetime(2026, month, day, 9, 30, tzinfo=UTC)
     return Approach(source="linkedin-message", sender_name=f"Sender {day}/{month}",
                     sender_profile_url=f"https://www.linkedin.com/in/dash-sender-{day}-{month}",
-                    owner_profile_url=f"https://www.linkedin.com/in/{owner}", owner_team=team, owner_sector=sector,
+                    owner_profile_url=f"https://www.linkedin.com/in/{owner}", owner_team=team,
+                    owner_sector=sector,
                     conversation_id=f"dash-{day}-{month}",
                     messages=[Message(sender_name="Sender", text=f"hello {day}/{month}", sent_at=sent)],
                     findings=findings, score=score, level=level)  # type: ignore[arg-type]
@@ -123,7 +124,8 @@ def test_reporter_is_refused(server: Server, seeded: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("params", [
     {"since": "2026-13-01"}, {"since": "yesterday"}, {"until": "2026-01-01T00:00"},
-    {"since": "2026-02-01", "until": "2026-01-01"}, {"since": "1900-01-01"}, {"since": "2000-01-01", "until": "2026-01-01"},
+    {"since": "2026-02-01", "until": "2026-01-01"}, {"since": "1900-01-01"},
+    {"since": "2000-01-01", "until": "2026-01-01"},
 ])
 def test_bad_dates_give_400_pages(server: Server, seeded: dict[str, Any], params: dict[str, str]) -> None:
     r = server.api("analyst", "GET", "/dashboard", params=params)
