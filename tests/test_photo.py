@@ -273,3 +273,15 @@ def test_fifo_is_refused(tmp_path: Path) -> None:
     fifo = tmp_path / "photo.jpg"
     os.mkfifo(fifo)
     assert check_photo(fifo).error is not None
+
+
+@needs_faces
+def test_scan_pipeline_adds_photo_findings_to_the_contract(tmp_path: Path) -> None:
+    from lurewatch.pipeline import Analyser
+
+    fake = next(p for p in _held_out()[0] if check_photo(p).ai_face)
+    a = _approach("https://www.linkedin.com/in/persona-four", str(fake))
+    a.messages = []
+    out = Analyser(ScanContext()).analyse_one(a).to_contract()
+    photo = [f for f in out["findings"] if f["field"] == "profile.photo"]
+    assert any(f["indicator"] == "LW-PHOTO-003" for f in photo)

@@ -59,8 +59,13 @@ def reuse_matches(result: PhotoResult, sender: str, seen: list[SeenPhoto]) -> li
     return [(url, None if d < 0 else d) for url, d in sorted(best.items(), key=lambda kv: kv[1])]
 
 
+ADVICE = ("Check the profile photo: a reverse image search may find the same face on other accounts or "
+          "stock sites, and a short video call shows whether the person matches the photo.")
+
+
 class PhotoProvider:
     name = "photo"
+    advice = ADVICE
 
     def __init__(self, ctx: ScanContext) -> None:
         self.seen: list[SeenPhoto] = []
