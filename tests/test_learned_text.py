@@ -158,10 +158,14 @@ def test_provider_build_respects_context_and_missing_or_broken_model(
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     monkeypatch.setenv("LUREWATCH_TEXT_MODEL", str(bad))
+    p = prov.build(ScanContext())
+    assert p is not None  # parsed at the first job advert, so LinkedIn-only scans never read it
+    assert p.findings(Approach(source="linkedin-message", sender_name="x")) == []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert prov.build(ScanContext()) is None
-    assert any("text model not used" in str(w.message) for w in caught)
+        assert p.findings(_advert_approach(SCAM)) == []
+        assert p.findings(_advert_approach(SCAM)) == []
+    assert sum("text model not used" in str(w.message) for w in caught) == 1  # said once
 
 
 def test_cli_trains_a_text_model(tmp_path: Path) -> None:

@@ -27,26 +27,35 @@ INDICATOR = "LW-ML-001"
 
 
 class TextModelProvider:
+    """Built once per scan; the model file is read at the first job advert, so that scans of LinkedIn
+    exports or e-mail never pay for it."""
+
     name = "learned-text"
 
-    def __init__(self, model: TextModel) -> None:
-        self.model = model
-        cvs = model.meta.get("cv") or {}
-        cv = cvs.get("stratified_grouped") or cvs.get("stratified") or {}
-        trained = model.meta.get("trained_on") or {}
-        self.rationale = (
-            "Logistic regression over the advert's words (TF-IDF), trained on "
-            f"{trained.get('adverts', '?')} EMSCAD adverts (Vidros et al., 2017); cross-validated precision "
-            f"{_fmt(cv.get('precision'))}, recall {_fmt(cv.get('recall'))}, F1 {_fmt(cv.get('f1'))}. "
-            "p is the model's probability with both classes weighted equally, not a base rate. A job scam "
-            "takes money or data; this is not evidence of a state approach."
-        )
+    def __init__(self, model: TextModel | None = None, path: Path | None = None) -> None:
+        self._model = model
+        self._path = path
+        self._failed = False
+        self.rationale = _rationale(model) if model is not None else ""
+
+    def _load(self) -> TextModel | None:
+        if self._model is None and not self._failed and self._path is not None:
+            try:
+                self._model = TextModel.load(self._path)
+                self.rationale = _rationale(self._model)
+            except ModelError as e:
+                self._failed = True  # a broken file must not stop a scan: say so once, then skip
+                warnings.warn(f"text model not used: {e}", stacklevel=3)
+        return self._model
 
     def findings(self, approach: Approach) -> list[Finding]:
         if approach.source not in APPLIES_TO:
             return []
-        scored = self.model.score_words(*approach_words(approach))
-        p, t = scored.probability, self.model.threshold
+        model = self._load()
+        if model is None:
+            return []
+        scored = model.score_words(*approach_words(approach))
+        p, t = scored.probability, model.threshold
         if p < max(t, REPORT_AT):
             return []
         terms = ", ".join(f"'{w}'" for w in scored.top_terms(6))
@@ -63,6 +72,19 @@ class TextModelProvider:
         ]
 
 
+def _rationale(model: TextModel) -> str:
+    cvs = model.meta.get("cv") or {}
+    cv = cvs.get("stratified_grouped") or cvs.get("stratified") or {}
+    trained = model.meta.get("trained_on") or {}
+    return (
+        "Logistic regression over the advert's words (TF-IDF), trained on "
+        f"{trained.get('adverts', '?')} EMSCAD adverts (Vidros et al., 2017); cross-validated precision "
+        f"{_fmt(cv.get('precision'))}, recall {_fmt(cv.get('recall'))}, F1 {_fmt(cv.get('f1'))}. "
+        "p is the model's probability with both classes weighted equally, not a base rate. A job scam "
+        "takes money or data; this is not evidence of a state approach."
+    )
+
+
 def _fmt(x: object) -> str:
     return f"{x:.2f}" if isinstance(x, float) else "?"
 
@@ -73,13 +95,10 @@ def model_path() -> Path:
 
 
 def build(ctx: ScanContext) -> TextModelProvider | None:
+    """None when the text model is switched off or its file is missing; the file is parsed lazily."""
     if not ctx.use_text_model:
         return None
     path = model_path()
     if not path.is_file():
         return None
-    try:
-        return TextModelProvider(TextModel.load(path))
-    except ModelError as e:
-        warnings.warn(f"text model not used: {e}", stacklevel=2)  # a broken file must not stop a scan
-        return None
+    return TextModelProvider(path=path)

@@ -1,23 +1,24 @@
 """Score texts with an exported text model (JSON: vocabulary, idf, coefficients) without scikit-learn.
 
 The arithmetic is scikit-learn's TfidfVectorizer(sublinear_tf=True, norm="l2") followed by
-LogisticRegression.predict_proba, written as a sparse dot product: the text's terms are looked up in a
-dict (term -> column) through C-level map/filter, counted with numpy.bincount, and only the columns present
-are touched. No scikit-learn object is built at scan time.
+LogisticRegression.predict_proba, written as a sparse dot product in plain Python: the text's terms are
+filtered through the model's dict and counted by C-level filter/Counter, then only the hundred or so terms
+present are touched. Scoring a scan's adverts this way is as fast as with numpy, and a scan need not
+import numpy or scikit-learn at all.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import operator
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain, compress
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from lurewatch.ingest.safety import UnsafeInput, decode_text, read_bounded
 from lurewatch.learned.features import META_LABELS
@@ -34,25 +35,18 @@ class ModelError(ValueError):
 @dataclass(slots=True)
 class Scored:
     probability: float
-    _terms: list[str] = field(default_factory=list)  # the model's terms (shared, not copied)
-    _cols: np.ndarray | None = None  # columns of the terms present in the text
-    _contrib: np.ndarray | None = None  # their contributions to the log-odds
+    _vals: list[tuple[str, float, float]] = field(default_factory=list)  # (term, tf-idf, coefficient)
+    _inv_norm: float = 0.0
 
     @property
     def contributions(self) -> list[tuple[str, float]]:
         """(term, contribution to the log-odds) of every model term in the text, unordered."""
-        if self._cols is None or self._contrib is None:
-            return []
-        return [(self._terms[c], float(x)) for c, x in zip(self._cols.tolist(), self._contrib, strict=True)]
+        return [(t, v * self._inv_norm * coef) for t, v, coef in self._vals]
 
     def top_terms(self, n: int = 6) -> list[str]:
         """Readable terms that pushed the score up, most influential first."""
-        if self._cols is None or self._contrib is None or not len(self._cols):
-            return []
-        k = min(n, len(self._cols))
-        top = np.argpartition(-self._contrib, k - 1)[:k]
-        top = top[np.argsort(-self._contrib[top], kind="stable")]
-        return [readable(self._terms[int(self._cols[i])]) for i in top if self._contrib[i] > 0]
+        best = heapq.nlargest(n, self.contributions, key=lambda tc: tc[1])
+        return [readable(t) for t, c in best if c > 0]
 
 
 def readable(term: str) -> str:
@@ -72,15 +66,17 @@ class TextModel:
                     and len(terms) == len(idf) == len(coef)):
                 raise ModelError("terms, idf and coef must be lists of one length")
             self.terms = [str(t) for t in terms]
-            self.index = {t: i for i, t in enumerate(self.terms)}
-            if len(self.index) != len(self.terms):
+            self.weights: dict[str, tuple[float, float]] = {
+                t: (float(i), float(c)) for t, i, c in zip(self.terms, idf, coef, strict=True)
+            }
+            if len(self.weights) != len(self.terms):
                 raise ModelError("duplicate terms")
+            if not all(math.isfinite(i) and math.isfinite(c) for i, c in self.weights.values()):
+                raise ModelError("idf and coef must be finite numbers")
             # First and second words of the model's bigrams: only bigrams made of both are built at scan time.
             pairs = [t.split(" ", 1) for t in self.terms if " " in t]
             self._first = frozenset(a for a, _ in pairs)
             self._second = frozenset(b for _, b in pairs)
-            self.idf = np.asarray(idf, dtype=np.float64)
-            self.coef = np.asarray(coef, dtype=np.float64)
             self.intercept = float(data["intercept"])
             self.threshold = float(data.get("threshold", 0.5))
             self.sublinear_tf = bool(data.get("sublinear_tf", True))
@@ -88,8 +84,6 @@ class TextModel:
             if isinstance(e, ModelError):
                 raise
             raise ModelError(f"malformed text model: {e}") from e
-        if not (np.all(np.isfinite(self.idf)) and np.all(np.isfinite(self.coef))):
-            raise ModelError("idf and coef must be finite numbers")
         self.meta = {k: v for k, v in data.items() if k not in ("terms", "idf", "coef")}
 
     @classmethod
@@ -114,21 +108,24 @@ class TextModel:
         return self.score_tokens(chain(words, bigrams, extra or ()))
 
     def score_tokens(self, tokens: Iterable[str]) -> Scored:
-        index = self.index
-        cols = np.fromiter(map(index.__getitem__, filter(index.__contains__, tokens)), dtype=np.intp)
-        if not cols.size:
-            return Scored(_sigmoid(self.intercept), self.terms)
-        counts = np.bincount(cols, minlength=len(self.terms))
-        present = np.flatnonzero(counts)
-        tf = counts[present].astype(np.float64)
-        v = self.idf[present] * ((1.0 + np.log(tf)) if self.sublinear_tf else tf)
-        contrib = v * self.coef[present] / math.sqrt(float(v @ v))
-        return Scored(_sigmoid(self.intercept + float(contrib.sum())), self.terms, present, contrib)
+        w = self.weights
+        counts = Counter(filter(w.__contains__, tokens))
+        if not counts:
+            return Scored(_sigmoid(self.intercept))
+        sub = self.sublinear_tf
+        vals = []
+        sq = dot = 0.0
+        for t, c in counts.items():
+            idf, coef = w[t]
+            v = idf * ((_LOG_TF[c] if c < len(_LOG_TF) else 1.0 + math.log(c)) if sub else c)
+            vals.append((t, v, coef))
+            sq += v * v
+            dot += v * coef
+        inv = 1.0 / math.sqrt(sq)
+        return Scored(_sigmoid(self.intercept + dot * inv), vals, inv)
 
-    @property
-    def weights(self) -> dict[str, tuple[float, float]]:
-        """term -> (idf, coefficient), for inspection."""
-        return {t: (float(i), float(c)) for t, i, c in zip(self.terms, self.idf, self.coef, strict=True)}
+
+_LOG_TF = [0.0] + [1.0 + math.log(c) for c in range(1, 64)]  # sublinear tf of small counts
 
 
 def _sigmoid(z: float) -> float:
