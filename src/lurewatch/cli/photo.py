@@ -41,7 +41,8 @@ def photo(
             typer.echo(json.dumps(r.to_json(), ensure_ascii=False))
         return
     table = Table(title="Photo checks")
-    for col in ("path", "faces", "AI face", "PDQ (quality)", "findings"):
+    table.add_column("path", overflow="fold")
+    for col in ("faces", "AI face", "PDQ (quality)", "findings"):
         table.add_column(col)
     for r in results:
         pdq_txt = f"{r.pdq.hex[:16]}… ({r.pdq.quality})" if r.pdq else "-"

@@ -68,15 +68,24 @@ class PhotoProvider:
     advice = ADVICE
 
     def __init__(self, ctx: ScanContext) -> None:
+        self.db_url = ctx.db_url
         self.seen: list[SeenPhoto] = []
         self.store: PhotoHashStore | None = None
-        if ctx.db_url:
-            try:
-                self.store = PhotoHashStore(ctx.db_url)
-                self.seen = self.store.all()
-            except SQLAlchemyError as e:
-                log.warning("photo hashes store unavailable, reuse is checked within this scan only: %s", e)
-                self.store = None
+        self._opened = False
+
+    def _open_store(self) -> None:
+        """Open the store (and create `photo_hashes`) only once a photo is actually checked."""
+        if self._opened:
+            return
+        self._opened = True
+        if not self.db_url:
+            return
+        try:
+            self.store = PhotoHashStore(self.db_url)
+            self.seen = self.store.all() + self.seen
+        except SQLAlchemyError as e:
+            log.warning("photo hashes store unavailable, reuse is checked within this scan only: %s", e)
+            self.store = None
 
     def findings(self, approach: Approach) -> list[Finding]:
         path = resolve_photo_path(approach)
@@ -86,6 +95,7 @@ class PhotoProvider:
         out = list(result.findings)
         if result.error:
             return out
+        self._open_store()
         sender = sender_key(approach)
         matches = reuse_matches(result, sender, self.seen)
         if matches:
