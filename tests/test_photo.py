@@ -237,7 +237,12 @@ def test_provider_flags_generated_face_and_reuse_across_personas(tmp_path: Path)
     Image.open(fake).transpose(Image.Transpose.FLIP_LEFT_RIGHT).convert("RGB").save(mirrored, quality=85)
     db_url = f"sqlite:///{tmp_path / 'store.sqlite'}"
 
-    provider = build(ScanContext(db_url=db_url))
+    # A scan that was not asked to store writes nothing, not even the table.
+    unstored = build(ScanContext(db_url=db_url))
+    unstored.findings(_approach("https://www.linkedin.com/in/persona-zero", str(fake)))
+    assert not (tmp_path / "store.sqlite").exists()
+
+    provider = build(ScanContext(db_url=db_url, persist=True))
     first = provider.findings(_approach("https://www.linkedin.com/in/persona-one", str(fake)))
     ids = {f.indicator for f in first}
     assert "LW-PHOTO-003" in ids and "LW-PHOTO-004" not in ids
@@ -250,7 +255,7 @@ def test_provider_flags_generated_face_and_reuse_across_personas(tmp_path: Path)
     reuse = next(f for f in second if f.indicator == "LW-PHOTO-004")
     assert "persona-one" in reuse.evidence and "PDQ distance" in reuse.evidence
 
-    # A later scan over the same store still knows persona-one's photo.
+    # A later scan over the same store still knows persona-one's photo (reading it writes nothing).
     later = build(ScanContext(db_url=db_url))
     third = later.findings(_approach("https://www.linkedin.com/in/persona-three", str(fake)))
     assert any(f.indicator == "LW-PHOTO-004" and "identical file" in f.evidence for f in third)

@@ -69,6 +69,7 @@ class PhotoProvider:
 
     def __init__(self, ctx: ScanContext) -> None:
         self.db_url = ctx.db_url
+        self.persist = ctx.persist  # photo hashes are written only when the user asked to store (--store)
         self.seen: list[SeenPhoto] = []
         self.store: PhotoHashStore | None = None
         self._opened = False
@@ -80,12 +81,33 @@ class PhotoProvider:
         self._opened = True
         if not self.db_url:
             return
+        if not self.persist:
+            self._read_only()
+            return
         try:
             self.store = PhotoHashStore(self.db_url)
             self.seen = self.store.all() + self.seen
         except SQLAlchemyError as e:
             log.warning("photo hashes store unavailable, reuse is checked within this scan only: %s", e)
             self.store = None
+
+    def _read_only(self) -> None:
+        """Match against hashes stored by earlier --store scans without creating or writing anything."""
+        from sqlalchemy import create_engine, inspect
+        from sqlalchemy.engine import make_url
+
+        try:
+            url = make_url(self.db_url)
+            if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
+                return
+            engine = create_engine(url)
+            try:
+                if inspect(engine).has_table("photo_hashes"):
+                    self.seen = PhotoHashStore(self.db_url).all() + self.seen
+            finally:
+                engine.dispose()
+        except SQLAlchemyError as e:
+            log.warning("photo hashes store unreadable, reuse is checked within this scan only: %s", e)
 
     def findings(self, approach: Approach) -> list[Finding]:
         path = resolve_photo_path(approach)
