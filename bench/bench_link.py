@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -88,13 +89,16 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     a = ap.parse_args()
     camps, seconds, feat = run(a.path, a.engine, a.spark_master)
+    ru_s, ru_c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = ru_s.ru_utime + ru_s.ru_stime + ru_c.ru_utime + ru_c.ru_stime
     rss_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                  resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     truth, hostile = load_truth(a.path)
     found = {ap_["approach_id"]: c["campaign_id"] for c in camps for ap_ in c["approaches"]}
     p, r = pairwise(found, truth)
     hp, hr = pairwise(found, truth, hostile)
-    out = {"n": len(truth), "engine": a.engine, "seconds": round(seconds, 1), "feature_seconds": round(feat, 1),
+    out = {"n": len(truth), "engine": a.engine, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+           "load_avg_1m": round(os.getloadavg()[0], 1), "feature_seconds": round(feat, 1),
            "peak_rss_mb": round(rss_mb), "campaigns": len(camps), "precision": round(p, 4), "recall": round(r, 4),
            "hostile_precision": round(hp, 4), "hostile_recall": round(hr, 4)}
     print(json.dumps(out))
