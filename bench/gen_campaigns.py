@@ -145,6 +145,14 @@ def house_sentence(rng: random.Random) -> str:
             f"{rng.choice(VERB)} {rng.choice(ADJ)} {rng.choice(NOUN)} and {rng.choice(ADJ)} {rng.choice(NOUN)}.")
 
 
+def coined(rng: random.Random) -> str:
+    """A made-up brand word ("Varneth"), so that two fake firms rarely share a name (as in real life)."""
+    return "".join(rng.choice(part) for part in (["V", "K", "Tr", "M", "Al", "Or", "Z", "Br", "S", "Th"],
+                                                   ["a", "e", "i", "o", "ae", "ou"],
+                                                   ["r", "l", "n", "x", "st", "v", "nd"],
+                                                   ["eth", "ion", "ara", "ex", "is", "um", "ova", "ant"]))
+
+
 def valid_phone(rng: random.Random) -> str:
     # UK mobile 07xxx numbers outside the 07700 900xxx drama range are valid for phonenumbers
     return f"+44 7{rng.randint(400, 999)} {rng.randint(100000, 999999)}"
@@ -253,7 +261,7 @@ class Gen:
     # ---- hostile campaigns -------------------------------------------------------------------------
     def campaign(self, cid: int, size: int):  # noqa: ANN201 - generator of JSONL lines
         rng = self.rng
-        firm = f"{rng.choice(FIRM_A)} {rng.choice(FIRM_A)} {rng.choice(FIRM_B)}"
+        firm = f"{rng.choice(FIRM_A)} {coined(rng)} {rng.choice(FIRM_B)}"
         domain = firm.lower().replace(" ", "-") + rng.choice([".com", ".co.uk", ".org", ".net"])
         topic = rng.choice(TOPICS).strip()
         templates = []
