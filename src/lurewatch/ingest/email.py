@@ -39,7 +39,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-from lurewatch.ingest.jobads import decode_bulk_text, iter_csv_records, repair_mojibake
+from lurewatch.ingest.jobads import decode_bulk_text, iter_csv_dicts, repair_mojibake
 from lurewatch.ingest.safety import MAX_FIELD_CHARS, UnsafeInput, decode_text, looks_binary, read_bounded
 from lurewatch.model import Approach, IngestProblem, IngestResult, Message, Profile
 from lurewatch.urls import normalise_profile_url
@@ -590,23 +590,8 @@ def _load_mail_csv(path: Path) -> tuple[IngestResult, list[int | None]]:
         res.problems.append(IngestProblem(file, None, f"refused: {e}"))
         return res, labels
     res.files_read = 1
-    header: list[str] | None = None
-    for line, row in iter_csv_records(text, file, res):
-        if header is None:
-            header = [h.strip().lower() for h in row]
-            if not is_mail_csv_header(header):
-                res.problems.append(IngestProblem(file, line, "not an e-mail CSV: no sender/subject/body"))
-                return res, labels
-            continue
-        if not any(f.strip() for f in row):
-            continue
-        res.rows_read += 1
-        if len(row) != len(header):
-            res.rows_skipped += 1
-            res.problems.append(IngestProblem(
-                file, line, f"{len(row)} fields where the header has {len(header)}; row skipped"))
-            continue
-        rec = dict(zip(header, row, strict=True))
+    for _line, rec in iter_csv_dicts(text, file, res, is_mail_csv_header,
+                                     "not an e-mail CSV: no sender/subject/body"):
         senders = _addresses(rec["sender"])
         name, addr = senders[0] if senders else ("", "")
         receivers = [a for _, a in _addresses(rec.get("receiver", "")) if a]
@@ -629,8 +614,6 @@ def _load_mail_csv(path: Path) -> tuple[IngestResult, list[int | None]]:
         ))
         flag = rec.get("label", "").strip()
         labels.append(int(flag) if flag in ("0", "1") else None)
-    if header is None:
-        res.problems.append(IngestProblem(file, None, "empty file: no header row"))
     return res, labels
 
 

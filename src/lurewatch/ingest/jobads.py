@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,32 @@ def iter_csv_records(text: str, file: str, res: IngestResult) -> Iterator[tuple[
         csv.field_size_limit(old_limit)
 
 
+def iter_csv_dicts(text: str, file: str, res: IngestResult, header_ok: Callable[[list[str]], bool],
+                   not_header: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, {lower-case column: value}) of each data row of a headed CSV. A first row that fails
+    `header_ok` ends the file with the problem `not_header`; blank rows are ignored; rows whose field
+    count differs from the header's are reported and skipped; an empty file is reported."""
+    header: list[str] | None = None
+    for line, row in iter_csv_records(text, file, res):
+        if header is None:
+            header = [h.strip().lower() for h in row]
+            if not header_ok(header):
+                res.problems.append(IngestProblem(file, line, not_header))
+                return
+            continue
+        if not any(f.strip() for f in row):
+            continue
+        res.rows_read += 1
+        if len(row) != len(header):
+            res.rows_skipped += 1
+            res.problems.append(IngestProblem(
+                file, line, f"{len(row)} fields where the header has {len(header)}; row skipped"))
+            continue
+        yield line, dict(zip(header, row, strict=True))
+    if header is None:
+        res.problems.append(IngestProblem(file, None, "empty file: no header row"))
+
+
 def is_job_advert_header(fields: list[str]) -> bool:
     """True for a header (CSV first row or JSON keys) with the EMSCAD job-advert columns."""
     names = {str(f).strip().lstrip("\ufeff").lower() for f in fields}
@@ -232,27 +258,10 @@ def _load(path: Path) -> tuple[IngestResult, list[int | None]]:
             res.approaches.append(_advert_approach(rec, file))
             labels.append(_label(rec.get("fraudulent")))
         return res, labels
-    header: list[str] | None = None
-    for line, row in iter_csv_records(text, file, res):
-        if header is None:
-            header = [h.strip().lower() for h in row]
-            if not is_job_advert_header(header):
-                res.problems.append(IngestProblem(file, line, "not a job-advert file: no EMSCAD header row"))
-                return res, labels
-            continue
-        if not any(f.strip() for f in row):
-            continue
-        res.rows_read += 1
-        if len(row) != len(header):
-            res.rows_skipped += 1
-            res.problems.append(IngestProblem(
-                file, line, f"{len(row)} fields where the header has {len(header)}; row skipped"))
-            continue
-        rec = dict(zip(header, row, strict=True))
+    for _line, rec in iter_csv_dicts(text, file, res, is_job_advert_header,
+                                     "not a job-advert file: no EMSCAD header row"):
         res.approaches.append(_advert_approach(rec, file))
         labels.append(_label(rec.get("fraudulent")))
-    if header is None:
-        res.problems.append(IngestProblem(file, None, "empty file: no header row"))
     return res, labels
 
 
