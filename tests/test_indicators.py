@@ -124,3 +124,17 @@ indicators:
                                                       'negative: ["Tell me about project nightjar"]'))
     r = CliRunner().invoke(app, ["indicators", "test", "--rules", str(tmp_path)])
     assert r.exit_code == 1 and "LW-LOCAL-001" in r.output
+
+
+@pytest.mark.timeout(60)
+def test_crafted_long_messages_are_matched_in_linear_time():
+    """Adversarial runs (200,000 characters, the `check` bound) must not make any rule's regex or phrase
+    matching quadratic: an unbounded e-mail local part once took ~3 minutes on 'aaaa… @ x'."""
+    from lurewatch.pipeline import check as check_message
+
+    n = 200_000
+    crafted = ["a" * n + " @ x", "a." * (n // 2) + "@gmail.com", "+1 " + "1 " * (n // 2) + "x",
+               "usd " + "1,000 " * (n // 6), "x" * n + ".zip", "whatsapp " * (n // 9), "<" * n]
+    for text in crafted:
+        a = check_message(text)
+        assert 0 <= a.score <= 100
