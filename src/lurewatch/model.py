@@ -28,6 +28,16 @@ class Message:
     sender_profile_url: str | None = None
 
 
+def headline_parts(headline: str) -> tuple[str, str | None]:
+    """("Senior Consultant", "Brightmoor Recruitment") from "Senior Consultant at Brightmoor Recruitment";
+    a headline without " at " is all title."""
+    head = (headline or "").strip()
+    if " at " not in head:
+        return head, None
+    title, org = head.rsplit(" at ", 1)
+    return title.strip(), org.strip() or None
+
+
 @dataclass(slots=True)
 class Position:
     company: str = ""
@@ -171,8 +181,7 @@ class Approach:
             return self.owner_org
         if o.current_employer:
             return o.current_employer
-        head = o.headline or ""
-        return head.rsplit(" at ", 1)[1].strip() or None if " at " in head else None
+        return headline_parts(o.headline)[1]
 
     def target_team(self) -> str | None:
         """The recipient's role or team: as given, else the current title or headline, for reports by team."""
@@ -182,8 +191,7 @@ class Approach:
         for p in o.positions:
             if not p.end and p.title:
                 return p.title
-        head = o.headline or ""
-        return (head.split(" at ", 1)[0].strip() or None) if head else None
+        return headline_parts(o.headline)[0] or None
 
     def target_sector(self) -> str | None:
         """The recipient's sensitive area (indicators/sectors.py): as given, else from their profile."""

@@ -171,7 +171,8 @@ def _summary(result: IngestResult, approaches: list[Approach]) -> None:
     if result.problems:
         reasons: dict[str, int] = {}
         for p in result.problems:
-            reasons[p.reason.split(":")[0][:80]] = reasons.get(p.reason.split(":")[0][:80], 0) + 1
+            key = p.reason.split(":")[0][:80]
+            reasons[key] = reasons.get(key, 0) + 1
         console.print(f"[yellow]{len(result.problems)} problems[/] (rows or files skipped or repaired):", highlight=False)
         for p in result.problems[:10]:
             console.print(f"  {p}", markup=False, highlight=False)

@@ -21,7 +21,7 @@ import yaml
 from lurewatch.indicators import checks
 from lurewatch.indicators.rules import Compiler, Node, RuleError, TextView
 from lurewatch.indicators.text import sentence_around, tokenize
-from lurewatch.model import Approach, Finding
+from lurewatch.model import Approach, Finding, headline_parts
 
 _SHARED_SCOPES = {"owner", "profile_text", "employer"}
 TEXT_SCOPES = {"message", "attachment", "profile_text", "employer", "owner", "advert_text"}
@@ -201,7 +201,8 @@ def _scope_texts(a: Approach) -> Iterator[tuple[str, list[_Text]]]:
         yield "profile_text", [_Text(p.text(), "profile")]
         # Employer names, and the headline's organisation ("Senior Consultant at X" -> "X"): a title
         # such as "Consultant" at a recruitment agency says nothing about the employer.
-        head = p.headline.rsplit(" at ", 1)[1] if " at " in p.headline else p.headline
+        title, org = headline_parts(p.headline)
+        head = org or title
         emp = [head] + [x.company for x in p.positions if not x.end] + \
               ([p.positions[0].company] if p.positions else [])
         yield "employer", [_Text("\n".join(dict.fromkeys(e for e in emp if e)), "profile.employer")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from importlib import resources
@@ -27,7 +28,7 @@ def render(approaches: list[Approach], fmt: str, result: IngestResult | None = N
     if fmt == "html":
         return render_html(approaches, result)
     if fmt == "table":
-        console = Console(record=True, width=160, file=open("/dev/null", "w"))  # noqa: SIM115
+        console = Console(record=True, width=160, file=io.StringIO())
         print_table(approaches, console)
         return console.export_text()
     raise ValueError(f"unknown format {fmt!r}")
