@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import typer
@@ -41,5 +42,8 @@ def serve(
         os.environ["LUREWATCH_NO_WORKER"] = "1"
     if host not in ("127.0.0.1", "localhost", "::1") and insecure_cookies:
         console.print("[yellow]warning:[/] insecure cookies on a non-local address")
+    if workers > 1 and importlib.util.find_spec("uvloop") is None:
+        console.print("[yellow]warning:[/] uvloop is not installed: with several workers, answers may wait "
+                      "~40 ms each for delayed ACKs (pip install uvloop httptools)")
     uvicorn.run("lurewatch.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=False, server_header=False, log_level="info", access_log=access_log)

@@ -23,24 +23,54 @@ class AnalysisUnavailable(RuntimeError):
 
 
 _analysers: dict[str | None, tuple[float, Any]] = {}
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards _analysers and _refreshing
+_build_lock = threading.Lock()  # one build at a time: 50 threads missing the cache must not all compile
+_refreshing: set[str | None] = set()
 # The indicator engine's stemmers are not thread-safe; analysis is CPU-bound under the GIL anyway, so the
 # server's threads take turns (about a millisecond per message).
 _run_lock = threading.Lock()
 ANALYSER_TTL = 300.0  # seconds: watchlists and calibrations added meanwhile are picked up
 
 
-def _analyser(ctx: ScanContext | None) -> Any:
-    """One compiled Analyser per database, rebuilt every few minutes (compiling the indicators costs)."""
-    key = ctx.db_url if ctx else None
-    with _lock:
-        hit = _analysers.get(key)
-        if hit and time.monotonic() - hit[0] < ANALYSER_TTL:
-            return hit[1]
+def _build(key: str | None, ctx: ScanContext | None) -> Any:
     an = _pipeline().Analyser(ctx)
     with _lock:
         _analysers[key] = (time.monotonic(), an)
     return an
+
+
+def _refresh(key: str | None, ctx: ScanContext | None) -> None:
+    try:
+        with _build_lock:
+            _build(key, ctx)
+    finally:
+        with _lock:
+            _refreshing.discard(key)
+
+
+def _analyser(ctx: ScanContext | None) -> Any:
+    """One compiled Analyser per database (compiling the indicators costs ~0.1 s of CPU).
+
+    A missing one is built once while the other requests wait for it; an old one keeps serving while a
+    background thread rebuilds it, so that watchlists and calibrations added meanwhile are picked up
+    without stalling submissions."""
+    key = ctx.db_url if ctx else None
+    with _lock:
+        hit = _analysers.get(key)
+        if hit and time.monotonic() - hit[0] >= ANALYSER_TTL and key not in _refreshing:
+            _refreshing.add(key)
+            threading.Thread(target=_refresh, args=(key, ctx), daemon=True, name="lw-analyser-refresh").start()
+    if hit:
+        return hit[1]
+    with _build_lock:
+        with _lock:
+            hit = _analysers.get(key)
+        return hit[1] if hit else _build(key, ctx)
+
+
+def warm(ctx: ScanContext | None) -> None:
+    """Build the analyser ahead of the first report (called when the server starts)."""
+    _analyser(ctx)
 
 
 def _pipeline() -> Any:

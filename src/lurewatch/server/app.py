@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,8 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
+        # compile the indicators now rather than inside the first reports
+        threading.Thread(target=_warm, args=(cfg.db_url,), daemon=True, name="lw-warm").start()
         if cfg.run_worker:
             from lurewatch.server.jobs import Worker
 
@@ -96,6 +99,15 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
     app.add_middleware(SecurityMiddleware, max_body=cfg.max_zip_bytes + 2 * 1024 * 1024,
                        hsts=cfg.secure_cookies)
     return app
+
+
+def _warm(db_url: str) -> None:
+    from lurewatch.server import analysis
+
+    try:
+        analysis.warm(analysis.context(db_url))
+    except Exception:  # the first report will build it (and report the error) instead
+        log.exception("could not prepare the analyser")
 
 
 def _is_api(request: Request) -> bool:
