@@ -105,6 +105,23 @@ def test_flagged_near_duplicate_template_merges_senders() -> None:
     assert edge["strength"] == 0.6 and "Jaccard" in edge["evidence"] and "both flagged" in edge["evidence"]
 
 
+def test_two_flagged_scripts_sharing_only_stock_sentences_do_not_merge() -> None:
+    # Different hostile scripts share sentences ("we pay for a short report", "let's go private"): Jaccard
+    # 0.66 between two flagged texts is a near-duplicate (0.35) but not the same script (bonus needs 0.7).
+    other = HOSTILE.replace("Would you be interested in hearing more?", "Please keep our exchange between us, "
+                            "as our clients value discretion above all else. My colleague will send you the "
+                            "terms and the first questions by courier tomorrow morning.")
+    a = ap(HOSTILE, url(1), level="high")
+    b = ap(other, url(2), level="high")
+    assert not linked(a, b)
+    c = ap(HOSTILE, url(3), level="high", sender_employer="Meridian Bridge Advisory")
+    d = ap(other, url(4), level="high", sender_employer="Meridian Bridge Advisory Ltd")
+    camps = link([c, d])  # with a second kind of evidence they do
+    assert kinds(camps) == {"template", "employer"}
+    t = next(e for e in camps[0]["edges"] if e["kind"] == "template")
+    assert t["strength"] == 0.35 and "below 0.70" in t["evidence"]
+
+
 def test_default_inmail_by_two_recruiters_is_not_a_campaign_even_if_flagged() -> None:
     a = ap("Hi Alice,\n" + INMAIL, url(1), level="medium")
     b = ap("Hello Bob,\n" + INMAIL, url(2), level="medium")

@@ -27,7 +27,9 @@ STRENGTH = {
     "template": 35,
 }
 TEMPLATE_JACCARD_MIN = 0.6  # verified exact Jaccard of word 3-gram sets after normalisation
-TEMPLATE_FLAGGED_BONUS = 25  # both texts are flagged texts (see TEMPLATE_FLAGGED_SHARE)
+TEMPLATE_FLAGGED_BONUS = 25  # both texts are flagged texts (see TEMPLATE_FLAGGED_SHARE) and close enough:
+TEMPLATE_FLAGGED_JACCARD_MIN = 0.7  # different hostile scripts share stock sentences ("we pay well for short
+# reports", "let's continue on WhatsApp"): at 0.6-0.7 two unrelated campaigns merged (hostile precision 0.84 at 1M)
 TEMPLATE_FLAGGED_SHARE = 0.5  # a text is flagged when at least this share of the approaches using it are flagged
 BURST_WINDOW_S = 72 * 3600
 
@@ -47,14 +49,23 @@ def jaccard_sets(a: frozenset[int] | set[int], b: frozenset[int] | set[int]) -> 
     return inter / (len(a) + len(b) - inter) if a or b else 0.0
 
 
+def _flag_bonus(j: float, flagged_both: bool) -> bool:
+    return flagged_both and j >= TEMPLATE_FLAGGED_JACCARD_MIN
+
+
 def template_strength(j: float, n_a: int, n_b: int, flagged_both: bool) -> int:
     """35 for a verified near-duplicate (alone it never merges: legitimate recruiters share templates too),
-    60 when both texts were flagged by the detector (a hostile script reused across personas)."""
-    return STRENGTH["template"] + (TEMPLATE_FLAGGED_BONUS if flagged_both else 0)
+    60 when both texts were flagged by the detector and Jaccard >= 0.7 (a hostile script reused across
+    personas)."""
+    return STRENGTH["template"] + (TEMPLATE_FLAGGED_BONUS if _flag_bonus(j, flagged_both) else 0)
 
 
 def template_evidence(j: float, n_a: int, n_b: int, flagged_both: bool) -> str:
-    return f"template Jaccard {j:.2f} ({n_a}/{n_b} shingles)" + ("; both flagged" if flagged_both else "")
+    tail = ""
+    if flagged_both:
+        tail = "; both flagged" if _flag_bonus(j, flagged_both) else \
+            f"; both flagged, below {TEMPLATE_FLAGGED_JACCARD_MIN:.2f} for the flagged-script bonus"
+    return f"template Jaccard {j:.2f} ({n_a}/{n_b} shingles)" + tail
 
 
 def burst(
