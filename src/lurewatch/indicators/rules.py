@@ -23,7 +23,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from lurewatch.indicators.text import Lexicon, Tokens, split_phrase
+from lurewatch.indicators.text import Lexicon, Tokens, split_phrase, stem
 
 Span = tuple[int, int]  # character offsets in Tokens.text
 
@@ -236,9 +236,33 @@ class Unnegated(Node):
         out = []
         for span in self.child.find(v):
             i = v.word_index(span[0])
-            if not any(w in NEGATORS for w in words[max(0, i - self.reach):i]):
+            if not any(w in NEGATORS for w in words[max(0, i - self.reach):i]) and not _in_assurance(v, i):
                 out.append(span)
         return out
+
+
+# A negated verb of disclosure governs the whole clause after it: in "you won't share any confidential or
+# proprietary information about the company or its customers" every item of the list is negated, however
+# long it is. The clause ends at punctuation or at a word that opens a new demand ("but", "only"...).
+# "don't" is left out on purpose: "don't tell your manager, just send the list" is an instruction.
+ASSURANCE_NEGATORS = frozenset("not never won't wouldn't cannot can't mustn't shouldn't isn't aren't".split())
+DISCLOSURE_VERBS = frozenset(stem(w) for w in
+                             "share disclose reveal discuss ask request require provide send pass seek expect "
+                             "include cover".split())
+CLAUSE_WORDS = frozenset("but just only instead however except although though apart other rather".split())
+CLAUSE_PUNCT = frozenset(".;:!?,\n()")
+ASSURANCE_REACH = 16
+
+
+def _in_assurance(v: TextView, i: int) -> bool:
+    toks = v.toks
+    words, stems, spans, text = toks.words, toks.stems, toks.spans, toks.text
+    for j in range(i - 1, max(-1, i - ASSURANCE_REACH - 1), -1):
+        if words[j] in CLAUSE_WORDS or CLAUSE_PUNCT.intersection(text[spans[j][1]:spans[j + 1][0]]):
+            return False
+        if words[j] in ASSURANCE_NEGATORS and any(stems[k] in DISCLOSURE_VERBS for k in range(j + 1, min(i, j + 4))):
+            return True
+    return False
 
 
 class Compiler:
