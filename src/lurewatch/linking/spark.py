@@ -44,7 +44,7 @@ def session(master: str | None = None, app_name: str = "lurewatch-link"):  # noq
         .config("spark.ui.enabled", "false")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.memory", os.environ.get("LUREWATCH_SPARK_DRIVER_MEMORY", "2g"))
+        .config("spark.driver.memory", os.environ.get("LUREWATCH_SPARK_DRIVER_MEMORY", "4g"))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.adaptive.enabled", "false")
         .config("spark.python.worker.reuse", "true")
@@ -304,6 +304,17 @@ def connected_components(edges, max_rounds: int = MAX_CC_ROUNDS):  # noqa: ANN00
     return labels.union(roots).distinct()
 
 
+ROWS_PER_PARTITION = 25_000
+
+
+def _scale_partitions(spark, n: int) -> None:  # noqa: ANN001
+    """At least one shuffle partition per 25,000 approaches: the driver collects the campaigns partition by
+    partition, and at 1M approaches in 8 partitions one partition's result outgrew the block manager
+    ("TaskResultLost") on a 2 GB driver."""
+    base = int(os.environ.get("LUREWATCH_SPARK_PARTITIONS", "8"))
+    spark.conf.set("spark.sql.shuffle.partitions", str(max(base, -(-n // ROWS_PER_PARTITION))))
+
+
 def link_frame(spark, lines, master: str | None = None) -> list[dict[str, Any]]:  # noqa: ANN001
     """Campaigns of a DataFrame of JSON lines (columns ord: input order, value: the JSON text)."""
     from pyspark.sql import Window
@@ -313,6 +324,7 @@ def link_frame(spark, lines, master: str | None = None) -> list[dict[str, Any]]:
     feats = spark.createDataFrame(lines.rdd.map(tuple).mapPartitions(_features), _FEATURE_SCHEMA)
     first = Window.partitionBy("approach_id").orderBy("ord")
     feats = feats.withColumn("rk", F.row_number().over(first)).where(F.col("rk") == 1).drop("rk").cache()
+    _scale_partitions(spark, feats.count())
     strong = _strong_edges(feats, U).union(_pdq_edges(feats, U))
     weak = _template_edges(feats, U)
     emp = _employer_edges(spark, feats, U)
