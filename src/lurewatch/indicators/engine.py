@@ -20,7 +20,7 @@ import yaml
 
 from lurewatch.indicators import checks
 from lurewatch.indicators.rules import Compiler, Node, RuleError, TextView
-from lurewatch.indicators.text import sentence_around, tokenize
+from lurewatch.indicators.text import sentence_around, strip_quoted_replies, tokenize
 from lurewatch.model import Approach, Finding, headline_parts
 
 _SHARED_SCOPES = {"owner", "profile_text", "employer"}
@@ -181,6 +181,8 @@ def _scope_texts(a: Approach) -> Iterator[tuple[str, list[_Text]]]:
     msgs: list[_Text] = []
     atts: list[_Text] = []
     n = 0
+    prof = a.profile
+    sender = (a.sender_name, *(x for x in (prof.name, prof.email) if x)) if prof else (a.sender_name,)
     if a.invitation_note:
         msgs.append(_Text(a.invitation_note, "invitation note"))
     for m in a.messages:
@@ -188,7 +190,8 @@ def _scope_texts(a: Approach) -> Iterator[tuple[str, list[_Text]]]:
             continue
         n += 1
         where = f"message {n}" + (f" ({m.sent_at:%Y-%m-%d})" if m.sent_at else "")
-        body = f"{m.subject}\n{m.text}" if m.subject else m.text
+        text = strip_quoted_replies(m.text, (*sender, m.sender_name))  # the recipient's quoted words are not theirs
+        body = f"{m.subject}\n{text}" if m.subject else text
         msgs.append(_Text(body, where))
         atts.append(_Text(body, where))  # file names and passwords written in the text
         for name in m.attachments:

@@ -177,3 +177,48 @@ def split_phrase(phrase: str) -> list[str]:
             continue
         out += [m.group(0) for m in _TOKEN.finditer(raw)]
     return out
+
+
+# A reply's quoted history: "On Tue, 3 Jun 2025, Kofi Osei wrote:" followed by "> ..." lines, or an
+# Outlook "-----Original Message-----" (or "______") line with its "From:" line. Forwarded messages are
+# never stripped: what a sender forwards is theirs. Written by hand because no
+# maintained library strips quotes without also guessing signatures (talon is unmaintained).
+_ATTRIBUTION = re.compile(
+    r"^[ \t]*(?:On\b[^\n]{4,200}?\bwrote:[ \t]*$"
+    r"|(?:-{2,}[ \t]*Original Message[ \t]*-{2,}|_{10,})[ \t]*\n[ \t]*From:[^\n]{1,200}$)",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def strip_quoted_replies(text: str, sender: tuple[str, ...] = ()) -> str:
+    """The text without quoted earlier messages that someone other than the sender wrote.
+
+    A reply that quotes the recipient ("As discussed the raw data is restricted") must not be read as
+    the sender's words. A quote attributed to the sender (one of `sender`: names or addresses) is kept: it
+    may be the only copy of their earlier asks. Text after a "> " block (an inline reply) is kept too.
+    """
+    if "wrote:" not in text and "From:" not in text:
+        return text
+    keys = [s.casefold() for s in sender if s and len(s) >= 3]
+    out, pos = [], 0
+    for m in _ATTRIBUTION.finditer(text):
+        if m.start() < pos:
+            continue
+        if any(k in m.group(0).casefold() for k in keys):
+            continue
+        line_end = m.end()
+        rest = text[line_end:]
+        if m.group(0).lstrip().lower().startswith("on"):
+            # the "> " block that follows; stop at the first unquoted, non-blank line
+            q = re.match(r"(?:\n[ \t]*(?:>[^\n]*)?)*", rest)
+            cut = line_end + (q.end() if q else 0)
+            if cut == line_end or ">" not in text[line_end:cut]:
+                continue
+        else:
+            cut = len(text)  # an Outlook header: everything below it is the earlier thread
+        out.append(text[pos:m.start()])
+        pos = cut
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out).rstrip()
