@@ -262,6 +262,61 @@ def reply_to_mismatch(a: Approach) -> Hit:
     return []
 
 
+_ORG_FILLER = frozenset("the ltd limited plc inc llc gmbh ag sa co corp corporation company group holdings of and "
+                        "&".split())
+
+
+def _org_keys(a: Approach) -> set[str]:
+    """Compact forms of the recipient's organisation ("Corvane Dynamics Ltd" -> corvane, corvanedynamics)."""
+    from lurewatch.model import headline_parts
+
+    o = a.owner
+    if o is None:
+        return set()
+    names = [headline_parts(o.headline)[1]] + [x.company for x in o.positions if not x.end]
+    keys: set[str] = set()
+    for name in names:
+        toks = [t for t in re.findall(r"[a-z0-9]+", re.sub(r"\(.*?\)", " ", (name or "").casefold()))
+                if t not in _ORG_FILLER]
+        if toks and len(toks[0]) >= 4:
+            keys |= {toks[0], "".join(toks), "".join(toks[:2])}
+    return keys
+
+
+def _registrable(domain: str) -> tuple[str, str]:
+    """(name, registrable domain): mail.corvane.co.uk -> (corvane, corvane.co.uk), from the offline
+    public-suffix snapshot; an unknown suffix (.example, .internal) counts as one label."""
+    from lurewatch.linking.pivots import _EXTRACT
+
+    ext = _EXTRACT(domain)
+    if ext.suffix:
+        name, reg = ext.domain, f"{ext.domain}.{ext.suffix}"
+    else:
+        parts = domain.split(".")
+        name, reg = (parts[-2], ".".join(parts[-2:])) if len(parts) >= 2 else (domain, domain)
+    return re.sub(r"[^a-z0-9]", "", name.casefold()), reg.casefold()
+
+
+@check("internal_sender")
+def internal_sender(a: Approach) -> Hit:
+    """An e-mail from the recipient's own organisation: the sender's domain is the owner's mail domain, or
+    its name is the organisation in the owner's headline. Not when replies go elsewhere (a spoofer needs the
+    answer) and never for free webmail."""
+    p = a.profile
+    if a.source != "email" or p is None or not p.email or reply_to_mismatch(a):
+        return []
+    dom = _domain(p.email)
+    if not dom or dom in FREE_WEBMAIL:
+        return []
+    label, reg = _registrable(dom)
+    o = a.owner
+    if o is not None and o.email and _domain(o.email) and _registrable(_domain(o.email))[1] == reg:
+        return [(f"sent from {dom}, the recipient's own mail domain", "email.from")]
+    if label and label in _org_keys(a):
+        return [(f"sent from {dom}, the domain of the recipient's organisation", "email.from")]
+    return []
+
+
 @check("advert_missing")
 def advert_missing(a: Approach, field: str = "company_profile", min_chars: int = 30) -> Hit:
     ad = a.advert

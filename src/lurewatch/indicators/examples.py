@@ -70,6 +70,8 @@ def approach_for(ind: Indicator, example: Any) -> Approach:
             a.profile = Profile(name="Example Sender", email=ex.get("email_from"))
             if ex.get("reply_to"):
                 a.profile.urls.append("mailto:" + ex["reply_to"])
+            if ex.get("owner_headline") or ex.get("owner_email"):
+                a.owner = Profile(name="Owner", headline=ex.get("owner_headline", ""), email=ex.get("owner_email"))
     return a
 
 
