@@ -11,6 +11,8 @@ A `match` expression in YAML is one of:
   {not: expr}                 inside `all`: the text must not contain it
   {unnegated: expr}           its matches not governed by a negation ("not", "no", "never", "without"...)
                               in the `reach` (default 6) words before them
+  {match: expr, unless_after: expr2, reach: N}   expr's matches that do not follow expr2 within N
+                              (default 4) words ("you want to" + "keep off the record")
   {regex: "...", needs: [..]} a Python regular expression over the case-folded text; `needs`: plain
                               substrings one of which must occur before the regex is tried
 A match yields character spans, so every finding can quote the sentence that triggered it.
@@ -241,6 +243,26 @@ class Unnegated(Node):
         return out
 
 
+class UnlessAfter(Node):
+    """The child's matches that do not follow, within `reach` words, a match of `before`: "anything you want
+    to keep off the record, just say" hands the choice to the recipient; "keep it off the record" does not."""
+
+    __slots__ = ("child", "before", "reach")
+
+    def __init__(self, child: Node, before: Node, reach: int = 4) -> None:
+        self.child, self.before, self.reach = child, before, reach
+
+    def anchors(self) -> frozenset[int] | None:
+        return self.child.anchors()
+
+    def find(self, v: TextView) -> list[Span]:
+        found = self.child.find(v)
+        if not found:
+            return found
+        ends = [v.word_index(max(a, b - 1)) for a, b in self.before.find(v)]
+        return [sp for sp in found if not any(0 <= v.word_index(sp[0]) - e <= self.reach for e in ends)]
+
+
 # A negated verb of disclosure governs the whole clause after it: in "you won't share any confidential or
 # proprietary information about the company or its customers" every item of the list is negated, however
 # long it is. The clause ends at punctuation or at a word that opens a new demand ("but", "only"...).
@@ -303,6 +325,11 @@ class Compiler:
                             int(expr.get("window", 12)))
             if "unnegated" in expr:
                 return Unnegated(self.compile(expr["unnegated"], gap), int(expr.get("reach", 6)))
+            if "unless_after" in expr:
+                if "match" not in expr:
+                    raise RuleError("`unless_after` needs `match`")
+                return UnlessAfter(self.compile(expr["match"], gap), self.compile(expr["unless_after"], gap),
+                                   int(expr.get("reach", 4)))
             if "regex" in expr:
                 return Regex(str(expr["regex"]), [str(n) for n in _as_list(expr.get("needs", []))])
             if "not" in expr:
