@@ -1,7 +1,7 @@
-"""Blind sets: approaches written by people who never saw the detector (tests/data/blind .. blind8).
+"""Blind sets: approaches written by people who never saw the detector (tests/data/blind .. blind9).
 
 Each set was measured before any tuning on it (docs/detection-quality.md keeps those figures):
-blind 51/60, blind2 52/60, blind3 41/60, blind4 55/60, blind5 57/60, blind6 55/60, blind7 56/60, blind8 49/60 (written to evade the detector). The general weaknesses they exposed (negated assurances read as requests,
+blind 51/60, blind2 52/60, blind3 41/60, blind4 55/60, blind5 57/60, blind6 55/60, blind7 56/60, blind8 49/60 and blind9 27/40 (both written to evade the detector). The general weaknesses they exposed (negated assurances read as requests,
 reimbursed academic travel, recruitment "consultants", euphemisms for pay, stems that collide) were fixed
 in the rules; both now serve as regression sets, and a new blind set is needed for the next measurement.
 """
@@ -24,16 +24,16 @@ SOURCES = {"linkedin": "linkedin-message", "invitation": "linkedin-invitation", 
 # that lists every red flag (c-l27); a paid peer review, a funded
 # visiting fellowship and a translation agency (d-l05, d-l12, d-l25); a fake coding test run from an
 # e-mail with no other sign (d-h14); an expert-network call from a young profile with an unnamed client (e-l18);
-# the owner's own security team's awareness notice (g-l02) and press office arranging a reviewed interview (g-l10);
+# the owner's own security team's awareness notice (g-l02);
 # an agency recruiter's optional WhatsApp number on a named role (h-l04, scored 30); a look-alike meeting
 # secretariat collecting a delegation's flights and negotiating positions (i-h06); a retained-search recruiter
-# asking for a personal e-mail (i-l14, scored 31).
-KNOWN_MISSES = {"c-l27", "d-l05", "d-l12", "d-l25", "d-h14", "e-l18", "g-l02", "g-l10", "h-l04", "i-h06", "i-l14"}
+# asking for a personal e-mail (i-l14, scored 31); a public conference abroad with travel covered, from a thin profile (j-l13).
+KNOWN_MISSES = {"c-l27", "d-l05", "d-l12", "d-l25", "d-h14", "e-l18", "g-l02", "h-l04", "i-h06", "i-l14", "j-l13"}
 
 
 def _cases() -> list[dict]:
     out = []
-    for name in ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8"):
+    for name in ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9"):
         doc = yaml.safe_load((DATA / name / "approaches.yaml").read_text("utf-8"))
         out += doc["cases"] if isinstance(doc, dict) else doc
     return out
