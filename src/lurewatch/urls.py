@@ -1,9 +1,28 @@
-"""Normalisation of profile URLs, so one account is one key whatever form it was written in."""
+"""Normalisation of profile URLs, so one account is one key whatever form it was written in; and the
+registrable part of a host name (one offline public-suffix extractor for linking, sharing and the checks)."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
+
+import tldextract
+
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=())  # offline: the bundled public-suffix snapshot
+
+
+@lru_cache(maxsize=65536)
+def domain_parts(host: str) -> tuple[str, str]:
+    """(name, public suffix) of a host: mail.example.co.uk -> (example, co.uk); suffix '' when unknown."""
+    ext = _EXTRACT(host.lower().strip().strip("."))
+    return ext.domain, ext.suffix
+
+
+def registered_domain(host: str) -> str:
+    """example.co.uk for mail.example.co.uk (offline public-suffix list); '' if none."""
+    name, suffix = domain_parts(host)
+    return f"{name}.{suffix}" if name and suffix else ""
 
 _LINKEDIN_PATH = re.compile(r"^/(in|pub|company|school)/([^/?#]+)", re.IGNORECASE)
 # The common case (a plain profile URL as exports write it) without urlsplit: same result, 10x faster.

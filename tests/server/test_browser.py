@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.server.conftest import HOSTILE
-from tests.server.test_crash import free_port, start
+from tests.server.test_crash import live_server
 
 from lurewatch.server import audit, auth
 from lurewatch.server.database import Database
@@ -45,11 +44,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for name, role in (("rita", "reporter"), ("ravi", "reporter"), ("ana", "analyst")):
             auth.create_user(conn, name, role, PW, audit.Actor(None, "test"))
     db.engine.dispose()
-    port = free_port()
-    p = start(url, tmp / "data", port, tmp / "server.log", delay="0")
-    yield f"http://127.0.0.1:{port}"
-    os.killpg(p.pid, signal.SIGTERM)
-    p.wait(20)
+    with live_server(url, tmp) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,14 @@ duplicated, and nothing is half-stored (every stored approach has its report lin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -48,6 +50,18 @@ def start(url: str, data: Path, port: int, log: Path, delay: str) -> subprocess.
                 raise AssertionError(log.read_text()[-3000:]) from None
             time.sleep(0.2)
     raise AssertionError("server did not start")
+
+
+@contextlib.contextmanager
+def live_server(url: str, tmp: Path) -> Iterator[str]:
+    """`lurewatch serve` on a free port over the database `url` (jobs without delay); its base URL."""
+    port = free_port()
+    p = start(url, tmp / "data", port, tmp / "server.log", delay="0")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(20)
 
 
 def _consistent(db: Database) -> tuple[int, int, int]:

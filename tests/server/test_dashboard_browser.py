@@ -6,7 +6,6 @@ under the Content-Security-Policy, nothing is refused. Set LUREWATCH_SCREENSHOTS
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 from tests.server.test_browser import ARGS, CHROMIUM, Watch
-from tests.server.test_crash import free_port, start
+from tests.server.test_crash import live_server
 
 from lurewatch.server import audit, auth
 from lurewatch.server.database import Database
@@ -58,11 +57,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = Database(url)
     _seed(db)
     db.engine.dispose()
-    port = free_port()
-    p = start(url, tmp / "data", port, tmp / "server.log", delay="0")
-    yield f"http://127.0.0.1:{port}"
-    os.killpg(p.pid, signal.SIGTERM)
-    p.wait(20)
+    with live_server(url, tmp) as base:
+        yield base
 
 
 def test_dashboard_charts_load_under_the_csp(live: str) -> None:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from lurewatch.model import Approach, Finding, Position
+from lurewatch.urls import domain_parts
 
 Hit = list[tuple[str, str]]
 REGISTRY: dict[str, Callable[..., Hit]] = {}
@@ -284,17 +285,13 @@ def _org_keys(a: Approach) -> set[str]:
 
 
 def _registrable(domain: str) -> tuple[str, str]:
-    """(name, registrable domain): mail.corvane.co.uk -> (corvane, corvane.co.uk), from the offline
-    public-suffix snapshot; an unknown suffix (.example, .internal) counts as one label."""
-    from lurewatch.linking.pivots import _EXTRACT
-
-    ext = _EXTRACT(domain)
-    if ext.suffix:
-        name, reg = ext.domain, f"{ext.domain}.{ext.suffix}"
-    else:
-        parts = domain.split(".")
-        name, reg = (parts[-2], ".".join(parts[-2:])) if len(parts) >= 2 else (domain, domain)
-    return re.sub(r"[^a-z0-9]", "", name.casefold()), reg.casefold()
+    """(name, registrable domain): mail.corvane.co.uk -> (corvane, corvane.co.uk); an unknown suffix
+    (.example, .internal) counts as one label."""
+    name, suffix = domain_parts(domain)
+    if not suffix:
+        parts = domain.casefold().split(".")
+        name, suffix = (parts[-2], parts[-1]) if len(parts) >= 2 else (domain.casefold(), "")
+    return re.sub(r"[^a-z0-9]", "", name.casefold()), f"{name}.{suffix}".casefold().strip(".")
 
 
 @check("internal_sender")

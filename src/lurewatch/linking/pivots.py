@@ -7,10 +7,10 @@ Common public domains (webmail, social networks, big platforms) never link by do
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import phonenumbers
-import tldextract
+
+from lurewatch.urls import registered_domain
 
 MAX_PIVOT_TEXT = 20_000  # only this much of a message is scanned for pivots
 DEFAULT_REGION = "GB"
@@ -30,8 +30,6 @@ COMMON_DOMAINS = frozenset(
     """.split()
 )
 
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=())  # offline: the bundled public-suffix snapshot
-
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]{1,64})@((?:[\w-]{1,63}\.){1,8}[a-z]{2,24})\b", re.I)
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]]{2,300}", re.I)
 _BARE_DOMAIN = re.compile(r"\b((?:[a-z0-9-]{1,63}\.){1,4}(?:com|org|net|io|co|uk|de|cn|ru|info|biz|ai))\b", re.I)
@@ -48,12 +46,6 @@ _TLD_HINTS = (".com", ".org", ".net", ".io", ".co", ".uk", ".de", ".cn", ".ru", 
 _PLATFORM_WORD = re.compile(r"\b(whatsapp|signal|telegram|wechat|viber)\b", re.I)
 _WECHAT_STOP = frozenset({"please", "account", "number", "contact", "message", "friend", "search"})
 
-
-@lru_cache(maxsize=65536)
-def registered_domain(host: str) -> str:
-    """example.co.uk for mail.example.co.uk (offline public-suffix list); '' if none."""
-    ext = _EXTRACT(host.lower().strip("."))
-    return f"{ext.domain}.{ext.suffix}" if ext.domain and ext.suffix else ""
 
 
 def _phone_key(number: phonenumbers.PhoneNumber) -> str:

@@ -22,8 +22,8 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 import phonenumbers
-import tldextract
 
+from lurewatch import urls
 from lurewatch.urls import normalise_profile_url
 
 TYPES: tuple[str, ...] = ("linkedin-url", "email", "phone", "handle", "url", "domain", "sha256", "pdq")
@@ -139,19 +139,8 @@ class Observable:
         return f"{self.type}:{self.value}"
 
 
-@lru_cache(maxsize=1)
-def _tld() -> tldextract.TLDExtract:
-    return tldextract.TLDExtract(suffix_list_urls=())  # offline: the bundled public suffix snapshot
-
-
 def registered_domain(host: str) -> str | None:
-    host = host.strip().lower().rstrip(".")
-    if not host:
-        return None
-    r = _tld()(host)
-    if not r.domain or not r.suffix:
-        return None
-    return f"{r.domain}.{r.suffix}"
+    return urls.registered_domain(host) or None
 
 
 def normalise_url(url: str) -> str | None:
@@ -314,10 +303,10 @@ def extract_local(text: str, region: str | None = "GB") -> list[Observable]:
         if any(a <= m.start() < b for a, b in spans):
             continue
         host = m.group(0).lower()
-        r = _tld()(host)
-        if not r.domain or not r.suffix or r.suffix in _FILE_SUFFIXES:
+        name, suffix = urls.domain_parts(host)
+        if not name or not suffix or suffix in _FILE_SUFFIXES:
             continue
-        dom = f"{r.domain}.{r.suffix}"
+        dom = f"{name}.{suffix}"
         if dom not in SHARED_DOMAINS:
             add(Observable("domain", dom))
     return list(out.values())
