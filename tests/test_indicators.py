@@ -56,6 +56,9 @@ def test_no_indicator_uses_names_ethnicity_or_nationality():
         for name, words in (doc.get("concepts") or {}).items():
             hit = IDENTITY_WORDS.search(yaml.safe_dump(words))
             assert hit is None, f"concept {name} uses identity word {hit.group(0)!r}"
+        for fam in doc.get("semantic") or []:  # exemplar sentences are matching logic too
+            hit = IDENTITY_WORDS.search(yaml.safe_dump([fam["exemplars"], fam["contrast"]]))
+            assert hit is None, f"{f.name} {fam['id']} exemplars use identity word {hit.group(0)!r}"
 
 
 @pytest.mark.parametrize(("text", "indicator"), [

@@ -95,9 +95,10 @@ class Finding:
     evidence: str
     rationale: str = ""
     field: str = ""  # where the evidence was found: message[2], profile.summary, advert.salary_range ...
+    contribution: float | None = None  # its share of the score's log-odds (lurewatch.learned.combiner)
 
     def to_contract(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "indicator": self.indicator,
             "title": self.title,
             "category": self.category,
@@ -106,6 +107,9 @@ class Finding:
             "field": self.field,
             "rationale": self.rationale,
         }
+        if self.contribution is not None:
+            out["contribution"] = self.contribution
+        return out
 
 
 @dataclass(slots=True)

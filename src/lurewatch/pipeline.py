@@ -9,20 +9,33 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from lurewatch.indicators.engine import Engine, default_engine
+from lurewatch.learned.combiner import Combiner, apply_combined
 from lurewatch.model import Approach, Message, Profile
 from lurewatch.scoring import apply_score
 from lurewatch.scoring.providers import FindingProvider, ScanContext, build_providers
+from lurewatch.semantic.layer import SemanticLayer, build_layer, layer_problem
 
 
 class Analyser:
     """Holds the compiled indicators and the evidence providers for one scan."""
 
-    def __init__(self, ctx: ScanContext | None = None, engine: Engine | None = None) -> None:
+    def __init__(self, ctx: ScanContext | None = None, engine: Engine | None = None,
+                 combiner: Combiner | bool = True) -> None:
         self.ctx = ctx or ScanContext()
         self.engine = engine or default_engine()
         self.providers: list[FindingProvider] = build_providers(self.ctx)
         self.advice = {i.id: i.advice for i in self.engine.indicators}
         self.weights = _adopted_weights(self.ctx)
+        self.combiner: Combiner | None = None
+        self.layer: SemanticLayer | None = None
+        if self.ctx.semantic != "off":
+            self.layer = build_layer(self.engine.documents, self.ctx.semantic)
+            if self.layer is not None:
+                self.advice.update({f.id: f.advice for f in self.layer.families})
+        # The combiner was fitted with the semantic layer's inputs: without the layer (turned off, or its
+        # model missing) the rules' own noisy-OR scores, as before the layer existed.
+        if combiner and self.ctx.combiner and self.layer is not None:
+            self.combiner = combiner if isinstance(combiner, Combiner) else Combiner.load()
 
     def analyse_one(self, a: Approach) -> Approach:
         findings = self.engine.evaluate(a)
@@ -38,8 +51,16 @@ class Analyser:
             for f in findings:
                 if f.indicator in self.weights:
                     f.weight = float(self.weights[f.indicator])
-        a.findings = findings
-        return apply_score(a, self.advice)
+        if self.combiner is None or a.advert is not None:
+            a.findings = findings
+            return apply_score(a, self.advice)
+        semantic, sem_findings = self.layer.family_scores(a) if self.layer else ({}, [])
+        return apply_combined(a, findings, semantic, sem_findings, self.combiner, self.advice)
+
+    @property
+    def semantic_problem(self) -> str | None:
+        """Why the semantic layer is off (a missing or corrupt model) when it was asked for."""
+        return layer_problem() if self.layer is None and self.ctx.semantic != "off" else None
 
     def analyse(self, approaches: Iterable[Approach],
                 progress: Callable[[int], None] | None = None) -> list[Approach]:

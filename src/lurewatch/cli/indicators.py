@@ -42,6 +42,13 @@ def list_indicators(
         if verbose:
             title.append("\n" + ind.rationale, style="dim")
         table.add_row(ind.id, ind.category, ind.scope, f"{ind.weight:+g}", title)
+    from lurewatch.semantic.layer import parse_families
+
+    for fam in parse_families(engine.documents):
+        title = Text(f"{fam.title} ({len(fam.exemplars)} exemplars, {len(fam.contrast)} contrast)")
+        if verbose:
+            title.append("\n" + fam.rationale, style="dim")
+        table.add_row(fam.id, "semantic", "sentence", "learned", title)
     Console().print(table)
 
 
@@ -52,8 +59,15 @@ def test_indicators(
     """Run every indicator's positive and negative examples; exit 1 if any misbehaves."""
     from lurewatch.indicators.examples import run_examples
 
+    from lurewatch.semantic.layer import build_layer, layer_problem
+
     engine = _load(rules)
     results = run_examples(engine)
+    layer = build_layer(engine.documents)
+    if layer is not None:
+        results += layer.run_examples()
+    elif layer_problem():
+        console.print(f"[yellow]semantic layer off[/]: {layer_problem()}", highlight=False)
     bad = [r for r in results if not r.ok]
     for r in bad:
         console.print(f"[red]FAIL[/] {r.indicator} {r.kind} example "

@@ -37,6 +37,8 @@ def scan(
     min_level: str = typer.Option("low", "--min-level", help="Only report approaches at or above this level."),
     no_photos: bool = typer.Option(False, "--no-photos", help="Skip profile photo checks."),
     no_model: bool = typer.Option(False, "--no-model", help="Skip the learned text model."),
+    semantic: str = typer.Option("auto", "--semantic", help="The semantic layer's sentence encoder: auto, "
+                                 "static, full, or off (rules and their noisy-OR score only)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary on stderr."),
 ) -> None:
     """Scan inputs for hostile approaches and explain every red flag. Writes nothing to disk unless
@@ -56,7 +58,10 @@ def scan(
         from lurewatch.store import resolve_db
 
         db_url = resolve_db(db)
-    ctx = ScanContext(db_url=db_url, use_photos=not no_photos, use_text_model=not no_model, persist=store)
+    if semantic not in ("auto", "static", "full", "off"):
+        fail("--semantic must be auto, static, full or off")
+    ctx = ScanContext(db_url=db_url, use_photos=not no_photos, use_text_model=not no_model, persist=store,
+                      semantic=semantic)
 
     show = not quiet and console.is_terminal
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -65,6 +70,9 @@ def scan(
         result = load_inputs(list(paths), profiles, progress=lambda n: bar.advance(t_read, n))
         bar.update(t_read, visible=False)
         analyser = Analyser(ctx)
+        if analyser.semantic_problem:
+            console.print(f"[yellow]warning[/]: semantic layer off, scoring with the rules alone: "
+                          f"{analyser.semantic_problem}", highlight=False)
         t_score = bar.add_task("scoring", total=len(result.approaches))
         approaches = analyser.analyse(result.approaches, progress=lambda n: bar.advance(t_score, n))
 

@@ -64,6 +64,7 @@ class Engine:
         self.indicators = indicators
         self.by_id = {i.id: i for i in indicators}
         self.compiler = compiler
+        self.documents: list[tuple[str, dict[str, Any]]] = []  # the parsed rule files (semantic entries too)
         self._shared: dict[tuple[str, str], list[tuple[Indicator, str]]] = {}
         self._by_scope: dict[str, list[Indicator]] = {}
         for ind in indicators:
@@ -77,11 +78,13 @@ class Engine:
         files = _rule_files(folder) + (_rule_files(extra) if extra is not None else [])
         concepts: dict[str, Any] = {}
         docs = []
+        parsed = []
         for name, text in files:
             try:
                 doc = yaml.safe_load(text) or {}
             except yaml.YAMLError as e:
                 raise RuleError(f"{name}: not valid YAML: {e}") from e
+            parsed.append((name, doc))
             if "concepts" in doc:
                 concepts.update(doc["concepts"])
             if "indicators" in doc:
@@ -96,7 +99,9 @@ class Engine:
                     raise RuleError(f"{name}: duplicate indicator id {ind.id}")
                 seen.add(ind.id)
                 indicators.append(ind)
-        return cls(indicators, compiler)
+        engine = cls(indicators, compiler)
+        engine.documents = parsed
+        return engine
 
     # -- evaluation ------------------------------------------------------------------------------
     def evaluate(self, approach: Approach) -> list[Finding]:

@@ -90,7 +90,10 @@ def score_findings(findings: list[Finding]) -> int:
 
 def advise(findings: list[Finding], level: Level, indicator_advice: dict[str, str]) -> list[str]:
     out: list[str] = []
-    for f in sorted(findings, key=lambda f: -f.weight):
+    # Rule findings first (their advice is the most specific), strongest first: by contribution to the
+    # calibrated score when there is one, else by weight; semantic findings' advice after.
+    for f in sorted(findings, key=lambda f: (f.category == "semantic",
+                                             -(f.contribution if f.contribution is not None else f.weight))):
         if level == "low" and f.category in CONTEXT:
             continue
         tip = indicator_advice.get(f.indicator)

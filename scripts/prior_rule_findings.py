@@ -1,0 +1,95 @@
+"""Findings of each blind set under the rules as they were BEFORE that set was first seen.
+
+The rules were tuned on blind sets 1-9 after each was measured, so today's rules fire on those sets far
+more reliably than they would on new wording. To train and measure the score combiner on what the rules
+really do with unseen text, each set's cases are scored by the rule version of the commit just before the
+set was added (run from a checkout of that commit, which this script is copied into). Output: one JSON
+line per case with its findings (indicator, category, weight, field). Usage, from the project root:
+
+    python scripts/prior_rule_findings.py > tests/data/prior_rule_findings.jsonl
+
+It makes a temporary git worktree per version (git must know the commits) and removes it afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9")
+
+# Runs inside the old checkout: only APIs that every version had (Analyser, Message, Profile, parse_jsonresume).
+_DUMP = r'''
+import json, sys
+from datetime import UTC, datetime, timedelta
+import yaml
+from lurewatch.ingest.jsonresume import parse_jsonresume
+from lurewatch.model import Approach, Message, Profile
+from lurewatch.pipeline import Analyser
+from lurewatch.scoring.providers import ScanContext
+SRC = {"linkedin": "linkedin-message", "invitation": "linkedin-invitation", "email": "email"}
+path, name = sys.argv[1], sys.argv[2]
+doc = yaml.safe_load(open(path, encoding="utf-8"))
+cases = doc["cases"] if isinstance(doc, dict) else doc
+an = Analyser(ScanContext(use_photos=False, use_text_model=False))
+for c in cases:
+    t0 = datetime.fromisoformat(str(c.get("first_contact", "2025-03-01"))).replace(tzinfo=UTC)
+    ch = c.get("channel", "linkedin")
+    msgs = []
+    for i, m in enumerate(c["messages"]):
+        when = t0 + timedelta(days=i)
+        if isinstance(m, dict):
+            msgs.append(Message("Owner", str(m["owner"]), when, inbound=False))
+        else:
+            msgs.append(Message("Sender", str(m), when, subject=c.get("subject", "") if ch == "email" and i == 0 else ""))
+    owner = c.get("owner") or {}
+    prof = parse_jsonresume(c["profile"], "blind") if c.get("profile") else None
+    if ch == "email":
+        prof = prof or Profile(name="Sender")
+        prof.email = c.get("sender_email")
+        if c.get("reply_to"):
+            prof.urls.append("mailto:" + c["reply_to"])
+    a = Approach(source=SRC[ch], sender_name="Sender", messages=msgs, profile=prof, conversation_id=c["id"],
+                 owner=Profile(name="Owner", headline=owner.get("headline", ""), industry=owner.get("industry", "")))
+    a = an.analyse_one(a)
+    print(json.dumps({"set": name, "id": c["id"], "score": a.score, "level": a.level,
+                      "findings": [{"indicator": f.indicator, "category": f.category, "weight": f.weight,
+                                    "field": f.field} for f in a.findings]}))
+'''
+
+
+def added_parent(set_name: str) -> str:
+    path = f"tests/data/{set_name}/approaches.yaml"
+    out = subprocess.run(["git", "log", "--diff-filter=A", "--format=%H", "--", path], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.split()
+    return subprocess.run(["git", "rev-parse", out[-1] + "^"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def main() -> None:
+    for name in SETS:
+        commit = added_parent(name)
+        with tempfile.TemporaryDirectory() as tmp:
+            wt = Path(tmp) / "wt"
+            subprocess.run(["git", "worktree", "add", "-q", "--detach", str(wt), commit], cwd=ROOT, check=True)
+            try:
+                script = Path(tmp) / "dump.py"
+                script.write_text(_DUMP)
+                res = subprocess.run([sys.executable, str(script), str(ROOT / "tests/data" / name / "approaches.yaml"),
+                                      name], env={"PYTHONPATH": str(wt / "src"), "PATH": "/usr/bin:/bin",
+                                                  "LUREWATCH_DB": str(Path(tmp) / "none.db")},
+                                     capture_output=True, text=True)
+                if res.returncode:
+                    sys.exit(f"{name} at {commit[:8]}: {res.stderr[-2000:]}")
+                sys.stdout.write(res.stdout)
+                print(f"{name}: rules of {commit[:8]}", file=sys.stderr)
+            finally:
+                subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, check=True)
+
+
+if __name__ == "__main__":
+    main()

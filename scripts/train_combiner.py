@@ -1,0 +1,286 @@
+"""Train and measure the score combiner (lurewatch.learned.combiner), leave one set out.
+
+Training rows are the cases of blind sets 1-9, each scored by the rules as they were before that set was
+first seen (tests/data/prior_rule_findings.jsonl, made by scripts/prior_rule_findings.py): the rules'
+behaviour on wording they had never met, which is what a scan meets in use. The semantic layer and the
+thread's shape are computed from the cases themselves.
+
+For every set: fit on the other eight, choose the medium and high thresholds on those eight by an inner
+leave-one-set-out (the probability at which at most MEDIUM_FPR / HIGH_FPR of their legitimate cases are
+flagged), and measure on the set left out. The exported model is then fitted on all nine sets, with the
+thresholds taken from the outer out-of-fold probabilities. Held-out sets (blind10, blind11) are measured
+last with today's rules and never trained on.
+
+    python scripts/train_combiner.py [--write] [--report docs/combiner-loso.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from lurewatch.learned.combiner import FORMAT, Combiner, features  # noqa: E402
+from lurewatch.learned.labelled import ADVERSARIAL_SETS, BLIND_SETS, HELD_OUT_SETS, load_yaml_set  # noqa: E402
+from lurewatch.model import Approach, Finding  # noqa: E402
+
+MEDIUM_FPR = float(os.environ.get("LW_MEDIUM_FPR", "0.08"))  # legitimate share at medium or high (goal: 8%)
+HIGH_FPR = 0.01  # at most 1% at high (goal: 2%)
+C = 0.5  # L2 strength: few features, a few hundred cases
+
+
+@dataclass
+class Row:
+    set_name: str
+    case_id: str
+    hostile: bool
+    approach: Approach
+    findings: list[Finding]
+    rules_score: float
+    rules_level: str
+    x: dict[str, float] | None = None
+
+
+_LAYER: list = []
+
+
+def semantic_of(a: Approach) -> tuple[dict[str, float], list[Finding]]:
+    from lurewatch.semantic.layer import default_layer
+
+    if not _LAYER:
+        layer = default_layer()
+        if layer is None:
+            sys.exit("the semantic layer did not load: the combiner must be trained with it")
+        _cache_to_disk(layer.encoder)
+        _LAYER.append(layer)
+    return _LAYER[0].family_scores(a)
+
+
+def _cache_to_disk(encoder) -> None:
+    """Keep sentence vectors between runs of this script (the full model takes minutes over every set)."""
+    import atexit
+    import pickle
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / f"lurewatch-train-{encoder.name}.pkl"
+    cache: dict[str, np.ndarray] = pickle.loads(path.read_bytes()) if path.is_file() else {}
+    encode = encoder.encode
+
+    def cached(sentences):
+        todo = [s for s in dict.fromkeys(sentences) if s not in cache]
+        if todo:
+            cache.update(zip(todo, encode(todo), strict=True))
+        return np.array([cache[s] for s in sentences]).reshape(len(sentences), encoder.dim)
+
+    encoder.encode = cached
+    atexit.register(lambda: path.write_bytes(pickle.dumps(cache)))
+
+
+def prior_rows() -> list[Row]:
+    prior = {}
+    for line in (ROOT / "tests/data/prior_rule_findings.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        prior[r["id"]] = r
+    rows = []
+    for name in BLIND_SETS:
+        for lab in load_yaml_set(ROOT / "tests/data" / name / "approaches.yaml", name):
+            r = prior[lab.case_id]
+            fs = [Finding(f["indicator"], f["indicator"], f["category"], f["weight"], "", "", f["field"])
+                  for f in r["findings"]]
+            rows.append(Row(name, lab.case_id, lab.hostile, lab.approach, fs, r["score"], r["level"]))
+    return rows
+
+
+def extra_rows() -> list[Row]:
+    """The harder cases, the demo export and the development cases, scored by today's rules: always in
+    training, never left out (the rules were written on them)."""
+    from lurewatch.learned.labelled import load_all
+
+    an = _rules_analyser()
+    rows = []
+    for name, items in load_all(ROOT, ROOT.parent / "shared").items():
+        if name in BLIND_SETS:
+            continue
+        for lab in items:
+            rows.append(_scored(an, lab))
+    return rows
+
+
+def _rules_analyser():
+    from lurewatch.pipeline import Analyser
+    from lurewatch.scoring.providers import ScanContext
+
+    return Analyser(ScanContext(use_photos=False, use_text_model=False, semantic="off"), combiner=False)
+
+
+def _scored(an, lab) -> Row:
+    from lurewatch.scoring.combine import level_of, score_findings
+
+    a = an.analyse_one(lab.approach)
+    s = score_findings(a.findings)
+    return Row(lab.set_name, lab.case_id, lab.hostile, a, list(a.findings), s, level_of(s))
+
+
+def held_out_rows() -> list[Row]:
+    from lurewatch.pipeline import Analyser
+    from lurewatch.scoring.combine import level_of, score_findings
+    from lurewatch.scoring.providers import ScanContext
+
+    an = _rules_analyser()
+    rows = []
+    for name in HELD_OUT_SETS:
+        p = ROOT / "tests/data" / name / "approaches.yaml"
+        if p.is_file():
+            rows += [_scored(an, lab) for lab in load_yaml_set(p, name)]
+    return rows
+
+
+def featurise(rows: list[Row]) -> list[str]:
+    for r in rows:
+        sem, _ = semantic_of(r.approach)
+        r.x = features(r.approach, r.findings, r.rules_score, sem)
+    names = sorted({k for r in rows for k in r.x or {}})
+    return names
+
+
+def matrix(rows: list[Row], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    X = np.array([[(r.x or {}).get(n, 0.0) for n in names] for r in rows])
+    y = np.array([r.hostile for r in rows], dtype=int)
+    return X, y
+
+
+def fit(X: np.ndarray, y: np.ndarray) -> LogisticRegression:
+    return LogisticRegression(C=C, max_iter=5000).fit(X, y)
+
+
+def threshold(legit_probs: np.ndarray, fpr: float) -> float:
+    """The smallest probability at which at most `fpr` of these legitimate cases reach it."""
+    s = np.sort(legit_probs)[::-1]
+    k = int(np.floor(fpr * len(s)))
+    return float(min(s[k] + 1e-9, 0.999)) if k < len(s) else 0.5
+
+
+def loso(rows: list[Row], names: list[str], sets: list[str]) -> tuple[dict[str, np.ndarray], dict[str, tuple]]:
+    """Out-of-fold probabilities per set, and the thresholds chosen inside each fold."""
+    X, y = matrix(rows, names)
+    set_of = np.array([r.set_name if r.set_name in sets else "" for r in rows])
+    probs: dict[str, np.ndarray] = {}
+    ths: dict[str, tuple] = {}
+    for k in sets:
+        train = set_of != k
+        inner = np.zeros(train.sum())
+        Xt, yt, st = X[train], y[train], set_of[train]
+        for j in sorted(set(st) - {""}):
+            m = st == j
+            inner[m] = fit(Xt[~m], yt[~m]).predict_proba(Xt[m])[:, 1]
+        legit = inner[(yt == 0) & (st != "")]
+        tm, th = threshold(legit, MEDIUM_FPR), threshold(legit, HIGH_FPR)
+        th = max(th, tm + 1e-6)
+        probs[k] = fit(Xt, yt).predict_proba(X[set_of == k])[:, 1]
+        ths[k] = (tm, th)
+    return probs, ths
+
+
+def table(rows: list[Row], probs: dict[str, np.ndarray], ths: dict[str, tuple]) -> list[dict]:
+    out = []
+    by_set: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_set[r.set_name].append(r)
+    for k, rs in by_set.items():
+        if k not in probs:
+            continue
+        p, (tm, th) = probs[k], ths[k]
+        h = [i for i, r in enumerate(rs) if r.hostile]
+        lg = [i for i, r in enumerate(rs) if not r.hostile]
+        out.append({
+            "set": k, "adversarial": k in ADVERSARIAL_SETS, "hostile": len(h), "legit": len(lg),
+            "rules_hostile_flagged": sum(rs[i].rules_level != "low" for i in h),
+            "rules_legit_flagged": sum(rs[i].rules_level != "low" for i in lg),
+            "rules_legit_high": sum(rs[i].rules_level == "high" for i in lg),
+            "hostile_flagged": int(sum(p[i] >= tm for i in h)), "legit_flagged": int(sum(p[i] >= tm for i in lg)),
+            "legit_high": int(sum(p[i] >= th for i in lg)),
+            "missed": [rs[i].case_id for i in h if p[i] < tm],
+            "false_positives": [rs[i].case_id for i in lg if p[i] >= tm],
+        })
+    return out
+
+
+def report(results: list[dict], held: list[dict], model: dict) -> str:
+    lines = [f"Measured {date.today()} by scripts/train_combiner.py (leave one set out; thresholds chosen inside "
+             f"each fold for {MEDIUM_FPR:.0%} / {HIGH_FPR:.0%} false positives at medium / high).", "",
+             "| set | hostile flagged: rules before tuning | combiner, set left out | legitimate flagged: rules | "
+             "combiner | legitimate high: rules | combiner |", "|---|---|---|---|---|---|---|"]
+    for r in results + held:
+        tag = " (adversarial)" if r["adversarial"] else ""
+        lines.append(f"| {r['set']}{tag} | {r['rules_hostile_flagged']}/{r['hostile']} | {r['hostile_flagged']}/{r['hostile']}"
+                     f" | {r['rules_legit_flagged']}/{r['legit']} | {r['legit_flagged']}/{r['legit']}"
+                     f" | {r['rules_legit_high']}/{r['legit']} | {r['legit_high']}/{r['legit']} |")
+    lines += ["", "Coefficients of the exported model (log-odds per unit of the input):", "",
+              "| input | coefficient |", "|---|---|"]
+    for k, v in sorted(model["coefficients"].items(), key=lambda kv: -abs(kv[1])):
+        lines.append(f"| `{k}` | {v:+.3f} |")
+    lines.append(f"| intercept | {model['intercept']:+.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--write", action="store_true", help="write src/lurewatch/models/combiner.json")
+    ap.add_argument("--report", type=Path, help="write the measurement as markdown")
+    args = ap.parse_args()
+    rows = prior_rows() + extra_rows()
+    names = featurise(rows)
+    print("encoder:", _LAYER[0].encoder.name, file=sys.stderr)
+    probs, ths = loso(rows, names, list(BLIND_SETS))
+    results = table(rows, probs, ths)
+    X, y = matrix(rows, names)
+    rows_b = [r for r in rows if r.set_name in BLIND_SETS]
+    oof = np.concatenate([probs[k] for k in BLIND_SETS])
+    yo = np.concatenate([[r.hostile for r in rows_b if r.set_name == k] for k in BLIND_SETS])
+    tm, th = threshold(oof[yo == 0], MEDIUM_FPR), threshold(oof[yo == 0], HIGH_FPR)
+    final = fit(X, y)
+    model = {"format": FORMAT, "version": 1, "trained": str(date.today()), "features": names,
+             "coefficients": {n: round(float(c), 4) for n, c in zip(names, final.coef_[0], strict=True)},
+             "intercept": round(float(final.intercept_[0]), 4),
+             "thresholds": {"medium": round(tm, 4), "high": round(max(th, tm + 1e-4), 4),
+                            "medium_fpr": MEDIUM_FPR, "high_fpr": HIGH_FPR},
+             "categories_seen": sorted({f.category for r in rows for f in r.findings}),
+             "trained_on": {k: sum(r.set_name == k for r in rows) for k in dict.fromkeys(r.set_name for r in rows)},
+             "loso": results}
+    held: list[dict] = []
+    hrows = held_out_rows()
+    if hrows:
+        featurise(hrows)
+        comb = Combiner(model)
+        hp: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(0))
+        for k in sorted({r.set_name for r in hrows}):
+            rs = [r for r in hrows if r.set_name == k]
+            hp[k] = np.array([comb.combine(r.x or {}).probability for r in rs])
+        held = table(hrows, dict(hp), {k: (comb.t_medium, comb.t_high) for k in hp})
+        model["held_out"] = held
+    for r in results + held:
+        print(f"{r['set']:8s} hostile {r['rules_hostile_flagged']:2d}->{r['hostile_flagged']:2d}/{r['hostile']:2d}  "
+              f"legit flagged {r['rules_legit_flagged']:2d}->{r['legit_flagged']:2d}/{r['legit']:2d}  "
+              f"high {r['rules_legit_high']}->{r['legit_high']}  missed {r['missed']} fp {r['false_positives']}")
+    print("thresholds", model["thresholds"], "intercept", model["intercept"])
+    for k, v in sorted(model["coefficients"].items(), key=lambda kv: -abs(kv[1])):
+        print(f"  {k:24s} {v:+.3f}")
+    if args.write:
+        (ROOT / "src/lurewatch/models/combiner.json").write_text(json.dumps(model, indent=1) + "\n")
+    if args.report:
+        args.report.write_text(report(results, held, model))
+
+
+if __name__ == "__main__":
+    main()

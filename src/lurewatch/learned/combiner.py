@@ -1,0 +1,196 @@
+"""The calibrated combination: findings, semantic matches and the thread's shape -> a score.
+
+A small logistic regression (fitted by scripts/train_combiner.py with scikit-learn, exported as JSON and
+evaluated here in plain Python) replaces the hand-set noisy-OR as the last step of scoring. Its inputs
+are few and readable, so every point of a score still traces to evidence:
+
+- `rules`: the noisy-OR score of the rule findings (lurewatch.scoring.combine), as -ln(1 - S/100). It
+  carries every indicator, including ones the model never saw in training, at its hand-set weight;
+- one term per finding category (request, secrecy, offer, ...): the sum of -ln(1 - w/100) over the
+  findings of that category, so the model can trust one kind of evidence more or less than the weights say;
+- one term per semantic family (`sem:*`): how far the closest sender sentence lies above that family's
+  similarity floor (lurewatch.semantic);
+- the thread's shape: who wrote first, whether the recipient answered, and whether the sender pressed on
+  after the recipient declined or hesitated.
+
+The probability is mapped onto the 0-100 scale so that the medium and high thresholds, chosen for stated
+false-positive rates in leave-one-set-out measurement, land on 30 and 60 (docs/scoring.md). Each
+finding's `contribution` is its share of the log-odds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lurewatch.model import Approach, Finding
+
+FORMAT = "lurewatch-combiner"
+CATEGORIES = ("request", "secrecy", "offer", "pivot", "travel", "files", "cyber", "escalation", "persona",
+              "target", "interest", "approach", "legitimacy")
+SEMANTIC = "semantic"  # the category of the semantic layer's findings (lurewatch.semantic.layer)
+# Only behaviour of the thread: its length, its channel and how long it ran were left out because in the
+# labelled sets they mostly record how each writer wrote (hostile threads written longer), not hostility.
+THREAD = ("sender_first", "owner_replied", "pressed_after_no")
+MAX_MODEL_BYTES = 2_000_000
+
+# The recipient declining or hesitating ("I can't share that", "not comfortable"): bounded, literal cues.
+_DECLINE = re.compile(
+    r"\b(?:can(?:no|')t|cannot|won't|not (?:able|comfortable|allowed|something)|"
+    r"(?:i'?d|would) rather not|have to (?:check|ask|clear|go through)|need to (?:check|ask|clear)|"
+    r"not (?:public|shareable)|aren't public|isn't public|stays? (?:inside|internal)|decline|no thanks|"
+    r"through (?:our|the) (?:press|legal|compliance|contracts)|not in a position)\b", re.I)
+
+
+def _log_term(weight: float) -> float:
+    return -math.log(1.0 - min(abs(weight), 99.0) / 100.0)
+
+
+def thread_features(a: Approach) -> dict[str, float]:
+    msgs = a.messages
+    first = msgs[0] if msgs else None
+    pressed = 0.0
+    declined = False
+    for m in msgs:
+        if not m.inbound:
+            declined = declined or bool(_DECLINE.search(m.text[:2000]))
+        elif declined:
+            pressed = 1.0
+            break
+    replied = any(not m.inbound for m in msgs)
+    return {
+        "sender_first": 1.0 if first is None or first.inbound else 0.0,
+        "owner_replied": 1.0 if replied else 0.0,
+        "pressed_after_no": pressed,
+    }
+
+
+def features(a: Approach, findings: Iterable[Finding], rules_score: float,
+             semantic: dict[str, float] | None = None) -> dict[str, float]:
+    """The model's inputs for one approach (`rules_score`: the noisy-OR score of `findings`)."""
+    x: dict[str, float] = {"rules": _log_term(rules_score)}
+    for c in CATEGORIES:
+        x[f"cat:{c}"] = 0.0
+    for f in findings:
+        key = f"cat:{f.category}"
+        if key in x:
+            x[key] += _log_term(f.weight)
+    for fam, v in (semantic or {}).items():
+        x[f"sem:{fam}"] = v
+    x.update(thread_features(a))
+    return x
+
+
+@dataclass(slots=True)
+class Combined:
+    probability: float
+    score: int
+    logit: float
+    terms: dict[str, float]  # feature -> contribution to the log-odds (intercept excluded)
+
+
+class Combiner:
+    """An exported combiner: coefficients, intercept and the probability thresholds for medium and high."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        if doc.get("format") != FORMAT:
+            raise ValueError("not a lurewatch combiner model")
+        self.doc = doc
+        self.coef: dict[str, float] = {k: float(v) for k, v in doc["coefficients"].items()}
+        self.intercept = float(doc["intercept"])
+        self.t_medium = float(doc["thresholds"]["medium"])
+        self.t_high = float(doc["thresholds"]["high"])
+        self.semantic_families: list[str] = [k[4:] for k in self.coef if k.startswith("sem:")]
+        # Finding categories present in the training rows: evidence of any other kind (shared intelligence,
+        # watchlists, new families) cannot be calibrated and keeps its rule weight as a floor.
+        self.categories_seen: set[str] = set(doc.get("categories_seen", CATEGORIES))
+        if not 0.0 < self.t_medium < self.t_high < 1.0:
+            raise ValueError("combiner thresholds must satisfy 0 < medium < high < 1")
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Combiner:
+        if path is None:
+            text = (resources.files("lurewatch.models") / "combiner.json").read_text("utf-8")
+        else:
+            if path.stat().st_size > MAX_MODEL_BYTES:
+                raise ValueError(f"{path}: combiner model over {MAX_MODEL_BYTES} bytes")
+            text = path.read_text("utf-8")
+        return cls(json.loads(text))
+
+    def combine(self, x: dict[str, float]) -> Combined:
+        terms = {k: self.coef[k] * v for k, v in x.items() if k in self.coef and v}
+        z = self.intercept + sum(terms.values())
+        p = 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+        return Combined(p, self.to_score(p), z, terms)
+
+    def to_score(self, p: float) -> int:
+        """Monotone map of the probability onto 0-100 with the thresholds at 30 (medium) and 60 (high)."""
+        tm, th = self.t_medium, self.t_high
+        if p < tm:
+            s = 30.0 * p / tm
+        elif p < th:
+            s = 30.0 + 30.0 * (p - tm) / (th - tm)
+        else:
+            s = 60.0 + 40.0 * (p - th) / (1.0 - th)
+        s = round(s)
+        # Rounding must not move a case across a threshold.
+        if p < tm:
+            s = min(s, 29)
+        elif p < th:
+            s = min(max(s, 30), 59)
+        return int(max(0, min(100, s)))
+
+
+def attribute(findings: list[Finding], terms: dict[str, float], rules_score: float) -> None:
+    """Set each finding's `contribution`: its share of the rule terms, in proportion to its weight."""
+    rules_term = terms.get("rules", 0.0)
+    parts = {id(f): _log_term(f.weight) for f in findings}
+    in_rules = [f for f in findings if f.category not in ("legitimacy", SEMANTIC)]
+    total = sum(parts[id(f)] for f in in_rules) or 1.0
+    by_cat: dict[str, float] = {}
+    for f in findings:
+        by_cat[f.category] = by_cat.get(f.category, 0.0) + parts[id(f)]
+    for f in findings:
+        share = 0.0
+        if f.category not in ("legitimacy", SEMANTIC) and rules_score > 0:
+            share += rules_term * parts[id(f)] / total
+        cat_term = terms.get(f"cat:{f.category}", 0.0)
+        if cat_term and by_cat[f.category]:
+            share += cat_term * parts[id(f)] / by_cat[f.category]
+        if f.category == SEMANTIC:
+            share += terms.get(f"sem:{f.indicator}", 0.0)
+        f.contribution = round(share, 3)
+
+
+def apply_combined(a: Approach, rule_findings: list[Finding], semantic: dict[str, float],
+                   semantic_findings: list[Finding], combiner: Combiner, indicator_advice: dict[str, str]) -> Approach:
+    """Score an approach with the combiner; the findings keep their evidence and gain a contribution."""
+    from lurewatch.scoring.combine import CONTEXT, MITIGATING, PERSONA, advise, level_of, score_findings
+
+    rules_score = score_findings(rule_findings)
+    combined = combiner.combine(features(a, rule_findings, rules_score, semantic))
+    score = combined.score
+    unseen = [f for f in rule_findings
+              if f.category not in combiner.categories_seen | CONTEXT | PERSONA | MITIGATING]
+    if unseen:
+        # Evidence the model has no training data for keeps the strength its indicator gives it.
+        context = [f for f in rule_findings if f.category in CONTEXT | MITIGATING]
+        score = max(score, score_findings(unseen + context))
+    behaviour = any(f.category not in CONTEXT | PERSONA | MITIGATING for f in rule_findings) or any(semantic.values())
+    if not behaviour:
+        # Who is approached, how warmly, and a thin persona say nothing of what is asked: never medium alone.
+        score = min(score, 29)
+    findings = rule_findings + semantic_findings
+    attribute(findings, combined.terms, rules_score)
+    findings.sort(key=lambda f: (-(f.contribution or 0.0), -f.weight, f.indicator))
+    a.findings = findings
+    a.score = score
+    a.level = level_of(score)
+    a.advice = advise(findings, a.level, indicator_advice)
+    return a

@@ -1,0 +1,248 @@
+"""The semantic layer: which behaviour a sender's sentence expresses, by meaning rather than by phrase.
+
+Each behaviour family (asks for non-public information, colleagues and introductions, secrecy, moving
+off the platform, payment, travel, files and code to run, credentials) is data in the rule files: a
+`semantic:` entry with exemplar sentences of the behaviour, contrast sentences that look alike but are
+not it (assurances, formal process, public material), and its own positive and negative examples. The
+rules' own examples of the same family (`families:` maps indicator ids to it) are added to both sides.
+
+On load, one small logistic-regression probe per family is fitted over the sentence embeddings of those
+sentences (lurewatch.semantic.encoder; milliseconds with the static encoder). A sender's sentence whose
+probe probability reaches the family's floor becomes a finding that quotes the sentence, names the
+nearest exemplar and gives the similarity. Negated assurances ("we never ask for anything confidential")
+are handled as data: the contrast sentences and the rules' negative examples teach each probe that they
+are not the behaviour. Only the sender's words are read: inbound messages, with quoted replies removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lurewatch.model import Approach, Finding
+
+FLOOR = 0.6  # probe probability at which a sentence counts as the behaviour (a finding and a feature)
+MAX_SENTENCES = 120  # per approach: the sender's first sentences (hostile threads can be long)
+CATEGORY = "semantic"
+
+
+@dataclass(slots=True)
+class Family:
+    id: str
+    family: str
+    title: str
+    rationale: str
+    advice: str = ""
+    exemplars: list[str] = field(default_factory=list)
+    contrast: list[str] = field(default_factory=list)
+    rule_ids: list[str] = field(default_factory=list)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    source_file: str = ""
+
+
+REQUIRED = ("id", "family", "title", "rationale", "exemplars", "contrast")
+
+
+def parse_families(docs: Sequence[tuple[str, dict[str, Any]]]) -> list[Family]:
+    """The `semantic:` entries of the rule files (name, parsed YAML)."""
+    from lurewatch.indicators.rules import RuleError
+
+    out: list[Family] = []
+    seen: set[str] = set()
+    for name, doc in docs:
+        for raw in doc.get("semantic") or []:
+            missing = [k for k in REQUIRED if k not in raw]
+            if missing:
+                raise RuleError(f"{name}: semantic entry {raw.get('id', '?')} lacks {', '.join(missing)}")
+            fam = Family(id=str(raw["id"]), family=str(raw["family"]), title=str(raw["title"]),
+                         rationale=" ".join(str(raw["rationale"]).split()), advice=str(raw.get("advice", "")),
+                         exemplars=[str(x) for x in raw["exemplars"]], contrast=[str(x) for x in raw["contrast"]],
+                         rule_ids=[str(x) for x in raw.get("rules") or []],
+                         examples={k: [str(x) for x in v] for k, v in (raw.get("examples") or {}).items()},
+                         source_file=name)
+            if fam.id in seen:
+                raise RuleError(f"{name}: duplicate semantic id {fam.id}")
+            if len(fam.exemplars) < 3 or len(fam.contrast) < 3:
+                raise RuleError(f"{name}: {fam.id} needs at least 3 exemplars and 3 contrast sentences")
+            seen.add(fam.id)
+            out.append(fam)
+    return out
+
+
+def rule_examples(docs: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, tuple[list[str], list[str]]]:
+    """Positive and negative text examples of every message-scope rule, by indicator id."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for _name, doc in docs:
+        for ind in doc.get("indicators") or []:
+            if ind.get("scope") != "message":
+                continue
+            ex = ind.get("examples") or {}
+            out[str(ind["id"])] = ([x for x in ex.get("positive", []) if isinstance(x, str)],
+                                   [x for x in ex.get("negative", []) if isinstance(x, str)])
+    return out
+
+
+class _Probe:
+    """A linear probe: w·v + b -> probability (fitted with scikit-learn, applied with numpy)."""
+
+    def __init__(self, w: np.ndarray, b: float) -> None:
+        self.w, self.b = w, b
+
+
+class SemanticLayer:
+    def __init__(self, families: list[Family], encoder: Any,
+                 rule_ex: dict[str, tuple[list[str], list[str]]] | None = None) -> None:
+        self.families = families
+        self.encoder = encoder
+        self.by_family = {f.family: f for f in families}
+        self._fit(rule_ex or {})
+
+    # -- fitting -----------------------------------------------------------------------------------
+    def _fit(self, rule_ex: dict[str, tuple[list[str], list[str]]]) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        pos: dict[str, list[str]] = {}
+        neg: dict[str, list[str]] = {}
+        generic: list[str] = []
+        for f in self.families:
+            pos[f.family] = list(f.exemplars)
+            neg[f.family] = list(f.contrast)
+            for rid in f.rule_ids:
+                p, n = rule_ex.get(rid, ([], []))
+                pos[f.family] += p
+                neg[f.family] += n
+        for _p, n in rule_ex.values():
+            generic += n  # every rule's negative examples: ordinary, legitimate sentences
+        texts = sorted({s for v in (*pos.values(), *neg.values(), generic) for s in v})
+        vec = dict(zip(texts, self.encoder.encode(texts), strict=True))
+        self.ex_vecs: dict[str, np.ndarray] = {}
+        ws, bs = [], []
+        for f in self.families:
+            others = [s for g, v in pos.items() if g != f.family for s in v]
+            p = list(dict.fromkeys(pos[f.family]))
+            n = [s for s in dict.fromkeys(neg[f.family] + generic + others) if s not in set(p)]
+            X = np.array([vec[s] for s in p + n])
+            y = np.array([1] * len(p) + [0] * len(n))
+            clf = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000).fit(X, y)
+            ws.append(clf.coef_[0])
+            bs.append(clf.intercept_[0])
+            self.ex_vecs[f.family] = np.array([vec[s] for s in f.exemplars])
+        self.W = np.array(ws, dtype=np.float32).T  # (dim, n_families)
+        self.b = np.array(bs, dtype=np.float32)
+
+    # -- scoring -----------------------------------------------------------------------------------
+    def sentence_probs(self, sentences: Sequence[str]) -> np.ndarray:
+        if not sentences:
+            return np.zeros((0, len(self.families)), dtype=np.float32)
+        V = self.encoder.encode(list(sentences))
+        return 1.0 / (1.0 + np.exp(-(V @ self.W + self.b)))
+
+    def sender_sentences(self, a: Approach) -> list[tuple[str, str]]:
+        """(sentence, where) of the sender's own words, bounded."""
+        from lurewatch.indicators.text import strip_quoted_replies
+        from lurewatch.semantic.sentences import split_sentences
+
+        out: list[tuple[str, str]] = []
+        if a.invitation_note:
+            out += [(s, "invitation note") for s in split_sentences(a.invitation_note)]
+        prof = a.profile
+        sender = (a.sender_name, *(x for x in (prof.name, prof.email) if x)) if prof else (a.sender_name,)
+        n = 0
+        for m in a.messages:
+            if not m.inbound:
+                continue
+            n += 1
+            where = f"message {n}" + (f" ({m.sent_at:%Y-%m-%d})" if m.sent_at else "")
+            text = strip_quoted_replies(m.text, (*sender, m.sender_name))
+            if m.subject:
+                text = f"{m.subject}\n{text}"
+            out += [(s, where) for s in split_sentences(text)]
+            if len(out) >= MAX_SENTENCES:
+                break
+        return out[:MAX_SENTENCES]
+
+    def family_scores(self, a: Approach) -> tuple[dict[str, float], list[Finding]]:
+        """Per family id, how far the best sender sentence lies above the floor (0..1); and the findings."""
+        feats = {f.id: 0.0 for f in self.families}
+        if a.advert is not None:
+            return feats, []
+        sents = self.sender_sentences(a)
+        if not sents:
+            return feats, []
+        P = self.sentence_probs([s for s, _ in sents])
+        findings = []
+        for j, fam in enumerate(self.families):
+            i = int(np.argmax(P[:, j]))
+            p = float(P[i, j])
+            if p < FLOOR:
+                continue
+            feats[fam.id] = (p - FLOOR) / (1.0 - FLOOR)
+            sentence, where = sents[i]
+            v = self.encoder.encode([sentence])[0]
+            sims = self.ex_vecs[fam.family] @ v
+            k = int(np.argmax(sims))
+            quote = sentence if len(sentence) <= 240 else sentence[:239] + "…"
+            evidence = (f'"{quote}" (closest exemplar: "{fam.exemplars[k]}", similarity {float(sims[k]):.2f}; '
+                        f"family score {p:.2f})")
+            findings.append(Finding(fam.id, fam.title, CATEGORY, round(100 * p, 1), evidence, fam.rationale, where))
+        return feats, findings
+
+    def run_examples(self) -> list[Any]:
+        """Each family's own examples: positives must reach the floor for that family, negatives not."""
+        from lurewatch.indicators.examples import ExampleResult
+
+        out = []
+        for f in self.families:
+            for kind in ("positive", "negative"):
+                for ex in f.examples.get(kind, []):
+                    out.append(ExampleResult(f.id, kind, ex, self.matches(ex)[f.family] >= FLOOR))
+        return out
+
+    def matches(self, sentence: str) -> dict[str, float]:
+        """Family -> probe probability for one bare sentence (for examples, tests and `indicators`)."""
+        P = self.sentence_probs([sentence])
+        return {f.family: float(P[0, j]) for j, f in enumerate(self.families)}
+
+
+_LAYERS: dict[str, SemanticLayer | None] = {}
+_LOCK = threading.Lock()
+_PROBLEM: list[str] = []
+
+
+def layer_problem() -> str | None:
+    """Why the default layer could not load (a missing or corrupt model), if it could not."""
+    return _PROBLEM[-1] if _PROBLEM else None
+
+
+def build_layer(docs: Sequence[tuple[str, dict[str, Any]]], kind: str = "auto") -> SemanticLayer | None:
+    """A layer over these rule documents, or None (with `layer_problem()` set) when no encoder loads."""
+    from lurewatch.semantic.encoder import SemanticUnavailable, load_encoder
+
+    families = parse_families(docs)
+    if not families:
+        return None
+    key = kind + ":" + hashlib.sha256(repr([(n, d.get("semantic"), sorted(rule_examples([(n, d)])))
+                                            for n, d in docs]).encode()).hexdigest()
+    with _LOCK:
+        if key in _LAYERS:
+            return _LAYERS[key]
+        try:
+            enc = load_encoder(kind)
+        except SemanticUnavailable as e:
+            _PROBLEM.append(str(e))
+            _LAYERS[key] = None
+            return None
+        layer = _LAYERS[key] = SemanticLayer(families, enc, rule_examples(docs))
+        return layer
+
+
+def default_layer(kind: str = "auto") -> SemanticLayer | None:
+    """The layer over the built-in rule files (plus LUREWATCH_RULES), built once per process."""
+    from lurewatch.indicators.engine import default_engine
+
+    return build_layer(default_engine().documents, kind)

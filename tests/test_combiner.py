@@ -1,0 +1,122 @@
+"""The calibrated combination (lurewatch.learned.combiner) and the semantic layer beside the rules."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lurewatch.learned.combiner import THREAD, Combiner, features, thread_features
+from lurewatch.model import Approach, Finding, Message, Profile
+from lurewatch.pipeline import Analyser, check
+from lurewatch.scoring.providers import ScanContext
+
+COMBINER = Combiner.load()
+
+
+def _thread(*texts, source="linkedin-message") -> Approach:
+    t0 = datetime(2025, 3, 1, tzinfo=UTC)
+    msgs = []
+    for i, t in enumerate(texts):
+        if isinstance(t, dict):
+            msgs.append(Message("Owner", t["owner"], t0 + timedelta(days=i), inbound=False))
+        else:
+            msgs.append(Message("Sender", t, t0 + timedelta(days=i)))
+    return Approach(source=source, sender_name="Sender", messages=msgs,
+                    owner=Profile(name="Owner", headline="Quantum engineer at Qubitforge"))
+
+
+def test_the_thresholds_land_on_30_and_60_and_the_map_is_monotone():
+    tm, th = COMBINER.t_medium, COMBINER.t_high
+    assert COMBINER.to_score(tm) == 30 and COMBINER.to_score(th) == 60
+    assert COMBINER.to_score(tm - 1e-6) == 29 and COMBINER.to_score(th - 1e-6) == 59
+    scores = [COMBINER.to_score(p / 1000) for p in range(1001)]
+    assert scores == sorted(scores) and scores[0] == 0 and scores[-1] == 100
+
+
+def test_the_model_file_is_checked():
+    doc = json.loads(json.dumps(COMBINER.doc))
+    doc["thresholds"]["medium"] = 0.9
+    with pytest.raises(ValueError, match="thresholds"):
+        Combiner(doc)
+    with pytest.raises(ValueError, match="not a lurewatch combiner"):
+        Combiner({"format": "something-else"})
+
+
+def test_every_point_of_a_score_traces_to_evidence():
+    a = check("My client pays USD 2,000 per report on your unpublished results. Shall we continue on WhatsApp? "
+              "There is no need to tell your employer.")
+    assert a.level == "high"
+    assert all(f.contribution is not None for f in a.findings)
+    rule = [f for f in a.findings if f.category != "semantic"]
+    sem = [f for f in a.findings if f.category == "semantic"]
+    assert rule and sem, "both the rules and the semantic layer should see these asks"
+    # The contributions, the thread's terms and the intercept add up to the model's log-odds.
+    from lurewatch.scoring.combine import score_findings
+
+    s = score_findings(rule)
+    sem_x = {f"{f.indicator}": 0.0 for f in sem}
+    layer = Analyser().layer
+    assert layer is not None
+    sem_x, _ = layer.family_scores(a)
+    c = COMBINER.combine(features(a, rule, s, sem_x))
+    thread = sum(v for k, v in c.terms.items() if k in THREAD)
+    total = sum(f.contribution or 0.0 for f in a.findings) + thread + COMBINER.intercept
+    assert math.isclose(total, c.logit, abs_tol=0.02 * len(a.findings))
+    # Semantic findings quote the sentence, the closest exemplar and the similarity.
+    assert all('"' in f.evidence and "closest exemplar" in f.evidence and "similarity" in f.evidence for f in sem)
+
+
+def test_persona_and_context_alone_never_reach_medium():
+    a = _thread("Hello, I admire your work on superconducting qubits and quantum error correction.")
+    a.profile = Profile(name="Sender", headline="Director", connections=3, account_created="2025-02-20")
+    a = Analyser().analyse_one(a)
+    assert a.score < 30, [(f.indicator, f.category) for f in a.findings]
+
+
+def test_the_recipients_own_words_are_not_read_as_the_senders():
+    owner_asks = _thread({"owner": "Could you send me the internal test results and the unpublished yields?"},
+                         "Sure, the report is public: it is on our website under publications.")
+    a = Analyser().analyse_one(owner_asks)
+    assert not [f for f in a.findings if f.category in ("semantic", "request")]
+
+
+def test_thread_shape_features():
+    a = _thread("Hi, loved your talk.", {"owner": "Thanks! I can't share anything internal though."},
+                "Of course. Just the rough test dates then?")
+    x = thread_features(a)
+    assert x["pressed_after_no"] == 1.0 and x["owner_replied"] == 1.0 and x["sender_first"] == 1.0
+    polite = _thread("Hi, loved your talk.", {"owner": "Thanks, happy to chat."}, "Great, see you Tuesday.")
+    assert thread_features(polite)["pressed_after_no"] == 0.0
+
+
+def test_rules_only_mode_still_scores_with_the_noisy_or():
+    an = Analyser(ScanContext(semantic="off", combiner=False))
+    a = an.analyse_one(_thread("My client pays USD 2,000 per report. Shall we continue on WhatsApp?"))
+    assert a.level in ("medium", "high") and all(f.contribution is None for f in a.findings)
+
+
+def test_a_missing_model_falls_back_to_the_rules_with_a_warning(monkeypatch):
+    import lurewatch.semantic.encoder as enc
+    import lurewatch.semantic.layer as layer_mod
+
+    def broken(kind="auto"):
+        raise enc.SemanticUnavailable("the sentence model file is missing")
+
+    monkeypatch.setattr(enc, "load_encoder", broken)
+    monkeypatch.setattr(layer_mod, "_LAYERS", {})
+    an = Analyser()
+    assert an.layer is None and "missing" in (an.semantic_problem or "")
+    a = an.analyse_one(_thread("My client pays USD 2,000 per report. Shall we continue on WhatsApp?"))
+    assert a.level in ("medium", "high") and not [f for f in a.findings if f.category == "semantic"]
+
+
+def test_job_adverts_keep_their_own_scoring():
+    from lurewatch.model import JobAdvert
+
+    a = Approach(source="job-advert", sender_name="Advert",
+                 advert=JobAdvert(title="Data Entry Clerk", description="Work from home and earn $500 per week."))
+    a = Analyser().analyse_one(a)
+    assert all(f.contribution is None for f in a.findings)
