@@ -128,3 +128,17 @@ def test_tlp_raised_after_request_makes_it_stale(server: Server) -> None:
     assert server.api("analyst", "POST", f"/api/v1/cases/{a}/merge", json={"duplicate_id": b}).status_code == 200
     r = server.api("lead", "POST", f"/api/v1/sharing/exports/{rid}/approve")
     assert r.status_code == 409 and "AMBER+STRICT" in r.text, r.text
+
+
+def test_tlp_floor_follows_nested_merges_and_campaigns(server: Server) -> None:
+    a, b, c = (_case_of(server, HOSTILE + f" Telegram @handler_{n} for the details.") for n in ("a1", "b2", "c3"))
+    _set_tlp(server, a, "red")
+    for x in (b, c):
+        _set_tlp(server, x, "green")
+    assert server.api("analyst", "POST", f"/api/v1/cases/{b}/merge", json={"duplicate_id": a}).status_code == 200
+    assert server.api("analyst", "POST", f"/api/v1/cases/{c}/merge", json={"duplicate_id": b}).status_code == 200
+    r = server.api("analyst", "POST", "/api/v1/sharing/exports", json={"case_id": c, "tlp": "amber"})
+    assert r.status_code == 422 and "TLP:RED" in r.text, r.text  # RED two merges down
+    assert server.api("analyst", "PATCH", f"/api/v1/cases/{c}", json={"campaign": "op-floor"}).status_code == 200
+    r = server.api("analyst", "POST", "/api/v1/sharing/exports", json={"campaign": "op-floor", "tlp": "green"})
+    assert r.status_code == 422 and "TLP:RED" in r.text, r.text  # only c carries the label
