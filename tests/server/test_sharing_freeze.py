@@ -105,7 +105,7 @@ def test_content_changed_before_approval_is_refused_as_stale(server: Server, fmt
     rid = r.json()["id"]
     server.api("analyst", "POST", f"/api/v1/cases/{cid}/notes", json={"text": "added after the request"})
     r = server.api("lead", "POST", f"/api/v1/sharing/exports/{rid}/approve")
-    assert r.status_code == 409 and "changed" in r.text, r.text
+    assert r.status_code == 409 and "changed" in r.text and r.json()["error"]["code"] == "conflict", r.text
     listed = server.api("lead", "GET", "/api/v1/sharing/exports", params={"status": "stale"}).json()["items"]
     assert [x["status"] for x in listed if x["id"] == rid] == ["stale"]
     assert server.api("lead", "POST", f"/api/v1/sharing/exports/{rid}/approve").status_code == 422
