@@ -1,11 +1,13 @@
-"""`lurewatch admin create-user` and `lurewatch audit verify|export`."""
+"""`lurewatch admin create-user` and `lurewatch audit verify|export|anchor`."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from lurewatch.cli.app import app, console, fail
 
@@ -45,19 +47,72 @@ def create_user(
     console.print(f"created user {username!r} ({role}), id {uid}")
 
 
-@audit_app.command("verify")
-def verify(db: str = typer.Option(None, "--db", help="database file or URL")) -> None:
-    """Recompute the audit log's hash chain; exit 1 if it was tampered with."""
-    from lurewatch.server import audit
+def _anchor_key(db: str | None, key_file: Path | None, create: bool) -> bytes:
+    from lurewatch.server import anchor
+    from lurewatch.server.config import ServerConfig
 
-    r = audit.verify(_db(db).engine)
-    if r.ok:
-        console.print(f"audit log intact: {r.entries} entries")
+    path = key_file or ServerConfig.from_env(db).anchor_key_path()
+    try:
+        return anchor.load_key(path, create=create)
+    except (anchor.AnchorError, OSError) as e:
+        fail(str(e))
+        raise  # unreachable: fail exits
+
+
+KEY_HELP = "the anchor key file (default $LUREWATCH_AUDIT_KEY_FILE, else <data dir>/audit-anchor.key)"
+
+
+@audit_app.command("verify")
+def verify(
+    db: str = typer.Option(None, "--db", help="database file or URL"),
+    anchors: list[Path] = typer.Option(  # noqa: B008
+        None, "--anchors", help="an anchor file from `audit anchor` (repeat for several)"
+    ),
+    key_file: Path = typer.Option(None, "--key-file", help=KEY_HELP),  # noqa: B008
+) -> None:
+    """Recompute the audit log's hash chain (and check it against signed anchors); exit 1 if tampered with."""
+    from lurewatch.server import anchor, audit
+
+    engine = _db(db).engine
+    r = audit.verify(engine)
+    problems = list(r.problems)
+    marks: list = []
+    if anchors:
+        key = _anchor_key(db, key_file, create=False)
+        try:
+            marks = anchor.read(anchors)
+            problems += anchor.check(engine, marks, key)
+        except (anchor.AnchorError, OSError) as e:
+            fail(str(e))
+    if not problems:
+        extra = f", {len(marks)} anchors match" if anchors else ""
+        console.print(f"audit log intact: {r.entries} entries{extra}")
         return
-    for p in r.problems[:50]:
-        console.print(f"[red]{p}[/]", markup=True, highlight=False)
-    console.print(f"audit log BROKEN: {len(r.problems)} problems in {r.entries} entries")
+    for p in problems[:50]:
+        console.print(f"[red]{escape(p)}[/]", markup=True, highlight=False, soft_wrap=True)
+    console.print(f"audit log BROKEN: {len(problems)} problems in {r.entries} entries")
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def anchor_cmd(
+    db: str = typer.Option(None, "--db", help="database file or URL"),
+    out: Path = typer.Option(None, "--out", help="append the anchor to this file (default: stdout)"),  # noqa: B008
+    key_file: Path = typer.Option(None, "--key-file", help=KEY_HELP + "; made 0600 if missing"),  # noqa: B008
+) -> None:
+    """Write a signed checkpoint of the chain head (JSON: entry, hash, time, HMAC) for an auditor to keep."""
+    from lurewatch.server import anchor
+
+    key = _anchor_key(db, key_file, create=True)
+    try:
+        cp = anchor.checkpoint(_db(db).engine, key)
+    except anchor.AnchorError as e:
+        fail(str(e))
+    if out is None:
+        sys.stdout.write(json.dumps(cp, sort_keys=True) + "\n")
+        return
+    anchor.append(out, cp)
+    console.print(f"anchored entry {cp['seq']} ({cp['hash'][:16]}...) in {out}", highlight=False)
 
 
 @audit_app.command("export")

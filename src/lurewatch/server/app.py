@@ -155,7 +155,7 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 400: "bad_request"}
+        codes = {404: "not_found", 405: "method_not_allowed", 409: "conflict", 413: "too_large", 400: "bad_request"}
         return _error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
 
     @app.exception_handler(Exception)

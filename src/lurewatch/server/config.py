@@ -29,6 +29,11 @@ class ServerConfig:
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
+    audit_key_file: Path | None = None  # HMAC key of audit anchors; None: data_dir / "audit-anchor.key"
+
+    def anchor_key_path(self) -> Path:
+        """The audit anchor key's file: outside the database, made 0600 on first use."""
+        return self.audit_key_file or self.data_dir / "audit-anchor.key"
 
     @classmethod
     def from_env(cls, db: str | None = None, **overrides: object) -> ServerConfig:
@@ -38,6 +43,8 @@ class ServerConfig:
             cfg.data_dir = Path(env["LUREWATCH_DATA_DIR"])
         if env.get("LUREWATCH_SECRET_KEY"):
             cfg.secret_key = env["LUREWATCH_SECRET_KEY"]
+        if env.get("LUREWATCH_AUDIT_KEY_FILE"):
+            cfg.audit_key_file = Path(env["LUREWATCH_AUDIT_KEY_FILE"])
         if env.get("LUREWATCH_NO_WORKER") == "1":
             cfg.run_worker = False
         if env.get("LUREWATCH_INSECURE_COOKIES") == "1":

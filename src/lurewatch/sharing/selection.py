@@ -27,7 +27,7 @@ class Selection:
     key: str  # stable description, e.g. "case:12", for deterministic bundle ids
     title: str
     approach_ids: list[str] | None = None  # None: every stored approach
-    min_tlp: str = "clear"  # the export may not be marked below this (the case's own TLP)
+    min_tlp: str = "clear"  # the export may not be marked below this: the strictest TLP of what it holds
     pap: str | None = None
     campaign: Campaign | None = None
     notes: list[dict[str, Any]] = field(default_factory=list)
@@ -84,12 +84,13 @@ def by_case(store: Store, case_id: int) -> Selection:
             {"text": r.text, "created_at": r.created_at}  # never the author: reporters and analysts stay home
             for r in conn.execute(select(t.notes).where(t.notes.c.case_id == case_id).order_by(t.notes.c.id))
         ]
+        floor = tlp_floor(conn, t, [case_id], ids)  # read after the ids: a merge seen there is seen here
     camp = Campaign(key=case.campaign, name=case.campaign) if case.campaign else None
     return Selection(
         key=f"case:{case_id}",
         title=f"lurewatch case {case_id}: {case.title}"[:300],
         approach_ids=ids,
-        min_tlp=tlp.normalise(case.tlp or "amber"),
+        min_tlp=floor,
         pap=case.pap,
         campaign=camp,
         notes=notes,
@@ -123,7 +124,7 @@ def _campaign_cases(store: Store, campaign: str) -> Selection | None:
                 .order_by(t.case_approaches.c.approach_id)
             )
         ]
-    strictest = max((tlp.normalise(r.tlp or "amber") for r in rows), key=tlp.rank)
+        strictest = tlp_floor(conn, t, case_ids, ids)
     return Selection(
         key=f"campaign:{campaign}",
         title=f"lurewatch campaign {campaign}"[:300],
@@ -149,13 +150,47 @@ def _linked_campaign(store: Store, campaign: str) -> Selection:
                 key=f"campaign:{campaign}",
                 title=f"lurewatch campaign {campaign}"[:300],
                 approach_ids=ids,
+                min_tlp=_linked_floor(store, ids),
                 campaign=Campaign(key=campaign, name=f"lurewatch campaign {campaign}", description=desc),
             )
     raise SelectionError(f"no campaign {campaign!r} (see `lurewatch link`)")
 
 
+def tlp_floor(conn: Any, t: Any, case_ids: list[int], approach_ids: list[str]) -> str:
+    """The strictest TLP of the given cases, of the cases now holding the approaches, and of every case
+    merged into any of them (at any depth): an export may not be marked below what it contains."""
+    seen: set[int] = set(case_ids)
+    for i in range(0, len(approach_ids), 500):
+        chunk = approach_ids[i : i + 500]
+        seen.update(r[0] for r in conn.execute(
+            select(t.case_approaches.c.case_id).where(t.case_approaches.c.approach_id.in_(chunk))))
+    levels: list[str] = []
+    frontier = sorted(seen)
+    for i in range(0, len(frontier), 500):
+        levels += [r[0] for r in conn.execute(select(t.cases.c.tlp).where(t.cases.c.id.in_(frontier[i : i + 500])))]
+    while frontier:  # merged_into chains: a case merged into one that was itself merged, and so on
+        rows = []
+        for i in range(0, len(frontier), 500):
+            rows += conn.execute(
+                select(t.cases.c.id, t.cases.c.tlp).where(t.cases.c.merged_into.in_(frontier[i : i + 500]))
+            ).all()
+        frontier = sorted({r.id for r in rows} - seen)
+        seen.update(frontier)
+        levels += [r.tlp for r in rows]
+    return max((tlp.normalise(lv or "amber") for lv in levels), key=tlp.rank, default="clear")
+
+
+def _linked_floor(store: Store, ids: list[str]) -> str:
+    """A campaign found by linking, in a server database: the TLP of the cases holding its approaches."""
+    if not inspect(store.engine).has_table("cases"):
+        return "clear"
+    t = _server_tables(store)
+    with store.engine.connect() as conn:
+        return tlp_floor(conn, t, [], ids)
+
+
 def check_tlp(selection: Selection, level: str) -> str:
-    """The export's TLP; refuses to mark data below the TLP its case carries."""
+    """The export's TLP; refuses to mark data below the strictest TLP of the cases it draws on."""
     lv = tlp.normalise(level)
     if tlp.rank(lv) < tlp.rank(selection.min_tlp):
         raise tlp.TLPError(
