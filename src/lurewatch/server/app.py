@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lurewatch.server import auth
+from lurewatch.server import auth, sessionkey
 from lurewatch.server.config import ServerConfig
 from lurewatch.server.database import Database
 from lurewatch.server.deps import CSRFError, Forbidden, LoginRequired, State, request_id
@@ -56,7 +56,8 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
     cfg = cfg or ServerConfig.from_env()
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(cfg.db_url)
-    secret = auth.secret_key(db.engine, cfg.secret_key)
+    secret = sessionkey.session_key(db.engine, sessionkey.key_path(cfg.data_dir, cfg.secret_key_file),
+                                    cfg.secret_key)
     setup_token = None
     if auth.count_users(db.engine) == 0:
         setup_token = secrets.token_urlsafe(16)
