@@ -22,6 +22,7 @@ from lurewatch.server.config import ServerConfig
 from lurewatch.server.database import Database
 from lurewatch.server.deps import CSRFError, Forbidden, LoginRequired, State, request_id
 from lurewatch.server.middleware import SecurityMiddleware
+from lurewatch.server.preauth import PreAuthMiddleware
 from lurewatch.server.service import Invalid, NotFound
 
 log = logging.getLogger("lurewatch.server")
@@ -97,6 +98,7 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
     app.include_router(oidc.router, include_in_schema=False)
     oidc.install(app, cfg)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_middleware(PreAuthMiddleware)  # inside SecurityMiddleware: its answers carry the headers too
     app.add_middleware(SecurityMiddleware, max_body=cfg.max_zip_bytes + 2 * 1024 * 1024,
                        hsts=cfg.secure_cookies)
     return app
