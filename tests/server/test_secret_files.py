@@ -7,12 +7,12 @@ import stat
 from pathlib import Path
 
 from sqlalchemy import insert, select
+from tests.server.conftest import make_server
 from typer.testing import CliRunner
 
 from lurewatch.server.database import Database
 from lurewatch.server.tables import settings
 from lurewatch.store.db import Store
-from tests.server.conftest import make_server
 
 
 def _mode(p: Path) -> int:

@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-
 from tests.server.conftest import Server, make_server
 
 MB = 1024 * 1024
@@ -55,9 +54,9 @@ def srv(tmp_path_factory: pytest.TempPathFactory) -> Server:
     s = make_server(f"sqlite:///{d}/lw.sqlite", d / "data")
     s.people["reporter"] = s.add_user("reporter")
     s.cfg.max_zip_bytes = 8 * MB  # the app's body bound is fixed at creation: rebuild with a small one
-    from lurewatch.server.app import create_app
-
     from fastapi.testclient import TestClient
+
+    from lurewatch.server.app import create_app
 
     s.app = create_app(s.cfg)
     s.client = TestClient(s.app, base_url="http://127.0.0.1")
