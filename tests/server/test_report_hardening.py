@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from sqlalchemy import func, select
+from tests.server.conftest import HOSTILE, Server, login
 
 from lurewatch.server.tables import cases, reports
-from tests.server.conftest import HOSTILE, Server, login
 
 
 def _mbox(n: int) -> bytes:
