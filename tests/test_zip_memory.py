@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lurewatch.ingest import load_inputs
-from lurewatch.ingest.safety import MAX_ZIP_RATIO, SafeZip, UnsafeInput, max_uncompressed_bytes
+from lurewatch.ingest.safety import MAX_ZIP_RATIO, SafeZip, UnsafeInput
 
 MB = 1024 * 1024
 
@@ -36,6 +36,8 @@ def big_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_default_bound_is_far_below_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lurewatch.ingest.safety import max_uncompressed_bytes
+
     monkeypatch.delenv("LUREWATCH_MAX_UNCOMPRESSED_MB", raising=False)
     assert max_uncompressed_bytes() <= 256 * MB
     monkeypatch.setenv("LUREWATCH_MAX_UNCOMPRESSED_MB", "64")
