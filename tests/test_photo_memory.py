@@ -4,6 +4,7 @@ bounded, and a raster too large to decode is refused before decoding."""
 from __future__ import annotations
 
 import io
+import re
 import struct
 import subprocess
 import sys
@@ -61,7 +62,7 @@ def test_sixteen_bit_png_under_the_pixel_limit_decodes_in_bounded_memory(png16: 
     r = subprocess.run([sys.executable, "-c", PEAK, str(png16)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     grown_mb, outcome = r.stdout.split(" ", 1)
-    assert outcome.startswith("decoded 1023x1024"), outcome  # decoded at working size (not refused)
+    assert re.fullmatch(r"decoded 10\d\dx1024\n?", outcome), outcome  # decoded at working size (not refused)
     print(f"peak memory grew by {grown_mb} MB")
     assert int(grown_mb) < 200, f"peak memory grew by {grown_mb} MB"  # was about 730 MB
 
