@@ -122,8 +122,8 @@ def test_bad_input_is_a_clear_message_not_a_traceback(tmp_path):
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"\x00\x01\x02" * 1000)
     r = runner.invoke(app, ["scan", str(junk), "-f", "json"])
-    assert r.exit_code == 0 and "Traceback" not in r.output
-    assert "problem" in r.output
+    assert r.exit_code == 2 and "Traceback" not in r.output  # nothing could be read (issue 13)
+    assert "problem" in r.output and "nothing could be read" in r.output
 
 
 def test_check_from_option_stdin_and_profile(tmp_path):

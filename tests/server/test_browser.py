@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.server.conftest import HOSTILE
+from tests.server.conftest import HOSTILE, pg_available, pg_schema_url
 from tests.server.test_crash import live_server
 
 from lurewatch.server import audit, auth
@@ -32,13 +32,28 @@ XSS = ('Dear colleague <script>window.__pwned = "script"</script> our think tank
        '<a href="javascript:window.__pwned = \'link\'">open the brief</a>')
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server on SQLite, then on PostgreSQL (a fresh schema; skipped when no server answers)."""
     pytest.importorskip("playwright")
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed")
     tmp = tmp_path_factory.mktemp("live")
-    url = f"sqlite:///{tmp}/live.sqlite"
+    cleanup = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp}/live.sqlite"
+    else:
+        if not pg_available():
+            pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+        url, cleanup = pg_schema_url()
+    try:
+        yield from _serve(url, tmp)
+    finally:
+        if cleanup is not None:
+            cleanup()
+
+
+def _serve(url: str, tmp: Path) -> Iterator[str]:
     db = Database(url)
     with db.write() as conn:
         for name, role in (("rita", "reporter"), ("ravi", "reporter"), ("ana", "analyst")):

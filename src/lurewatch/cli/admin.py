@@ -47,6 +47,25 @@ def create_user(
     console.print(f"created user {username!r} ({role}), id {uid}")
 
 
+@admin_app.command("rotate-session-key")
+def rotate_session_key(
+    db: str = typer.Option(None, "--db", help="database file or URL"),
+    key_file: str = typer.Option(None, "--key-file", help="the session key file (default: "
+                                 "LUREWATCH_SECRET_KEY_FILE, else session.key in the server's data directory)"),
+) -> None:
+    """Write a new session signing key. Restart the server(s) after: every session then ends."""
+    from lurewatch.server import sessionkey
+    from lurewatch.server.config import ServerConfig
+
+    cfg = ServerConfig.from_env(db)
+    path = sessionkey.key_path(cfg.data_dir, key_file or cfg.secret_key_file)
+    sessionkey.session_key(_db(db).engine, path)  # moves a key left in the database out of it first
+    sessionkey.rotate(path)
+    console.print(f"new session key written to {path}; restart the server: every session has ended")
+    if cfg.secret_key:
+        console.print("note: LUREWATCH_SECRET_KEY is set and overrides the key file; change it instead")
+
+
 def _anchor_key(db: str | None, key_file: Path | None, create: bool) -> bytes:
     from lurewatch.server import anchor
     from lurewatch.server.config import ServerConfig

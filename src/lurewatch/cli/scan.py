@@ -42,7 +42,7 @@ def scan(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary on stderr."),
 ) -> None:
     """Scan inputs for hostile approaches and explain every red flag. Writes nothing to disk unless
-    --output or --store is given."""
+    --output or --store is given. Exits 2 when no input could be read at all."""
     from lurewatch.ingest import load_inputs
     from lurewatch.pipeline import Analyser
 
@@ -89,6 +89,13 @@ def scan(
             console.print(f"stored {len(flagged)} flagged approaches in {db_url} ({ins} new, {upd} updated)")
     if not quiet:
         _summary(result, approaches)
+    if nothing_read(result):  # as grep: exit 2 when no input could be read at all
+        fail(f"nothing could be read from the inputs ({len(result.problems)} refused or unreadable)")
+
+
+def nothing_read(result: IngestResult) -> bool:
+    """Every input was refused or unreadable: no approach and no row came out, and problems were found."""
+    return not result.approaches and result.rows_read == 0 and bool(result.problems)
 
 
 @app.command()

@@ -515,6 +515,12 @@ def _approaches(mails: list[_Mail], origin: str) -> list[Approach]:
     return out
 
 
+def count_messages(data: bytes) -> int:
+    """How many messages a file holds: the entries of an mbox, else one."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    return len(_split_mbox(data)) if _FROM_LINE.match(data) else 1
+
+
 def load_mail(path: Path) -> IngestResult:
     """An .eml message or an mbox mailbox -> one Approach(source="email") per inbound thread."""
     res, file = IngestResult(), str(path)

@@ -16,8 +16,10 @@ import ftfy
 
 # Bounds. A LinkedIn export of a very active account is tens of MB; these leave ample room.
 MAX_FILE_BYTES = 512 * 1024 * 1024  # one input file
-MAX_ZIP_TOTAL_BYTES = 2 * 1024 * 1024 * 1024  # all members of one zip, uncompressed
-MAX_ZIP_MEMBER_BYTES = 1024 * 1024 * 1024
+# All members of one zip (one upload or one scanned zip), uncompressed: what ends up in memory. Far below
+# the memory of a small server; LUREWATCH_MAX_UNCOMPRESSED_MB changes it.
+MAX_ZIP_TOTAL_BYTES = 256 * 1024 * 1024
+MAX_ZIP_MEMBER_BYTES = MAX_ZIP_TOTAL_BYTES
 MAX_ZIP_ENTRIES = 10_000
 MAX_ZIP_RATIO = 200  # uncompressed / compressed for one member; above this it is a bomb
 MAX_FIELD_CHARS = 200_000  # one CSV field (a message body)
@@ -140,17 +142,32 @@ def _safe_member_name(name: str) -> str:
     return norm
 
 
+def max_uncompressed_bytes() -> int:
+    """The bound on the uncompressed bytes of one zip: LUREWATCH_MAX_UNCOMPRESSED_MB, else 256 MiB."""
+    value = os.environ.get("LUREWATCH_MAX_UNCOMPRESSED_MB", "").strip()
+    try:
+        return max(1, int(value)) * 1024 * 1024 if value else MAX_ZIP_TOTAL_BYTES
+    except ValueError:
+        return MAX_ZIP_TOTAL_BYTES
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
 class SafeZip:
     """Read members of a zip into memory within bounds; never extracts to disk.
 
     Refuses path traversal, absolute paths, too many entries, and members whose declared or actual
-    uncompressed size or compression ratio is out of bounds (zip bombs).
+    uncompressed size or compression ratio is out of bounds (zip bombs); the total uncompressed size of
+    all members is bounded too (`max_uncompressed_bytes()`), since every member read is held in memory.
     """
 
-    def __init__(self, source: Path | bytes, *, max_total: int = MAX_ZIP_TOTAL_BYTES,
-                 max_member: int = MAX_ZIP_MEMBER_BYTES, max_entries: int = MAX_ZIP_ENTRIES) -> None:
-        self.max_total = max_total
-        self.max_member = max_member
+    def __init__(self, source: Path | bytes, *, max_total: int | None = None,
+                 max_member: int | None = None, max_entries: int = MAX_ZIP_ENTRIES) -> None:
+        self.max_total = max_uncompressed_bytes() if max_total is None else max_total
+        self.max_member = min(self.max_total, MAX_ZIP_MEMBER_BYTES if max_member is None else max_member)
+        max_total = self.max_total
         self._read_total = 0
         try:
             fh = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
@@ -167,14 +184,16 @@ class SafeZip:
             if info.is_dir():
                 continue
             declared += info.file_size
-            if info.file_size > max_member:
-                raise UnsafeInput(f"zip entry {name!r} declares {info.file_size} bytes, over the limit")
+            if info.file_size > self.max_member:
+                raise UnsafeInput(f"zip entry {name!r} holds {_mb(info.file_size)} uncompressed, over the limit "
+                                  f"of {_mb(self.max_member)}")
             if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_ZIP_RATIO \
                     and info.file_size > 1024 * 1024:
                 raise UnsafeInput(f"zip entry {name!r} has a compression ratio typical of a zip bomb")
             self.members[name] = info
         if declared > max_total:
-            raise UnsafeInput(f"zip declares {declared} bytes uncompressed, over the limit of {max_total}")
+            raise UnsafeInput(f"the zip holds {_mb(declared)} uncompressed, over the limit of {_mb(max_total)} "
+                              "for one zip (LUREWATCH_MAX_UNCOMPRESSED_MB); refused before reading it")
 
     def names(self) -> list[str]:
         return list(self.members)
@@ -182,17 +201,22 @@ class SafeZip:
     def read(self, name: str) -> bytes:
         info = self.members[name]
         budget = min(self.max_member, self.max_total - self._read_total)
-        out = bytearray()
+        chunks: list[bytes] = []
+        size = 0
         try:
-            with self._zip.open(info) as fh:
+            with self._zip.open(info) as fh:  # streamed in 1 MiB chunks, stopped at the budget
                 while chunk := fh.read(1024 * 1024):
-                    out += chunk
-                    if len(out) > budget:
-                        raise UnsafeInput(f"zip entry {name!r} inflates past the limit (zip bomb?)")
+                    size += len(chunk)
+                    if size > budget:
+                        raise UnsafeInput(f"zip entry {name!r} inflates past the limit of {_mb(self.max_total)} "
+                                          "uncompressed (zip bomb?)")
+                    chunks.append(chunk)
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
             raise UnsafeInput(f"zip entry {name!r} cannot be read: {e}") from e
-        self._read_total += len(out)
-        return bytes(out)
+        self._read_total += size
+        out = b"".join(chunks)
+        chunks.clear()
+        return out
 
     def close(self) -> None:
         self._zip.close()

@@ -8,18 +8,35 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from lurewatch.ingest.safety import UnsafeInput, read_bounded
 
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
 WORK_MAX_SIDE = 1024  # every check runs on a copy no larger than this (PDQ and faces need far less)
+# The decoded raster before shrinking (Pillow's own layout: 1, 2 or 4 bytes a pixel); JPEGs are measured
+# after draft scaling. 96 MiB holds a 24 MP PNG or a 40 MP 16-bit greyscale one.
+MAX_DECODE_BYTES = 96 * 1024 * 1024
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+
+
+def image_workers() -> int:
+    """How many images one process decodes at once: LUREWATCH_IMAGE_WORKERS, else 2."""
+    try:
+        return max(1, int(os.environ.get("LUREWATCH_IMAGE_WORKERS", "2")))
+    except ValueError:
+        return 2
+
+
+_SLOTS = threading.BoundedSemaphore(image_workers())
 
 
 class PhotoError(Exception):
@@ -36,10 +53,14 @@ class Photo:
 
 
 def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
-    """Decode image bytes in any format Pillow reads. Raises PhotoError on anything unsafe or broken."""
+    """Decode image bytes in any format Pillow reads. Raises PhotoError on anything unsafe or broken.
+
+    Memory is bounded: JPEGs decode at reduced scale, a raster larger than MAX_DECODE_BYTES is refused
+    before decoding, every image is shrunk before any mode conversion, and at most IMAGE_WORKERS decodes
+    run at once in the process."""
     digest = hashlib.sha256(data).hexdigest()
     try:
-        with warnings.catch_warnings():
+        with _SLOTS, warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that: make every bomb signal fatal.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data))
@@ -49,8 +70,14 @@ def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
             fmt = im.format or "unknown"
             im.seek(0)  # first frame of an animation only
             im.draft("RGB", (WORK_MAX_SIDE, WORK_MAX_SIDE))  # JPEG: decode at reduced scale when large
+            raster = im.size[0] * im.size[1] * _BYTES_PER_PIXEL.get(im.mode, 4)
+            if raster > MAX_DECODE_BYTES:
+                raise PhotoError(f"image of {w}x{h} pixels ({im.mode}) needs {raster >> 20} MB to decode, over "
+                                 f"the bound of {MAX_DECODE_BYTES >> 20} MB: send a smaller picture")
             im.load()
-            im = ImageOps.exif_transpose(im)
+            orientation = im.getexif().get(0x0112)
+            im = _shrink(im)  # before any conversion: a 16-bit or alpha mode is converted at working size
+            im = _orient(im, orientation)
             im = _to_rgb(im)
             if max(im.size) > WORK_MAX_SIDE:
                 im.thumbnail((WORK_MAX_SIDE, WORK_MAX_SIDE), Image.Resampling.LANCZOS)
@@ -69,6 +96,27 @@ def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
     if (rgb.shape[1] >= rgb.shape[0]) != (w >= h):
         w, h = h, w  # EXIF orientation turned it by 90 degrees
     return Photo(rgb=rgb, sha256=digest, format=fmt, width=w, height=h)
+
+
+def _shrink(im: Image.Image) -> Image.Image:
+    """Box-reduce to at most twice the working size (what Pillow's thumbnail does first anyway)."""
+    factor = max(im.size) // (2 * WORK_MAX_SIDE)
+    if factor < 2:
+        return im
+    size = (max(1, im.size[0] // factor), max(1, im.size[1] // factor))
+    if im.mode == "P":  # palette indices cannot be averaged
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    return im.resize(size, Image.Resampling.BOX)
+
+
+_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+              4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270,
+              7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+
+
+def _orient(im: Image.Image, orientation: object) -> Image.Image:
+    method = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
+    return im.transpose(method) if method is not None else im
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:

@@ -124,12 +124,23 @@ def check_message(message: str, *, sender_name: str = "", profile_url: str | Non
 
 
 def scan_files(paths: list[Path], progress: Callable[[int, int], None] | None = None,
-               ctx: ScanContext | None = None) -> tuple[list[Approach], list[str]]:
-    """Ingest files (export zip, .eml, mbox...) into unscored approaches, with the problems found."""
+               ctx: ScanContext | None = None, names: dict[str, str] | None = None
+               ) -> tuple[list[Approach], list[str]]:
+    """Ingest files (export zip, .eml, mbox...) into unscored approaches, with the problems found.
+
+    Problems never show the server's paths: each path is replaced by its label in `names` (the name the
+    reporter gave the file), else by its file name."""
     from lurewatch.ingest import load_inputs
 
     res = load_inputs(paths, progress=progress)
-    return list(res.approaches), [str(p) for p in res.problems]
+    labels = {str(p): Path(p).name for p in paths} | (names or {})
+    return list(res.approaches), [_unpathed(str(p), labels) for p in res.problems]
+
+
+def _unpathed(text: str, labels: dict[str, str]) -> str:
+    for path, label in sorted(labels.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(path, label)
+    return text
 
 
 def analyse(approaches: list[Approach], ctx: ScanContext | None = None) -> list[Approach]:

@@ -17,11 +17,12 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lurewatch.server import auth
+from lurewatch.server import auth, sessionkey
 from lurewatch.server.config import ServerConfig
 from lurewatch.server.database import Database
 from lurewatch.server.deps import CSRFError, Forbidden, LoginRequired, State, request_id
 from lurewatch.server.middleware import SecurityMiddleware
+from lurewatch.server.preauth import PreAuthMiddleware
 from lurewatch.server.service import Invalid, NotFound
 
 log = logging.getLogger("lurewatch.server")
@@ -56,7 +57,8 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
     cfg = cfg or ServerConfig.from_env()
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(cfg.db_url)
-    secret = auth.secret_key(db.engine, cfg.secret_key)
+    secret = sessionkey.session_key(db.engine, sessionkey.key_path(cfg.data_dir, cfg.secret_key_file),
+                                    cfg.secret_key)
     setup_token = None
     if auth.count_users(db.engine) == 0:
         setup_token = secrets.token_urlsafe(16)
@@ -96,6 +98,7 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
     app.include_router(oidc.router, include_in_schema=False)
     oidc.install(app, cfg)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_middleware(PreAuthMiddleware)  # inside SecurityMiddleware: its answers carry the headers too
     app.add_middleware(SecurityMiddleware, max_body=cfg.max_zip_bytes + 2 * 1024 * 1024,
                        hsts=cfg.secure_cookies)
     return app

@@ -18,7 +18,8 @@ class ServerConfig:
     db_url: str = ""
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("lurewatch")) / "server")
     secure_cookies: bool = True
-    secret_key: str | None = None  # None: generated once and kept in the database (settings table)
+    secret_key: str | None = None  # None: read from (or generated once into) the session key file
+    secret_key_file: Path | None = None  # None: LUREWATCH_SECRET_KEY_FILE, else <data_dir>/session.key
     max_zip_bytes: int = 200 * MB
     max_image_bytes: int = 5 * MB
     max_doc_bytes: int = 10 * MB  # .eml, JSON Resume
@@ -45,6 +46,8 @@ class ServerConfig:
             cfg.secret_key = env["LUREWATCH_SECRET_KEY"]
         if env.get("LUREWATCH_AUDIT_KEY_FILE"):
             cfg.audit_key_file = Path(env["LUREWATCH_AUDIT_KEY_FILE"])
+        if env.get("LUREWATCH_SECRET_KEY_FILE"):
+            cfg.secret_key_file = Path(env["LUREWATCH_SECRET_KEY_FILE"])
         if env.get("LUREWATCH_NO_WORKER") == "1":
             cfg.run_worker = False
         if env.get("LUREWATCH_INSECURE_COOKIES") == "1":

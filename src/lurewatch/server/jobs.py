@@ -100,13 +100,19 @@ def run_job(db: Database, data_dir: Path, job: dict[str, Any]) -> None:
     beat.start()
     try:
         with db.read() as conn:
-            stored = conn.execute(select(uploads.c.stored_name).where(uploads.c.id == job["upload_id"])).scalar()
-        if stored is None:
+            row = conn.execute(select(uploads.c.stored_name, uploads.c.original_name)
+                               .where(uploads.c.id == job["upload_id"])).first()
+        if row is None:
             raise RuntimeError("the uploaded file is gone")
         from lurewatch.server.uploads import path_of
 
-        src = path_of(data_dir, stored)
-        found, problems = analysis.scan_files([_named_copy(src)])
+        src = path_of(data_dir, row.stored_name)
+        named = _named_copy(src)
+        try:  # problems name the reporter's file, never the server's path
+            found, problems = analysis.scan_files([named], names={str(named): row.original_name or "the upload"})
+        finally:
+            if named != src:
+                named.unlink(missing_ok=True)
         total = len(found)
         progress(0, total, message=f"{total} conversations read; scoring")
         delay = float(os.environ.get("LUREWATCH_TEST_JOB_DELAY", "0") or 0)  # test hook: slow scans down

@@ -11,6 +11,8 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lurewatch.server.preauth import ANONYMOUS_POSTS, SMALL_BODY
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 SECURITY_HEADERS = {
@@ -52,9 +54,18 @@ class SecurityMiddleware:
         scope.setdefault("state", {})["request_id"] = rid
         started = False
         static = scope.get("path", "").startswith("/static/")
+        # The anonymous forms are small; a bigger body there is refused before it is read.
+        limit = SMALL_BODY if scope.get("path", "") in ANONYMOUS_POSTS else self.max_body
+        exceeded = ours = False
 
         async def send_wrapper(message: Message) -> None:
             nonlocal started
+            if exceeded and not ours:
+                # The body went over the limit: whatever the app answers (FastAPI turns the interrupted
+                # read into a 400), the client gets 413.
+                if message["type"] == "http.response.start" and not started:
+                    await too_large()
+                return
             if message["type"] == "http.response.start":
                 started = True
                 h = MutableHeaders(scope=message)
@@ -67,13 +78,19 @@ class SecurityMiddleware:
                 h.setdefault("cache-control", "max-age=3600" if static else "no-store")
             await send(message)
 
+        async def too_large() -> None:
+            nonlocal ours
+            ours = True
+            await _error(send_wrapper, 413, "too_large", "request body too large", rid)
+            ours = False
+
         qs = scope.get("query_string", b"")
         if b"%00" in qs or b"\x00" in qs or "\x00" in scope.get("path", ""):
             await _error(send_wrapper, 400, "bad_request", "NUL characters are not accepted", rid)
             return
         if length is not None:
             try:
-                too_big = int(length) > self.max_body
+                too_big = int(length) > limit
             except ValueError:
                 too_big = True
             if too_big:
@@ -82,11 +99,12 @@ class SecurityMiddleware:
         received = 0
 
         async def limited() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             msg = await receive()
             if msg["type"] == "http.request":
                 received += len(msg.get("body", b""))
-                if received > self.max_body:
+                if received > limit:
+                    exceeded = True
                     raise _TooLarge
             return msg
 
@@ -94,9 +112,13 @@ class SecurityMiddleware:
             await self.app(scope, limited, send_wrapper)
         except _TooLarge:
             if not started:
-                await _error(send_wrapper, 413, "too_large", "request body too large", rid)
+                await too_large()
         except Exception:
             # Answered here (not by Starlette's outermost handler) so a 500 carries the security headers too.
+            if exceeded:
+                if not started:
+                    await too_large()
+                return
             log.exception("unhandled error (request %s)", rid)
             if not started:
                 await _error(send_wrapper, 500, "server_error", "internal error; quote the request id to an admin",

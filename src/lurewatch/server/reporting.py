@@ -84,9 +84,7 @@ def submit_files(st: State, user: User, act: audit.Actor, *, message: str = "", 
         if eml is not None and eml.filename:
             stored = uploads.store_stream(eml.file, cfg.data_dir, cfg.max_doc_bytes, eml.filename)
             files.append((stored, "eml"))
-            found, problems = analysis.scan_files([_suffixed(stored.path, ".eml")])
-            if not found:
-                raise Invalid("no message found in the e-mail" + (f": {problems[0]}" if problems else ""))
+            found = _one_email(stored)
             found = analysis.analyse(found, analysis.context(cfg.db_url))
             return _store_report(st, user, act, "eml", found, sector, comment, files)
         if not message.strip() and profile is None and not profile_url and photo_path is None:
@@ -99,6 +97,25 @@ def submit_files(st: State, user: User, act: audit.Actor, *, message: str = "", 
         for stored, _ in files:
             stored.path.unlink(missing_ok=True)
         raise
+
+
+def _one_email(stored: uploads.Stored) -> list[Approach]:
+    """The approach in one uploaded e-mail. A mailbox is refused: every message in it would become a case
+    (the export upload scans a mailbox and keeps only flagged approaches)."""
+    from lurewatch.ingest.email import count_messages
+
+    n = count_messages(stored.path.read_bytes())
+    if n > 1:
+        raise Invalid(f"this file is a mailbox (mbox) with {n} messages; the e-mail field takes one message. "
+                      "Send a mailbox with \"Scan my export\" instead: only its flagged approaches are kept.")
+    link = _suffixed(stored.path, ".eml")
+    try:
+        found, problems = analysis.scan_files([link], names={str(link): stored.original_name or "the e-mail"})
+    finally:
+        link.unlink(missing_ok=True)  # the upload itself is kept (or removed) by the caller
+    if not found:
+        raise Invalid("no message found in the e-mail" + (f": {problems[0]}" if problems else ""))
+    return found
 
 
 def _queue_export(st: State, user: User, act: audit.Actor, stored: uploads.Stored, sector: str,

@@ -69,9 +69,31 @@ def resolve_db(db: str | Path | None) -> str:
     return f"sqlite:///{path}"
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use the umask, often 0644), and tighten
+    an existing one; SQLite gives the -wal and -shm files the database file's mode."""
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            continue
+        if st.st_mode & 0o077 and st.st_uid == os.getuid():
+            os.chmod(p, 0o600)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and a busy timeout so the server's threads can share it."""
+    """An engine for `url`; SQLite gets WAL and a busy timeout so the server's threads can share it.
+    The SQLite file (and so its WAL and SHM) is readable by its owner only."""
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

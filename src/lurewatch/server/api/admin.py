@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from lurewatch.server import audit, auth, service
 from lurewatch.server.api.common import ERRORS, Id
 from lurewatch.server.auth import User
-from lurewatch.server.deps import actor, current_user, require, state
+from lurewatch.server.deps import Forbidden, actor, current_user, require, state
+from lurewatch.server.roles import RANK
 from lurewatch.server.tables import api_keys, approaches, case_approaches, cases, users
 
 router = APIRouter(tags=["admin"], responses=ERRORS)
@@ -108,11 +109,19 @@ def create_key(body: KeyIn, request: Request, user: User = Depends(current_user)
 @router.post("/api-keys/{key_id}/revoke", summary="Revoke an API key")
 def revoke_key(key_id: Id, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     with state(request).db.write() as conn:
-        owner = conn.execute(select(api_keys.c.user_id).where(api_keys.c.id == key_id)).scalar()
-        if owner is None or (owner != user.id and not user.can("admin")):
-            raise service.NotFound("API key not found")
+        check_revocable(conn, user, key_id, others=user.can("admin"))
         auth.revoke_api_key(conn, key_id, actor(request, user))
     return {"id": key_id, "revoked": True}
+
+
+def check_revocable(conn: Any, user: User, key_id: int, others: bool) -> None:
+    """Own keys (admins: `others` too), and never a key above the caller's effective role: a down-scoped
+    key cannot revoke its owner's stronger keys."""
+    r = conn.execute(select(api_keys.c.user_id, api_keys.c.role).where(api_keys.c.id == key_id)).first()
+    if r is None or (r.user_id != user.id and not others):
+        raise service.NotFound("API key not found")
+    if RANK.get(r.role, 99) > RANK[user.role]:
+        raise Forbidden(f"this key's role ({user.role}) cannot revoke a {r.role} key")
 
 
 def _jsonl(rows: Iterator[dict[str, Any]]) -> Iterator[bytes]:

@@ -10,6 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
 from lurewatch.server import audit, auth, service
+from lurewatch.server.api.admin import check_revocable
 from lurewatch.server.api.common import Id
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, current_user, optional_user, require, state
@@ -132,9 +133,7 @@ def create_key(request: Request, name: str = Form(max_length=150), role: str = F
 @router.post("/account/keys/{key_id}/revoke")
 def revoke_key(key_id: Id, request: Request, user: User = Depends(current_user)) -> Response:
     with state(request).db.write() as conn:
-        owner = conn.execute(select(api_keys.c.user_id).where(api_keys.c.id == key_id)).scalar()
-        if owner != user.id:
-            raise service.NotFound("API key not found")
+        check_revocable(conn, user, key_id, others=False)
         auth.revoke_api_key(conn, key_id, actor(request, user))
     return redirect("/account/keys")
 
