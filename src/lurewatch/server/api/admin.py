@@ -79,6 +79,8 @@ def patch_user(user_id: Id, body: UserPatch, request: Request,
             after["password"] = "changed"
         if values:
             conn.execute(update(users).where(users.c.id == user_id).values(**values))
+            if body.password or any(after.get(k) != before[k] for k in ("role", "active") if k in after):
+                auth.end_sessions(conn, user_id)  # a reset, a new role or a disabled account: log out everywhere
             audit.record(conn, actor(request, user), "user.update", "user", user_id,
                          before={k: before.get(k) for k in after}, after=after)
     return {"id": user_id, **after}
