@@ -35,7 +35,7 @@ class LoginLimits:
     window_seconds: int = 900
     concurrent_hashes: int = 4
     hash_wait_seconds: float = 2.0
-    tracked_keys: int = 100_000  # names/addresses remembered at most (oldest forgotten first)
+    tracked_keys: int = 50_000  # names and addresses remembered at most each (~1 KB each; oldest forgotten)
 
     @classmethod
     def from_env(cls) -> LoginLimits:
