@@ -1,8 +1,9 @@
-"""`lurewatch admin create-user` and `lurewatch audit verify|export|anchor`."""
+"""`lurewatch admin create-user|link-identity|rotate-session-key` and `lurewatch audit verify|export|anchor`."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -29,22 +30,77 @@ def create_user(
     username: str = typer.Argument(..., help="the new account's name"),
     role: str = typer.Option(..., "--role", help="reporter, analyst, lead or admin"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from stdin"),
+    oidc_sub: str = typer.Option(None, "--oidc-sub", help="pre-provision for this single sign-on subject "
+                                 "(no password unless --password-stdin)"),
+    oidc_issuer: str = typer.Option(None, "--oidc-issuer", help="issuer of --oidc-sub (default: "
+                                    "LUREWATCH_OIDC_ISSUER)"),
     db: str = typer.Option(None, "--db", help="database file or URL"),
 ) -> None:
     """Create an account (the first admin too)."""
-    from lurewatch.server import audit, auth
+    from lurewatch.server import audit, auth, identities
 
+    issuer = _issuer(oidc_issuer) if oidc_sub else ""
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        password: str | None = sys.stdin.readline().rstrip("\r\n")
+    elif oidc_sub:
+        password = None  # single sign-on only
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     database = _db(db)
     try:
         with database.write() as conn:
-            uid = auth.create_user(conn, username, role, password, audit.Actor(None, "cli", "cli"))
+            act = audit.Actor(None, "cli", "cli")
+            uid = auth.create_user(conn, username, role, password, act)
+            if oidc_sub:
+                identities.link(conn, uid, issuer, oidc_sub, "admin", act)
     except auth.AuthError as e:
         fail(str(e))
-    console.print(f"created user {username!r} ({role}), id {uid}")
+    console.print(f"created user {username!r} ({role}), id {uid}", highlight=False)
+
+
+def _issuer(given: str | None) -> str:
+    issuer = given or os.environ.get("LUREWATCH_OIDC_ISSUER", "")
+    if not issuer:
+        fail("give --oidc-issuer (or set LUREWATCH_OIDC_ISSUER)")
+    return issuer
+
+
+def _uid(conn, username: str) -> int:  # noqa: ANN001 - a SQLAlchemy connection
+    from sqlalchemy import func, select
+
+    from lurewatch.server.tables import users
+
+    uid = conn.execute(select(users.c.id).where(func.lower(users.c.username) == username.strip().lower())).scalar()
+    if uid is None:
+        fail(f"no account {username!r}")
+    return int(uid)
+
+
+@admin_app.command("link-identity")
+def link_identity(
+    username: str = typer.Argument(..., help="the account"),
+    sub: str = typer.Argument(..., help="the identity provider's subject (sub claim)"),
+    issuer: str = typer.Option(None, "--issuer", help="default: LUREWATCH_OIDC_ISSUER"),
+    unlink: bool = typer.Option(False, "--unlink", help="remove the link instead"),
+    db: str = typer.Option(None, "--db", help="database file or URL"),
+) -> None:
+    """Let a single sign-on identity (issuer, sub) log in as an account, or stop it (--unlink)."""
+    from lurewatch.server import audit, auth, identities
+
+    iss = _issuer(issuer)
+    try:
+        with _db(db).write() as conn:
+            uid, act = _uid(conn, username), audit.Actor(None, "cli", "cli")
+            if unlink:
+                done = identities.unlink(conn, uid, iss, sub, act)
+            else:
+                identities.link(conn, uid, iss, sub, "admin", act)
+    except auth.AuthError as e:
+        fail(str(e))
+    if unlink and not done:
+        fail(f"{sub!r} at {iss} was not linked to {username!r}")
+    verb = "unlinked from" if unlink else "linked to"
+    console.print(f"{sub!r} at {identities.norm_issuer(iss)} {verb} {username!r}", highlight=False, markup=False)
 
 
 @admin_app.command("rotate-session-key")

@@ -21,6 +21,7 @@ from lurewatch.server import auth, sessionkey
 from lurewatch.server.config import ServerConfig
 from lurewatch.server.database import Database
 from lurewatch.server.deps import CSRFError, Forbidden, LoginRequired, State, request_id
+from lurewatch.server.login_guard import LoginGuard, LoginLimits
 from lurewatch.server.middleware import SecurityMiddleware
 from lurewatch.server.preauth import PreAuthMiddleware
 from lurewatch.server.service import Invalid, NotFound
@@ -53,7 +54,8 @@ def _when(value: object) -> str:
     return dt.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def create_app(cfg: ServerConfig | None = None) -> FastAPI:
+def create_app(cfg: ServerConfig | None = None, login_limits: LoginLimits | None = None) -> FastAPI:
+    """The app; `login_limits` (default: LUREWATCH_LOGIN_* variables) throttle password logins."""
     cfg = cfg or ServerConfig.from_env()
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(cfg.db_url)
@@ -64,7 +66,8 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
         setup_token = secrets.token_urlsafe(16)
         log.warning("no account yet: open /setup with the setup token %s (or run `lurewatch admin "
                     "create-user`)", setup_token)
-    st = State(cfg, db, auth.Sessions(secret, cfg.session_hours * 3600), templates(), setup_token)
+    st = State(cfg, db, auth.Sessions(secret, cfg.session_hours * 3600), templates(), setup_token,
+               LoginGuard(login_limits or LoginLimits.from_env()))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from lurewatch.server import audit
+from lurewatch.server.login_guard import HashGate
 from lurewatch.server.roles import RANK, ROLES
 from lurewatch.server.tables import api_keys, settings, users
 
@@ -76,25 +78,44 @@ def count_users(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
 
 
-def authenticate(engine: Engine, username: str, password: str) -> User | None:
-    username = username.replace("\x00", "")
+def authenticate(engine: Engine, username: str, password: str, gate: HashGate | None = None) -> User | None:
+    """The account for a correct password, else None. Hashing runs inside `gate` (a bound on concurrent
+    Argon2 work; raises login_guard.Busy when no slot frees up in time)."""
+    username = username.replace("\x00", "").strip()
+    if not username or len(username) > 150:  # no account can have such a name: nothing to look up or hash
+        return None
     with engine.connect() as conn:
         r = conn.execute(
             select(users.c.id, users.c.username, users.c.role, users.c.password_hash, users.c.active)
-            .where(func.lower(users.c.username) == username.strip().lower())
+            .where(func.lower(users.c.username) == username.lower())
         ).first()
-    if r is None or not r.password_hash or not r.active:
-        _hasher.verify(password, _DUMMY_HASH)  # same cost whether or not the account exists
+    with gate.slot() if gate is not None else contextlib.nullcontext():
+        if r is None or not r.password_hash or not r.active:
+            _hasher.verify(password, _DUMMY_HASH)  # same cost whether or not the account exists
+            return None
+        if not _hasher.verify(password, r.password_hash):
+            return None
+    return User(r.id, r.username, r.role)
+
+
+def load_user(conn: Connection, uid: int, session_version: int | None = None) -> User | None:
+    """The active account `uid`; with `session_version`, only if it is still the account's current one."""
+    r = conn.execute(select(users.c.id, users.c.username, users.c.role, users.c.active, users.c.session_version)
+                     .where(users.c.id == uid)).first()
+    if r is None or not r.active:
         return None
-    if not _hasher.verify(password, r.password_hash):
+    if session_version is not None and session_version != r.session_version:
         return None
     return User(r.id, r.username, r.role)
 
 
-def load_user(conn: Connection, uid: int) -> User | None:
-    r = conn.execute(select(users.c.id, users.c.username, users.c.role, users.c.active)
-                     .where(users.c.id == uid)).first()
-    return User(r.id, r.username, r.role) if r and r.active else None
+def session_version(conn: Connection, uid: int) -> int:
+    return int(conn.execute(select(users.c.session_version).where(users.c.id == uid)).scalar_one())
+
+
+def end_sessions(conn: Connection, uid: int) -> None:
+    """Invalidate every browser session of account `uid` (logout, password, role or state change)."""
+    conn.execute(update(users).where(users.c.id == uid).values(session_version=users.c.session_version + 1))
 
 
 # --- API keys: high-entropy random secrets, so a plain SHA-256 is the right (and fast) hash for them.
@@ -147,7 +168,7 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-# --- Sessions: a signed cookie holding the user id and a per-session CSRF token.
+# --- Sessions: a signed cookie holding the user id, the account's session version and a CSRF token.
 
 def secret_key(engine: Engine, configured: str | None) -> str:
     if configured:
@@ -167,9 +188,9 @@ class Sessions:
         self._s = URLSafeTimedSerializer(secret, salt="lurewatch-session")
         self.max_age = max_age_seconds
 
-    def issue(self, uid: int) -> tuple[str, str]:
+    def issue(self, uid: int, version: int) -> tuple[str, str]:
         csrf = secrets.token_urlsafe(32)
-        return self._s.dumps({"uid": uid, "csrf": csrf}), csrf
+        return self._s.dumps({"uid": uid, "sv": version, "csrf": csrf}), csrf
 
     def read(self, cookie: str | None) -> dict[str, Any] | None:
         if not cookie or len(cookie) > 4096:
@@ -178,4 +199,5 @@ class Sessions:
             data = self._s.loads(cookie, max_age=self.max_age)
         except BadSignature:
             return None
-        return data if isinstance(data, dict) and isinstance(data.get("uid"), int) else None
+        ok = isinstance(data, dict) and isinstance(data.get("uid"), int) and isinstance(data.get("sv"), int)
+        return data if ok else None

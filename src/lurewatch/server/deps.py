@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from lurewatch.server import audit, auth
 from lurewatch.server.auth import User
 from lurewatch.server.config import ServerConfig
 from lurewatch.server.database import Database
+from lurewatch.server.login_guard import LoginGuard, LoginLimits
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -25,6 +26,7 @@ class State:
     sessions: auth.Sessions
     templates: Environment
     setup_token: str | None  # first-run: needed to create the first admin in the browser
+    login: LoginGuard = field(default_factory=lambda: LoginGuard(LoginLimits.from_env()))
 
 
 class LoginRequired(Exception):
@@ -69,7 +71,7 @@ async def optional_user(request: Request) -> User | None:
         sess = st.sessions.read(request.cookies.get(auth.SESSION_COOKIE))
         if sess:
             with st.db.read() as conn:
-                user = auth.load_user(conn, sess["uid"])
+                user = auth.load_user(conn, sess["uid"], sess["sv"])
             if user is not None:
                 user.csrf = str(sess.get("csrf", ""))
                 if request.method not in SAFE_METHODS:
@@ -106,6 +108,11 @@ def require(role: str) -> Any:
 
 def actor(request: Request, user: User | None) -> audit.Actor:
     return audit.Actor(user.id if user else None, user.username if user else "anonymous", request_id(request))
+
+
+def client_address(request: Request) -> str:
+    """The peer's address (behind a reverse proxy: what uvicorn's proxy-header handling set)."""
+    return (request.client.host if request.client else "unknown")[:64]
 
 
 def data_dir(request: Request) -> Path:

@@ -33,8 +33,22 @@ users = Table(
     Column("password_hash", Text),  # None for OIDC-only accounts
     Column("role", String(16), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
-    Column("oidc_sub", String(255), unique=True),
+    Column("oidc_sub", String(255), unique=True),  # unused since 0005: links are in user_identities
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # bumped by logout, password change/reset, role change and disable: older session cookies stop working
+    Column("session_version", Integer, nullable=False, default=0, server_default=text("0")),
+)
+
+user_identities = Table(
+    "user_identities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("issuer", String(255), nullable=False),  # "" for links made before issuers were recorded
+    Column("sub", String(255), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("via", String(16), nullable=False),  # admin | email | auto | legacy
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("issuer", "sub", name="uq_user_identities_issuer_sub"),
 )
 
 api_keys = Table(

@@ -6,12 +6,12 @@ import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
-from lurewatch.server import audit, auth, service
+from lurewatch.server import audit, auth, identities, service
 from lurewatch.server.api.common import ERRORS, Id
 from lurewatch.server.auth import User
 from lurewatch.server.deps import Forbidden, actor, current_user, require, state
@@ -32,6 +32,11 @@ class UserPatch(BaseModel):
     role: Role | None = None
     active: bool | None = None
     password: str | None = Field(None, min_length=auth.MIN_PASSWORD, max_length=1024)
+
+
+class IdentityIn(BaseModel):
+    issuer: str | None = Field(None, max_length=255, description="default: the configured OIDC issuer")
+    sub: str = Field(min_length=1, max_length=255, description="the identity provider's subject (sub)")
 
 
 class KeyIn(BaseModel):
@@ -80,9 +85,52 @@ def patch_user(user_id: Id, body: UserPatch, request: Request,
             after["password"] = "changed"
         if values:
             conn.execute(update(users).where(users.c.id == user_id).values(**values))
+            if body.password or any(after.get(k) != before[k] for k in ("role", "active") if k in after):
+                auth.end_sessions(conn, user_id)  # a reset, a new role or a disabled account: log out everywhere
             audit.record(conn, actor(request, user), "user.update", "user", user_id,
                          before={k: before.get(k) for k in after}, after=after)
     return {"id": user_id, **after}
+
+
+def _issuer(request: Request, issuer: str | None) -> str:
+    issuer = issuer or state(request).cfg.oidc_issuer
+    if not issuer:
+        raise service.Invalid("give the issuer (single sign-on is not configured)")
+    return issuer
+
+
+@router.get("/users/{user_id}/identities", summary="An account's single sign-on identities (admin)")
+def list_identities(user_id: Id, request: Request, user: User = Depends(require("admin"))) -> list[dict[str, Any]]:
+    with state(request).db.read() as conn:
+        rows = identities.linked(conn, user_id)
+    return [{**r, "created_at": service._iso(r["created_at"])} for r in rows]
+
+
+@router.post("/users/{user_id}/identities", status_code=201,
+             summary="Link a single sign-on identity (issuer, sub) to an account (admin)")
+def link_identity(user_id: Id, body: IdentityIn, request: Request,
+                  user: User = Depends(require("admin"))) -> dict[str, Any]:
+    issuer = _issuer(request, body.issuer)
+    with state(request).db.write() as conn:
+        if conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
+            raise service.NotFound("user not found")
+        try:
+            identities.link(conn, user_id, issuer, body.sub, "admin", actor(request, user))
+        except auth.AuthError as e:
+            raise service.Invalid(str(e)) from e
+    return {"user_id": user_id, "issuer": identities.norm_issuer(issuer), "sub": body.sub}
+
+
+@router.delete("/users/{user_id}/identities", summary="Unlink a single sign-on identity (admin)")
+def unlink_identity(user_id: Id, request: Request, sub: str = Query(min_length=1, max_length=255),
+                    issuer: str | None = Query(None, max_length=255),
+                    user: User = Depends(require("admin"))) -> dict[str, Any]:
+    with state(request).db.write() as conn:
+        try:
+            done = identities.unlink(conn, user_id, _issuer(request, issuer), sub, actor(request, user))
+        except auth.AuthError as e:
+            raise service.Invalid(str(e)) from e
+    return {"user_id": user_id, "unlinked": done}
 
 
 @router.get("/api-keys", summary="Your API keys (admins: everyone's)")

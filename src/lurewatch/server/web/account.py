@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
-from lurewatch.server import audit, auth, service
+from lurewatch.server import audit, auth, login_guard, service
 from lurewatch.server.api.admin import check_revocable
 from lurewatch.server.api.common import Id
 from lurewatch.server.auth import User
-from lurewatch.server.deps import actor, current_user, optional_user, require, state
+from lurewatch.server.deps import actor, client_address, current_user, optional_user, require, state
 from lurewatch.server.tables import api_keys, users
 from lurewatch.server.web.pages import redirect, render
 
@@ -23,7 +23,9 @@ PRE_COOKIE = "lw_pre"  # pre-session CSRF token for the login and setup forms
 
 def _set_session(request: Request, response: Response, uid: int) -> None:
     st = state(request)
-    cookie, _ = st.sessions.issue(uid)
+    with st.db.read() as conn:
+        version = auth.session_version(conn, uid)
+    cookie, _ = st.sessions.issue(uid, version)
     response.set_cookie(auth.SESSION_COOKIE, cookie, max_age=st.sessions.max_age, httponly=True,
                         samesite="lax", secure=st.cfg.secure_cookies, path="/")
     response.delete_cookie(PRE_COOKIE, path="/")
@@ -59,23 +61,59 @@ def login_form(request: Request, user: User | None = Depends(optional_user)) -> 
 
 
 @router.post("/login")
-def login(request: Request, username: str = Form(max_length=150), password: str = Form(max_length=1024),
+def login(request: Request, username: str = Form(max_length=20_000), password: str = Form(max_length=1024),
           csrf_token: str = Form("", max_length=100)) -> Response:
+    # a name longer than any account's (150) is accepted here so that it counts as a failed attempt
     if not _pre_ok(request, csrf_token):
         return _pre_form(request, "login.html", 403, error="The form expired; try again.")
-    user = auth.authenticate(state(request).db.engine, username, password)
+    st, address = state(request), client_address(request)
+    wait = st.login.retry_after(username, address)
+    if wait:
+        return _busy(request, 429, wait, f"Too many failed logins; try again in {_minutes(wait)}.")
+    try:
+        user = auth.authenticate(st.db.engine, username, password, st.login.gate)
+    except login_guard.Busy:
+        return _busy(request, 503, 1, "The server is busy; try again in a moment.")
     if user is None:
-        with state(request).db.write() as conn:
-            audit.record(conn, audit.Actor(None, "anonymous", actor(request, None).request_id), "login.fail",
-                         "user", username[:64])
+        _record_failure(request, username, address, st.login.failed(username, address))
         return _pre_form(request, "login.html", 401, error="Wrong username or password.")
+    st.login.succeeded(username)
     resp = redirect("/")
     _set_session(request, resp, user.id)
     return resp
 
 
+def _busy(request: Request, status: int, seconds: int, message: str) -> Response:
+    resp = _pre_form(request, "login.html", status, error=message)
+    resp.headers["retry-after"] = str(seconds)
+    return resp
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
+
+
+def _record_failure(request: Request, username: str, address: str, f: login_guard.Failure) -> None:
+    """Bounded audit entries: the first failure of a name in the window and each lockout (with the count)."""
+    if not (f.first or f.account_locked or f.address_locked):
+        return
+    name = login_guard.audit_name(username)
+    who = audit.Actor(None, "anonymous", actor(request, None).request_id)
+    with state(request).db.write() as conn:
+        if f.first:
+            audit.record(conn, who, "login.fail", "user", name, after={"address": address})
+        if f.account_locked:
+            audit.record(conn, who, "login.lockout", "user", name,
+                         after={"address": address, "failures": f.count})
+        if f.address_locked:
+            audit.record(conn, who, "login.lockout", "address", address,
+                         after={"failures": state(request).login.limits.address_failures, "last_name": name})
+
+
 @router.post("/logout")
-def logout(user: User = Depends(current_user)) -> Response:
+def logout(request: Request, user: User = Depends(current_user)) -> Response:
+    with state(request).db.write() as conn:
+        auth.end_sessions(conn, user.id)  # every session of this account, not only this browser's
     resp = redirect("/login")
     resp.delete_cookie(auth.SESSION_COOKIE, path="/")
     return resp
