@@ -64,6 +64,22 @@ def test_a_request_to_read_back_the_code_is_flagged_on_its_own():
     assert "LW-CYBER-001" in ids(a) and a.level in ("medium", "high")
 
 
+def test_a_credential_ask_after_a_harmless_invitation_escalates_the_thread():
+    a = scored(["Would you like to join our speakers' panel on grid storage in May?",
+                "Great! Please send me the 6-digit code you receive by SMS to confirm your speaker slot."],
+               source="linkedin-message")
+    assert {"LW-CYBER-001", "LW-CYBER-008", "LW-THREAD-001"} <= ids(a)
+    assert a.level == "high", (a.score, [(f.indicator, f.weight) for f in a.findings])
+
+
+def test_weights_follow_the_strength_of_each_sign():
+    e = ANALYSER.engine.by_id
+    assert e["LW-CYBER-001"].weight >= 40 and e["LW-CYBER-006"].weight >= 40  # strong: medium on their own
+    assert e["LW-CYBER-007"].weight >= 30 and e["LW-FILE-004"].weight >= 30
+    assert e["LW-CYBER-003"].weight < 20 and e["LW-CYBER-009"].weight < 20  # weak: low on their own
+    assert all(e[i].category in {"request", "files", "pivot", "escalation"} for i in e if i.startswith("LW-CYBER"))
+
+
 def test_it_notice_from_own_domain_to_re_enrol_mfa_stays_low():
     a = scored([
         "Subject: Action needed: re-enrol your multi-factor authentication\n\n"
