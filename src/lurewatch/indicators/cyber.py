@@ -4,6 +4,7 @@ invitation, and a survey or booking link after a long rapport. Registered in che
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -21,15 +22,16 @@ _GENERIC = frozenset("national international royal university institute general 
                      "research science technology systems solutions services digital group".split())
 
 
-_MEMO: list[Any] = [None, None, None]  # the last approach, the objects its results came from, the results
+_MEMO = threading.local()  # per thread: the last approach, the objects its texts came from, the texts
 
 
 def _inbound_texts(a: Approach) -> list[tuple[str, str]]:
     """(text, place) of the sender's words, numbered as the engine numbers them. The three checks of this
     module look at the same approach in turn, so the last result is kept while its texts are unchanged."""
-    key = [a.sender_name, a.profile, a.invitation_note, *(m.text for m in a.messages)]
-    if _MEMO[0] is a and len(_MEMO[1]) == len(key) and all(x is y for x, y in zip(_MEMO[1], key, strict=True)):
-        return _MEMO[2]
+    key = [a, a.sender_name, a.profile, a.invitation_note, *(m.text for m in a.messages)]
+    last = getattr(_MEMO, "last", None)
+    if last is not None and len(last[0]) == len(key) and all(x is y for x, y in zip(last[0], key, strict=True)):
+        return last[1]
     prof = a.profile
     names = (a.sender_name, *(x for x in ((prof.name, prof.email) if prof else ()) if x))
     out = [(a.invitation_note, "invitation note")] if a.invitation_note else []
@@ -38,7 +40,7 @@ def _inbound_texts(a: Approach) -> list[tuple[str, str]]:
         if m.inbound:
             n += 1
             out.append((f"{m.subject}\n{strip_quoted_replies(m.text, (*names, m.sender_name))}", f"message {n}"))
-    _MEMO[:] = [a, key, out]
+    _MEMO.last = (key, out)
     return out
 
 
@@ -92,13 +94,15 @@ def _owner_targets_of(email: str, headline: str, companies: tuple[str, ...]) -> 
     return tuple(targets[:8]), frozenset(official)
 
 
-_BRANDS: dict[int, tuple[dict[str, Any], Any]] = {}
+_BRANDS: dict[int, tuple[dict[str, Any], Any]] = {}  # id(params) -> (params, index): one per indicator
 
 
 def _brand_index(brands: dict[str, Any]) -> tuple[list[tuple[str, list[str], list[str]]], re.Pattern[str] | None,
                                                    dict[str, int], set[str]]:
     """(name, domains, labels) per brand, a pattern of their names, name -> brand, and every official domain;
     built once per indicator's params."""
+    if not brands:
+        return [], None, {}, set()
     hit = _BRANDS.get(id(brands))
     if hit is not None and hit[0] is brands:
         return hit[1]
@@ -200,12 +204,15 @@ def link_after_rapport(a: Approach, findings: list[Finding], min_messages: int =
     for k, m in enumerate(inbound[min_messages:], start=min_messages + 1):
         if any(per.get(f"message {j}", set()) & _ASKS for j in range(1, k)):
             return []  # something was asked before: not a quiet rapport
-        if not m.sent_at or (m.sent_at - inbound[0].sent_at).days < min_days:
+        try:
+            days = (m.sent_at - inbound[0].sent_at).days if m.sent_at else -1
+        except TypeError:  # a naive and an aware time in one thread: no reliable span
+            return []
+        if days < min_days:
             continue
         text = m.text[:20_000]
         hit = _LINK_ASK.search(text)
         if hit and hosts_in(text, 5):
-            days = (m.sent_at - inbound[0].sent_at).days
             return [(f"after {k - 1} messages over {days} days that asked nothing, message {k} sends a "
                      f"{hit.group(0).lower()} link", "thread")]
     return []
