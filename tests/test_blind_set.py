@@ -23,13 +23,13 @@ DATA = Path(__file__).parent / "data"
 SOURCES = {"linkedin": "linkedin-message", "invitation": "linkedin-invitation", "email": "email"}
 # Known misses, each explained in docs/detection-quality.md: an employer's own security-awareness e-mail
 # that lists every red flag (c-l27); a paid peer review, a funded
-# visiting fellowship and a translation agency (d-l05, d-l12, d-l25); a fake coding test run from an
-# e-mail with no other sign (d-h14); an expert-network call from a young profile with an unnamed client (e-l18);
+# visiting fellowship and a translation agency (d-l05, d-l12, d-l25); an expert-network call from a young
+# profile with an unnamed client (e-l18);
 # the owner's own security team's awareness notice (g-l02);
 # an agency recruiter's optional WhatsApp number on a named role (h-l04, scored 30); a look-alike meeting
 # secretariat collecting a delegation's flights and negotiating positions (i-h06); a retained-search recruiter
 # asking for a personal e-mail (i-l14, scored 31); a public conference abroad with travel covered, from a thin profile (j-l13).
-KNOWN_MISSES = {"c-l27", "d-l05", "d-l12", "d-l25", "d-h14", "e-l18", "g-l02", "h-l04", "i-h06", "i-l14", "j-l13"}
+KNOWN_MISSES = {"c-l27", "d-l05", "d-l12", "d-l25", "e-l18", "g-l02", "h-l04", "i-h06", "i-l14", "j-l13"}
 
 
 def _cases() -> list[dict]:

@@ -136,8 +136,17 @@ def test_crafted_long_messages_are_matched_in_linear_time():
     from lurewatch.pipeline import check as check_message
 
     n = 200_000
+    from lurewatch.model import Profile
+
     crafted = ["a" * n + " @ x", "a." * (n // 2) + "@gmail.com", "+1 " + "1 " * (n // 2) + "x",
-               "usd " + "1,000 " * (n // 6), "x" * n + ".zip", "whatsapp " * (n // 9), "<" * n]
+               "usd " + "1,000 " * (n // 6), "x" * n + ".zip", "whatsapp " * (n // 9), "<" * n,
+               # the look-alike domain check (LW-CYBER-006/007): hosts, brand names, glyphs, sub-domains
+               "https://" + "a" * n + ".example", "Microsoft " + " ".join(f"m{i}.corvane-login.example"
+                                                                         for i in range(n // 28)),
+               "Microsoft Outlook DocuSign " * (n // 27), "rn" * (n // 2) + ".example",
+               " ".join(["https://micros0ft.com." * 12 + "x.example"] * (n // 270))]
+    owner = Profile(name="Owner", headline="Lead at Corvane Dynamics", email="o@corvane.example")
     for text in crafted:
-        a = check_message(text)
-        assert 0 <= a.score <= 100
+        for who in (None, owner):
+            a = check_message(text, owner=who)
+            assert 0 <= a.score <= 100

@@ -188,6 +188,9 @@ def _steps(findings: list[Finding]) -> dict[str, set[str]]:
 
 
 _ESCALATING = {"request", "secrecy", "travel", "files"}  # a later "shall we WhatsApp?" alone is common
+# Asks that make a thread escalate on their own when they come after the first message: non-public
+# information, the work password or a 2-step code, consent for an app to read the mailbox.
+_STRONG_LATER = {"LW-REQ-001", "LW-CYBER-001", "LW-CYBER-003"}
 
 
 @check("escalation")
@@ -202,7 +205,7 @@ def escalation(a: Approach, findings: list[Finding]) -> Hit:
             later |= cats & _ESCALATING
     new = sorted(later - first)
     strong = {"secrecy", "files"} & set(new) or any(
-        f.indicator == "LW-REQ-001" and "message 1" not in f.field for f in findings)
+        f.indicator in _STRONG_LATER and "message 1" not in f.field for f in findings)
     # One ordinary follow-up ask (a recruiter's clearance question) is not escalation; two new kinds of
     # ask, or secrecy, files or sensitive information appearing later, are.
     if not new or len(a.inbound) < 2 or (len(new) < 2 and not strong):
@@ -360,3 +363,6 @@ def advert_salary_anomaly(a: Approach) -> Hit:
     if junior and lo >= 100_000:
         return [(f"salary {ad.salary_range!r} for an {ad.required_experience} role", "advert.salary_range")]
     return []
+
+
+from lurewatch.indicators import cyber as _cyber  # noqa: E402,F401  (registers the cyber family's checks)

@@ -6,7 +6,7 @@ An example is turned into the smallest approach that exercises the indicator's s
   owner                           -> the recipient's headline
   profile / employer / profile_text -> {profile: <JSON Resume>, first_contact: "YYYY-MM-DD"}
   advert                          -> {advert: {EMSCAD columns}}
-  thread                          -> {messages: ["inbound text", {owner: "reply"}, ...]}
+  thread                          -> {messages: ["inbound text", {owner: "reply"}, ...], days_apart: 1}
   sender                          -> {email_from, reply_to, messages}
 """
 
@@ -59,7 +59,7 @@ def approach_for(ind: Indicator, example: Any) -> Approach:
     elif ind.scope in ("thread", "sender"):
         msgs = []
         for i, m in enumerate(ex.get("messages", [])):
-            when = base + timedelta(days=i)
+            when = base + timedelta(days=i * int(ex.get("days_apart", 1)))
             if isinstance(m, dict) and "owner" in m:
                 msgs.append(Message("Owner", str(m["owner"]), when, inbound=False))
             else:

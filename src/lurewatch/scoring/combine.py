@@ -32,7 +32,8 @@ MITIGATING = {"legitimacy"}
 MAX_MITIGATION = 0.6  # signs of legitimacy lower a score by at most 40%
 # Asks that polite wording cannot make harmless: with any of these, legitimacy signs are ignored.
 UNMITIGABLE = {"LW-SECRET-001", "LW-SECRET-002", "LW-REQ-001", "LW-FILE-001", "LW-FILE-004",
-               "LW-PIVOT-005", "LW-SHARED-001", "LW-WATCH-001"}
+               "LW-PIVOT-005", "LW-SHARED-001", "LW-WATCH-001",
+               "LW-CYBER-001", "LW-CYBER-006"}  # handing over a password or code; a fake of the own domain
 
 LEVEL_MEANING = {
     "high": "Several independent red flags of a hostile approach.",

@@ -1,0 +1,215 @@
+"""The cyber lures (rules/cyber.yaml): whole approaches, and look-alike domains of the recipient's
+organisation and of named brands, with the legitimate look-alikes that must stay low."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lurewatch.indicators.lookalike import hosts_in, imitates, split_host
+from lurewatch.model import Approach, Message, Profile
+from lurewatch.pipeline import Analyser
+
+ANALYSER = Analyser()
+WORDS = frozenset(["login", "secure", "security", "share", "careers", "portal"])
+
+
+def approach(messages: list, *, sender_email: str | None = None, reply_to: str | None = None,
+             owner_headline: str = "Grid Control Systems Manager at Westmarch Energy Networks",
+             owner_email: str | None = None, days_apart: int = 1, source: str = "email") -> Approach:
+    t0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
+    msgs = []
+    for i, m in enumerate(messages):
+        when = t0 + timedelta(days=i * days_apart)
+        if isinstance(m, dict):
+            msgs.append(Message("Owner", m["owner"], when, inbound=False))
+        else:
+            msgs.append(Message("Sender", m, when))
+    profile = Profile(name="Sender", email=sender_email)
+    if reply_to:
+        profile.urls.append("mailto:" + reply_to)
+    return Approach(source=source, sender_name="Sender", messages=msgs, profile=profile,  # type: ignore[arg-type]
+                    owner=Profile(name="Owner", headline=owner_headline, email=owner_email))
+
+
+def scored(*args, **kw) -> Approach:
+    return ANALYSER.analyse_one(approach(*args, **kw))
+
+
+def ids(a: Approach) -> set[str]:
+    return {f.indicator for f in a.findings}
+
+
+# -- whole approaches ------------------------------------------------------------------------------------
+
+def test_event_invitation_leading_to_password_and_2_step_code_is_flagged():
+    a = scored([
+        "Dear Ms Hale, on behalf of the programme committee I would like to invite you to speak on a closed "
+        "roundtable on grid resilience in Vienna this June. Travel is covered by the organisers.",
+        {"owner": "Thank you, I would be glad to take part, subject to my employer's approval."},
+        "Wonderful, thank you! Delegates confirm their seat on our delegate portal: "
+        "https://delegates.gridresilience-forum.example/confirm. It asks you to sign in with your work "
+        "Microsoft account, so please enter your work email and password, then the 2-step code sent to your "
+        "phone. Seats are allocated in order of confirmation.",
+    ], sender_email="secretariat@gridresilience-forum.example")
+    assert a.level in ("medium", "high"), (a.score, [(f.indicator, f.weight) for f in a.findings])
+    assert {"LW-CYBER-002", "LW-CYBER-008"} <= ids(a)
+
+
+def test_a_request_to_read_back_the_code_is_flagged_on_its_own():
+    a = scored(["Great to meet you at the summit. I have added you to the speakers' group; you will receive "
+                "a 6-digit code by text, could you send it to me so I can confirm you?"],
+               source="linkedin-message")
+    assert "LW-CYBER-001" in ids(a) and a.level in ("medium", "high")
+
+
+def test_a_credential_ask_after_a_harmless_invitation_escalates_the_thread():
+    a = scored(["Would you like to join our speakers' panel on grid storage in May?",
+                "Great! Please send me the 6-digit code you receive by SMS to confirm your speaker slot."],
+               source="linkedin-message")
+    assert {"LW-CYBER-001", "LW-CYBER-008", "LW-THREAD-001"} <= ids(a)
+    assert a.level == "high", (a.score, [(f.indicator, f.weight) for f in a.findings])
+
+
+def test_weights_follow_the_strength_of_each_sign():
+    e = ANALYSER.engine.by_id
+    assert e["LW-CYBER-001"].weight >= 40 and e["LW-CYBER-006"].weight >= 40  # strong: medium on their own
+    assert e["LW-CYBER-007"].weight >= 30 and e["LW-FILE-004"].weight >= 30
+    assert e["LW-CYBER-003"].weight < 20 and e["LW-CYBER-009"].weight < 20  # weak: low on their own
+    assert all(e[i].category in {"request", "files", "pivot", "escalation"} for i in e if i.startswith("LW-CYBER"))
+
+
+def test_it_notice_from_own_domain_to_re_enrol_mfa_stays_low():
+    a = scored([
+        "Subject: Action needed: re-enrol your multi-factor authentication\n\n"
+        "Hello, as announced on the intranet we are moving everyone to number matching. Before 14 March please "
+        "go to the company portal at https://portal.westmarch.example/mfa, sign in with your work account "
+        "and re-enrol the Authenticator app; you will need to enter your work password and the code from "
+        "your authenticator once. IT will never ask you to send us your password or a code by e-mail or "
+        "phone. Questions: the service desk on extension 4400.\n\nIT Service Desk, Westmarch Energy Networks",
+    ], sender_email="servicedesk@westmarch.example", owner_email="j.hale@westmarch.example")
+    assert "LW-LEGIT-005" in ids(a)
+    assert "LW-CYBER-002" in ids(a)  # the same words as a phish; the own domain keeps it low
+    assert a.level == "low", (a.score, [(f.indicator, f.weight) for f in a.findings])
+
+
+def test_event_platform_registration_stays_low():
+    a = scored([
+        "Thank you for your interest in the Grid Edge Forum 2025 (15-16 May, Manchester). Registration is open "
+        "on Eventbrite: https://www.eventbrite.co.uk/e/grid-edge-forum-2025-tickets-1234. Enter the "
+        "verification code we email you to confirm your registration. The full programme is on "
+        "https://gridedgeforum.example/programme.",
+    ], sender_email="events@gridedgeforum.example")
+    assert not ids(a) & {"LW-CYBER-001", "LW-CYBER-002", "LW-CYBER-006", "LW-CYBER-007", "LW-CYBER-008"}
+    assert a.level == "low", (a.score, [(f.indicator, f.weight) for f in a.findings])
+
+
+def test_coding_test_on_a_public_platform_stays_low_and_a_hurried_local_one_does_not():
+    legit = scored([
+        "Thanks for your time on the phone. The next stage is a 90-minute coding assessment on HackerRank "
+        "(https://www.hackerrank.com/test/abc123), done in your browser; nothing to install. You have a week.",
+    ], sender_email="talent@fernhill-payments.example")
+    assert legit.level == "low", (legit.score, [(f.indicator, f.weight) for f in legit.findings])
+    hurried = scored([
+        "Thanks for your time on the phone. Before our call in an hour, please git clone "
+        "https://code.fernhill-hiring.example/test and run npm install and npm start on your work laptop, "
+        "so we can review it together. Within the hour please.",
+    ], sender_email="talent@fernhill-hiring.example")
+    assert {"LW-FILE-005", "LW-CYBER-005"} <= ids(hurried)
+    assert hurried.level in ("medium", "high")
+
+
+def test_shared_document_from_a_colleagues_organisation_stays_low():
+    a = scored([
+        "Hi Jo, as agreed at Tuesday's working group, I have shared the draft interconnector study with you "
+        "on SharePoint: https://northgrid.sharepoint.com/sites/wg/draft.docx. You may need to sign in with "
+        "your work account to open it. Comments by the 20th would be great.",
+    ], sender_email="sam.ortiz@northgrid.example")
+    assert "LW-CYBER-006" not in ids(a) and "LW-CYBER-007" not in ids(a)
+    assert a.level == "low", (a.score, [(f.indicator, f.weight) for f in a.findings])
+
+
+def test_survey_link_after_months_of_rapport_is_a_weak_sign():
+    chat = ["Lovely to connect after your talk in Leeds!", "Ha, yes, the coffee was terrible.",
+            "Hope the move went well.", "Happy new year to you and the team!", "How was the ski trip?",
+            "We are running a short survey of grid engineers for a sector paper, would you fill it in? "
+            "https://grid-sector-survey.example/s/7"]
+    a = scored(chat, days_apart=12, source="linkedin-message")
+    hit = next(f for f in a.findings if f.indicator == "LW-CYBER-009")
+    assert hit.weight < 20 and "survey" in hit.evidence
+    quick = scored(chat, days_apart=1, source="linkedin-message")  # a few days of chat is not a rapport
+    assert "LW-CYBER-009" not in ids(quick)
+
+
+# -- look-alike domains --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sender", "text", "owner_email"), [
+    ("it-support@westmarch-security.example", "Please confirm your details.", None),  # added word, headline org
+    ("hr@westrnarch.example", "Your payslip is ready.", None),  # rn for m
+    ("jo@recruit.example", "Vetting form: https://westmarch-portal.co.uk/vetting", "j.hale@westmarch.co.uk"),
+    ("jo@recruit.example", "Form: https://westmarch.co.uk.forms-check.example/v", "j.hale@westmarch.co.uk"),
+    ("jo@recruit.example", "Form: https://wеstmarch.co.uk/v", "j.hale@westmarch.co.uk"),  # Cyrillic е
+])
+def test_lookalike_of_the_recipients_own_organisation(sender, text, owner_email):
+    a = scored([text], sender_email=sender, owner_email=owner_email)
+    hit = [f for f in a.findings if f.indicator == "LW-CYBER-006"]
+    assert hit, [(f.indicator, f.evidence) for f in a.findings]
+    assert "recipient" in hit[0].evidence and a.level in ("medium", "high")
+
+
+@pytest.mark.parametrize(("sender", "text", "owner_email"), [
+    ("servicedesk@westmarch.example", "Your laptop is due for replacement.", None),  # the own domain
+    ("events@westmarch-energy-networks.example", "Hello", None),  # the name's own words, hyphenated
+    ("jo@partner.example", "Our tenant: https://westmarch.okta.com and https://westmarch.com", "j.hale@westmarch.co.uk"),
+    ("jo@westfield-careers.example", "A role you may like.", None),  # a different name
+])
+def test_own_organisation_negatives(sender, text, owner_email):
+    a = scored([text], sender_email=sender, owner_email=owner_email)
+    assert "LW-CYBER-006" not in ids(a), [f.evidence for f in a.findings if f.indicator == "LW-CYBER-006"]
+
+
+@pytest.mark.parametrize("text", [
+    "Your Microsoft 365 password expires today. Keep it at https://micros0ft-login.example/keep",
+    "Review the contract in DocuSign: https://docusign-secure.example/envelope/1",
+    "Join the panel on Zoom: https://zoom-meeting.example/j/123",
+    "Our Outlook calendar invite: http://оutlook.com.session-check.example/",  # Cyrillic о, in a sub-domain
+    "The job pack is on Dropbox: https://www.dropb0x.example/s/jd",
+])
+def test_lookalike_of_a_named_brand(text):
+    a = scored([text], sender_email="events@summit-team.example")
+    assert "LW-CYBER-007" in ids(a), [(f.indicator, f.evidence) for f in a.findings]
+
+
+@pytest.mark.parametrize("text", [
+    "Join with Microsoft Teams: https://teams.microsoft.com/l/meetup-join/19 or sign in at https://login.microsoftonline.com",
+    "Review the contract in DocuSign: https://na3.docusign.net/Signing/?ti=1",
+    "A link with no brand named: https://micros0ft-login.example/keep",  # (b) needs the brand in the message
+    "Register on Eventbrite: https://www.eventbrite.co.uk/e/1 ; slides on Google Drive https://drive.google.com/x",
+    "The Microsoft paper is on our site https://gridsummit.example/microsoft-paper.pdf",
+])
+def test_named_brand_negatives(text):
+    a = scored([text], sender_email="events@summit-team.example")
+    assert "LW-CYBER-007" not in ids(a), [f.evidence for f in a.findings if f.indicator == "LW-CYBER-007"]
+
+
+def test_lookalike_helpers_split_and_compare_offline():
+    assert split_host("mail.westmarch.co.uk").registered == "westmarch.co.uk"
+    assert split_host("e.g") is None and split_host("node.js") is None
+    assert hosts_in("see https://user@evil.example/x, mail jo@corp.example; Node.js and e.g. notes") == \
+        ["evil.example", "corp.example"]
+    assert imitates("micros0ft-login", "microsoft", WORDS)
+    assert imitates("microsoft", "microsoft", WORDS) is None
+    assert imitates("westmarch-energy", "westmarchenergy", WORDS) is None
+
+
+@pytest.mark.timeout(30)
+def test_hostile_hosts_are_bounded():
+    """Many, long or crafted host names: at most a fixed number per message, each bounded in length."""
+    n = 200_000
+    many = " ".join(f"https://micros0ft-login{i}.example/x" for i in range(n // 40))
+    assert len(hosts_in(many)) == 20
+    assert hosts_in("https://" + "a" * n + ".example") == []
+    assert hosts_in("a." * (n // 2) + "example") == []
+    a = scored(["Microsoft Outlook DocuSign Zoom " * 50 + many], sender_email="x@" + "a" * 300 + ".example")
+    assert 0 <= a.score <= 100
