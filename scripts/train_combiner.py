@@ -20,7 +20,7 @@ import argparse
 import json
 import os
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,6 +37,7 @@ from lurewatch.model import Approach, Finding  # noqa: E402
 
 MEDIUM_FPR = float(os.environ.get("LW_MEDIUM_FPR", "0.08"))  # legitimate share at medium or high (goal: 8%)
 HIGH_FPR = 0.01  # at most 1% at high (goal: 2%)
+MIN_SUPPORT = 3  # an indicator that fired in fewer training cases keeps its own weight as a floor
 C = 0.5  # L2 strength: few features, a few hundred cases
 
 
@@ -255,7 +256,8 @@ def main() -> None:
              "intercept": round(float(final.intercept_[0]), 4),
              "thresholds": {"medium": round(tm, 4), "high": round(max(th, tm + 1e-4), 4),
                             "medium_fpr": MEDIUM_FPR, "high_fpr": HIGH_FPR},
-             "categories_seen": sorted({f.category for r in rows for f in r.findings}),
+             "indicators_seen": sorted(k for k, n in Counter(f.indicator for r in rows for f in r.findings).items()
+                                       if n >= MIN_SUPPORT),
              "trained_on": {k: sum(r.set_name == k for r in rows) for k in dict.fromkeys(r.set_name for r in rows)},
              "loso": results}
     held: list[dict] = []

@@ -107,9 +107,9 @@ class Combiner:
         self.t_medium = float(doc["thresholds"]["medium"])
         self.t_high = float(doc["thresholds"]["high"])
         self.semantic_families: list[str] = [k[4:] for k in self.coef if k.startswith("sem:")]
-        # Finding categories present in the training rows: evidence of any other kind (shared intelligence,
-        # watchlists, new families) cannot be calibrated and keeps its rule weight as a floor.
-        self.categories_seen: set[str] = set(doc.get("categories_seen", CATEGORIES))
+        # Indicators that fired in the training rows: evidence of any other kind (new rule families, shared
+        # intelligence, watchlists) cannot be calibrated and keeps its own weight as a floor.
+        self.indicators_seen: set[str] = set(doc.get("indicators_seen", []))
         if not 0.0 < self.t_medium < self.t_high < 1.0:
             raise ValueError("combiner thresholds must satisfy 0 < medium < high < 1")
 
@@ -176,8 +176,8 @@ def apply_combined(a: Approach, rule_findings: list[Finding], semantic: dict[str
     rules_score = score_findings(rule_findings)
     combined = combiner.combine(features(a, rule_findings, rules_score, semantic))
     score = combined.score
-    unseen = [f for f in rule_findings
-              if f.category not in combiner.categories_seen | CONTEXT | PERSONA | MITIGATING]
+    unseen = [f for f in rule_findings if f.indicator not in combiner.indicators_seen
+              and f.category not in CONTEXT | PERSONA | MITIGATING]
     if unseen:
         # Evidence the model has no training data for keeps the strength its indicator gives it.
         context = [f for f in rule_findings if f.category in CONTEXT | MITIGATING]

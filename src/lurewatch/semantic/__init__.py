@@ -1,0 +1,1 @@
+"""The semantic layer: sentence embeddings and behaviour probes beside the phrase rules."""
