@@ -1,6 +1,11 @@
 """Benchmark `scan`: generate a LinkedIn export of N messages, then time parsing alone and the full scan.
 
-    python bench/bench_scan.py [--messages 100000] [--out bench/out/scan]
+    python bench/bench_scan.py [--messages 100000] [--out bench/out/scan] [--realistic] [--jobs N]
+
+`--realistic` writes the conversations of the blind sets (tests/data/blind*/approaches.yaml: multi-sentence
+messages written by people who never saw the detector, and the recipients' replies) instead of the
+generated one-liners, replicated with varied conversation ids, sender names and dates up to N messages.
+`--jobs N` also times the scan with N worker processes (wall and CPU of the process tree).
 
 Times are CPU seconds of this process (time.process_time), so that other load on the machine does not
 distort them. Prints messages/s for the scan (ingest + indicators + scoring, no providers that need a database) and its
@@ -73,6 +78,52 @@ def generate(folder: Path, n_messages: int, seed: int = 7) -> None:
                                         "Owner,Bench,Quantum engineer,,Computer Hardware\n", encoding="utf-8")
 
 
+def generate_realistic(folder: Path, n_messages: int, seed: int = 7) -> None:
+    """The blind sets' conversations as a LinkedIn export, replicated to `n_messages` rows."""
+    import yaml
+
+    rng = random.Random(seed)
+    cases = []
+    for f in sorted(DATA.glob("blind*/approaches.yaml")):
+        doc = yaml.safe_load(f.read_text("utf-8"))
+        cases += doc["cases"] if isinstance(doc, dict) else doc
+    folder.mkdir(parents=True, exist_ok=True)
+    owner = "https://www.linkedin.com/in/owner-bench"
+    with open(folder / "messages.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        written = conv = 0
+        while written < n_messages:
+            for case in cases:
+                conv += 1
+                first, last = rng.choice(FIRST), rng.choice(LAST)
+                sender = f"{first} {last}"
+                url = f"https://www.linkedin.com/in/{first.lower()}-{last.lower()}-{conv}"
+                subject = case.get("subject", "") if case.get("channel") == "email" else ""
+                for j, m in enumerate(case["messages"]):
+                    if written >= n_messages:
+                        break
+                    when = f"2025-{1 + conv % 12:02d}-{1 + (conv + j) % 27:02d} {8 + j % 10:02d}:{rng.randint(0, 59):02d}:00 UTC"
+                    if isinstance(m, dict):
+                        w.writerow([f"r{conv}", "", "Owner Bench", owner, sender, url, when, "", str(m["owner"]),
+                                    "INBOX", "", "No"])
+                    else:
+                        w.writerow([f"r{conv}", "", sender, url, "Owner Bench", owner, when, subject if j == 0 else "",
+                                    str(m), "INBOX", "", "No"])
+                    written += 1
+                if written >= n_messages:
+                    break
+    (folder / "Profile.csv").write_text("First Name,Last Name,Headline,Summary,Industry\n"
+                                        "Owner,Bench,Quantum engineer,,Computer Hardware\n", encoding="utf-8")
+
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+FIRST = ["Eleanor", "Marcus", "Wei", "Priya", "Olusegun", "Anna", "Dmitri", "Sofia", "Kenji", "Fatima", "Liam",
+         "Chen", "Isabel", "Tomasz", "Aisha", "Mateo", "Hannah", "Yusuf", "Clara", "Ravi"]
+LAST = ["Whitcombe", "Hale", "Zhang", "Raman", "Adeyemi", "Novak", "Petrov", "Rossi", "Tanaka", "Haddad", "Byrne",
+        "Liu", "Moreno", "Kowalski", "Bello", "Garcia", "Schmidt", "Demir", "Fischer", "Iyer"]
+
+
 def time_parse(folder: Path) -> tuple[float, int]:
     t = time.process_time()
     with open(folder / "messages.csv", newline="", encoding="utf-8") as fh:
@@ -97,10 +148,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=Path("bench/out/scan"))
+    ap.add_argument("--realistic", action="store_true", help="the blind sets' conversations, not one-liners")
+    ap.add_argument("--generate-only", action="store_true", help="write the export and stop")
     args = ap.parse_args()
-    folder = args.out / f"export-{args.messages}"
+    folder = args.out / f"{'realistic' if args.realistic else 'export'}-{args.messages}"
     if not (folder / "messages.csv").exists():
-        generate(folder, args.messages)
+        (generate_realistic if args.realistic else generate)(folder, args.messages)
+    if args.generate_only:
+        print(folder)
+        return
     t_parse, n = time_parse(folder)
     t_scan, t_ingest, n_app = time_scan(folder)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lurewatch.cli.app import app, console, fail
-from lurewatch.model import Approach, IngestResult, Profile
+from lurewatch.model import Approach, Finding, IngestResult, Profile
 from lurewatch.output import render
 from lurewatch.scoring.providers import ScanContext
 
@@ -40,11 +45,13 @@ def scan(
     semantic: str = typer.Option("auto", "--semantic", help="The semantic layer's sentence encoder: auto, "
                                  "static, full, or off (rules and their noisy-OR score only)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary on stderr."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=256,
+                             help="Worker processes for scoring (the output is the same for any number)."),
 ) -> None:
     """Scan inputs for hostile approaches and explain every red flag. Writes nothing to disk unless
     --output or --store is given. Exits 2 when no input could be read at all."""
     from lurewatch.ingest import load_inputs
-    from lurewatch.pipeline import Analyser
+    from lurewatch.parallel import Scorer
 
     if min_level not in ("low", "medium", "high"):
         fail("--min-level must be low, medium or high")
@@ -64,38 +71,57 @@ def scan(
                       semantic=semantic)
 
     show = not quiet and console.is_terminal
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=not show, transient=True) as bar:
+    with _bar(show) as bar:
         t_read = bar.add_task("reading", total=None)
         result = load_inputs(list(paths), profiles, progress=lambda n: bar.advance(t_read, n))
-        bar.update(t_read, visible=False)
-        analyser = Analyser(ctx)
-        if analyser.semantic_problem:
-            console.print(f"[yellow]warning[/]: semantic layer off, scoring with the rules alone: "
-                          f"{analyser.semantic_problem}", highlight=False)
-        t_score = bar.add_task("scoring", total=len(result.approaches))
-        approaches = analyser.analyse(result.approaches, progress=lambda n: bar.advance(t_score, n))
+    if semantic != "off":
+        from lurewatch.semantic.layer import default_layer, layer_problem
 
+        if default_layer(semantic) is None and layer_problem():
+            console.print(f"[yellow]warning[/]: semantic layer off, scoring with the rules alone: "
+                          f"{layer_problem()}", highlight=False)
     order = {"low": 0, "medium": 1, "high": 2}
-    shown = [a for a in approaches if order[a.level] >= order[min_level]]
-    shown.sort(key=lambda a: (-a.score, a.approach_id))
-    _emit(shown, fmt, output, result)
+    floor = order[min_level]
+    sink = _Sink(fmt)
+    levels = {"high": 0, "medium": 0, "low": 0}
+    flagged: list[Approach] = []
+    todo = result.approaches
+    # Each approach is written out as soon as it is scored and then released: only compact rows (or, for
+    # HTML, the approaches shown) are held until the sorted report is written.
+    with Scorer(todo, ctx, jobs) as scorer, _bar(show) as bar:
+        t_score = bar.add_task("scoring", total=len(todo))
+        for i, a in enumerate(scorer):
+            levels[a.level] += 1
+            if order[a.level] >= floor:
+                sink.add(a)
+            if store and a.level in ("medium", "high"):
+                flagged.append(a)
+            todo[i] = None  # type: ignore[call-overload]
+            if i % 256 == 255:
+                bar.advance(t_score, 256)
+    result.approaches = []
+    sink.emit(output, result)
     if store:
         from lurewatch.store import Store
 
-        flagged = [a for a in approaches if a.level in ("medium", "high")]
         ins, upd = Store(db_url).save(flagged)
         if not quiet:
             console.print(f"stored {len(flagged)} flagged approaches in {db_url} ({ins} new, {upd} updated)")
     if not quiet:
-        _summary(result, approaches)
-    if nothing_read(result):  # as grep: exit 2 when no input could be read at all
+        _summary(result, levels)
+    if nothing_read(result, sum(levels.values())):  # as grep: exit 2 when no input could be read at all
         fail(f"nothing could be read from the inputs ({len(result.problems)} refused or unreadable)")
 
 
-def nothing_read(result: IngestResult) -> bool:
+def nothing_read(result: IngestResult, scored: int) -> bool:
     """Every input was refused or unreadable: no approach and no row came out, and problems were found."""
-    return not result.approaches and result.rows_read == 0 and bool(result.problems)
+    return not scored and result.rows_read == 0 and bool(result.problems)
+
+
+def _bar(show: bool) -> Progress:
+    """The progress bar on stderr (the console), only on a terminal and without --quiet."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, disable=not show, transient=True)
 
 
 @app.command()
@@ -163,23 +189,94 @@ def _emit(approaches: list[Approach], fmt: Format, output: Path | None, result: 
     if fmt is Format.table and output is None:
         render.print_table(approaches, console=None)
         return
-    text = render.render(approaches, fmt.value, result)
+    _write(render.render(approaches, fmt.value, result), output, len(approaches))
+
+
+def _write(text: str | Iterator[str], output: Path | None, n: int) -> None:
+    chunks = [text] if isinstance(text, str) else text
     if output is None:
-        sys.stdout.write(text)
+        for c in chunks:
+            sys.stdout.write(c)
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        with open(output, "w", encoding="utf-8") as fh:
+            for c in chunks:
+                fh.write(c)
     except OSError as e:
         fail(f"cannot write {output}: {e}")
-    console.print(f"wrote {len(approaches)} approaches to {output}")
+    console.print(f"wrote {n} approaches to {output}")
 
 
-def _summary(result: IngestResult, approaches: list[Approach]) -> None:
-    levels = {lv: sum(1 for a in approaches if a.level == lv) for lv in ("high", "medium", "low")}
+@dataclass(slots=True)
+class _Row:
+    """What the table shows of one approach."""
+
+    score: int
+    level: str
+    findings: list[Finding]
+    sender_name: str
+    sender_profile_url: str | None
+    source: str
+    first_contact: datetime | None
+
+
+class _Sink:
+    """Collects the scored approaches to report, in the report's order (score down, then approach id).
+
+    JSON and JSON Lines records are spooled to a temporary file as they come (only their score, id and
+    place are held); the table holds compact rows; HTML, which shows every message, holds the approaches."""
+
+    def __init__(self, fmt: Format) -> None:
+        self.fmt = fmt
+        self.keys: list[tuple[int, str, int, int]] = []  # (-score, approach_id, offset, length)
+        self.spool = tempfile.TemporaryFile() if fmt in (Format.json, Format.jsonl) else None  # noqa: SIM115 (closed in emit)
+        self.items: list[Any] = []
+
+    def add(self, a: Approach) -> None:
+        if self.spool is not None:
+            indent = 2 if self.fmt is Format.json else None
+            data = json.dumps(a.to_contract(), ensure_ascii=False, indent=indent).encode("utf-8")
+            self.keys.append((-a.score, a.approach_id, self.spool.tell(), len(data)))
+            self.spool.write(data)
+        elif self.fmt is Format.table:
+            self.items.append(_Row(a.score, a.level, [f for f in a.findings if f.weight > 0][:3], a.sender_name,
+                                   a.sender_profile_url, a.source, a.first_contact))
+            self.keys.append((-a.score, a.approach_id, len(self.items) - 1, 0))
+        else:
+            self.items.append(a)
+            self.keys.append((-a.score, a.approach_id, len(self.items) - 1, 0))
+
+    def emit(self, output: Path | None, result: IngestResult) -> None:
+        self.keys.sort(key=lambda k: (k[0], k[1]))
+        if self.spool is None:
+            shown = [self.items[k[2]] for k in self.keys]
+            self.items = []
+            _emit(shown, self.fmt, output, result)
+            return
+        _write(self._records(), output, len(self.keys))
+        self.spool.close()
+
+    def _records(self) -> Iterator[str]:
+        assert self.spool is not None
+        spool, json_list = self.spool, self.fmt is Format.json
+        if json_list:
+            yield "[\n" if self.keys else "[]\n"
+        for n, (_, _, offset, length) in enumerate(self.keys):
+            spool.seek(offset)
+            rec = spool.read(length).decode("utf-8")
+            if json_list:  # json.dumps(list, indent=2): each item indented one level, comma-separated
+                yield ("  " if n == 0 else ",\n  ") + rec.replace("\n", "\n  ")
+            else:
+                yield rec + "\n"
+        if json_list and self.keys:
+            yield "\n]\n"
+
+
+def _summary(result: IngestResult, levels: dict[str, int]) -> None:
     console.print(
         f"read {result.files_read} files, {result.rows_read} rows ({result.rows_skipped} skipped); "
-        f"{len(approaches)} approaches: [red]{levels['high']} high[/], [yellow]{levels['medium']} medium[/], "
+        f"{sum(levels.values())} approaches: [red]{levels['high']} high[/], [yellow]{levels['medium']} medium[/], "
         f"{levels['low']} low",
         highlight=False,
     )

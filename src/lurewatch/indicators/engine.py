@@ -19,8 +19,9 @@ from typing import Any
 import yaml
 
 from lurewatch.indicators import checks
+from lurewatch.indicators.compiled import ScopeMatcher
 from lurewatch.indicators.rules import Compiler, Node, RuleError, TextView
-from lurewatch.indicators.text import sentence_around, strip_quoted_replies, tokenize
+from lurewatch.indicators.text import sentence_around, strip_quoted_replies, tokenize, tokenize_reference
 from lurewatch.model import Approach, Finding, headline_parts
 
 _SHARED_SCOPES = {"owner", "profile_text", "employer"}
@@ -60,8 +61,9 @@ class _Text:
 class Engine:
     """All indicators, compiled once; `evaluate(approach)` returns the findings, one per indicator."""
 
-    def __init__(self, indicators: list[Indicator], compiler: Compiler) -> None:
+    def __init__(self, indicators: list[Indicator], compiler: Compiler, compiled: bool = True) -> None:
         self.indicators = indicators
+        self.compiled = compiled  # False: the reference path, every indicator tried on every text
         self.by_id = {i.id: i for i in indicators}
         self.compiler = compiler
         self.documents: list[tuple[str, dict[str, Any]]] = []  # the parsed rule files (semantic entries too)
@@ -69,6 +71,17 @@ class Engine:
         self._by_scope: dict[str, list[Indicator]] = {}
         for ind in indicators:
             self._by_scope.setdefault(ind.scope, []).append(ind)
+        self._matchers: dict[str, ScopeMatcher] = {}
+
+    def reference(self) -> Engine:
+        """The same indicators evaluated the reference way (no compiled pass, the reference tokeniser)."""
+        return Engine(self.indicators, self.compiler, compiled=False)
+
+    def _candidates(self, scope: str, view: TextView) -> list[Indicator]:
+        m = self._matchers.get(scope)
+        if m is None:
+            m = self._matchers[scope] = ScopeMatcher(self._by_scope[scope])
+        return m.candidates(view)
 
     # -- loading ---------------------------------------------------------------------------------
     @classmethod
@@ -107,6 +120,8 @@ class Engine:
     def evaluate(self, approach: Approach) -> list[Finding]:
         findings: list[Finding] = []
         lex = self.compiler.lexicon
+        compiled = self.compiled
+        tok = tokenize if compiled else tokenize_reference
         views: dict[str, TextView] = {}  # each distinct text is tokenised once for every scope
         for scope, texts in _scope_texts(approach):
             inds = self._by_scope.get(scope)
@@ -123,12 +138,12 @@ class Engine:
                         continue
                 view = views.get(t.text)
                 if view is None:
-                    toks = tokenize(t.text)
-                    view = views[t.text] = TextView.of(toks, lex.index(toks))
+                    toks = tok(t.text)
+                    view = views[t.text] = TextView.of(toks, lex.index(toks) if compiled else lex.index_reference(toks))
                 toks = view.toks
                 present = view.pos.keys()
                 found = []
-                for ind in inds:
+                for ind in self._candidates(scope, view) if compiled else inds:
                     if ind.anchors is not None and ind.anchors.isdisjoint(present):
                         continue
                     spans = ind.match.find(view) if ind.match else []
@@ -272,4 +287,6 @@ def default_engine() -> Engine:
 
         extra = os.environ.get("LUREWATCH_RULES")
         _DEFAULT = Engine.load(extra=Path(extra) if extra else None)
+        if os.environ.get("LUREWATCH_MATCHER") == "reference":
+            _DEFAULT = _DEFAULT.reference()
     return _DEFAULT

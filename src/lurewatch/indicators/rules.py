@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 from typing import Any
 
 from lurewatch.indicators.text import Lexicon, Tokens, split_phrase, stem
@@ -34,19 +33,33 @@ class RuleError(ValueError):
     """An indicator file is malformed."""
 
 
-@dataclass(slots=True)
 class TextView:
     """One text prepared for matching: its tokens and the term index for a lexicon."""
 
-    toks: Tokens
-    pos: dict[int, list[int]]
-    starts: list[int]
-    memo: dict[int, list[Span]]  # node id -> spans, so shared concepts are matched once per text
-    lower: str  # the text case-folded, for `needs` tests
+    __slots__ = ("toks", "pos", "_starts", "memo", "_lower")
+
+    def __init__(self, toks: Tokens, pos: dict[int, list[int]]) -> None:
+        self.toks, self.pos = toks, pos
+        self.memo: dict[int, list[Span]] = {}  # node id -> spans, so shared concepts are matched once per text
+        self._starts: list[int] | None = None
+        self._lower: str | None = None
 
     @classmethod
     def of(cls, toks: Tokens, pos: dict[int, list[int]]) -> TextView:
-        return cls(toks, pos, [s for s, _ in toks.spans], {}, toks.text.casefold())
+        return cls(toks, pos)
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [s for s, _ in self.toks.spans]
+        return self._starts
+
+    @property
+    def lower(self) -> str:
+        """The text case-folded, for `needs` tests."""
+        if self._lower is None:
+            self._lower = self.toks.text.casefold()
+        return self._lower
 
     def word_index(self, char: int) -> int:
         return max(bisect_right(self.starts, char) - 1, 0)

@@ -13,7 +13,6 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import snowballstemmer
 
@@ -77,25 +76,56 @@ def stem(word: str) -> str:
     return s
 
 
-@dataclass(slots=True)
 class Tokens:
-    """A text split into tokens, with each token's stem and character span."""
+    """A text split into tokens, with each token's stem and character span.
 
-    text: str
-    words: list[str]
-    stems: list[str]
-    spans: list[tuple[int, int]]
-    positions: dict[str, list[int]] = field(default_factory=dict)  # term id -> token positions
+    `stems` and `spans` may be left out (None): they are then worked out on first use, since most texts
+    match no rule and need neither.
+    """
+
+    __slots__ = ("text", "words", "_stems", "_spans", "_norm", "positions")
+
+    def __init__(self, text: str, words: list[str], stems: list[str] | None = None,
+                 spans: list[tuple[int, int]] | None = None, positions: dict[str, list[int]] | None = None,
+                 norm: str | None = None) -> None:
+        self.text, self.words, self._stems, self._spans = text, words, stems, spans
+        self._norm = text if norm is None else norm  # the string the spans index
+        self.positions = {} if positions is None else positions
+
+    @property
+    def stems(self) -> list[str]:
+        if self._stems is None:
+            cache = _word_cache
+            self._stems = [cache.get(w) or stem(w) for w in self.words]
+        return self._stems
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            self._spans = [m.span() for m in _TOKEN.finditer(self._norm)]
+        return self._spans
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tokens) and (self.text, self.words, self.stems, self.spans) == (
+            other.text, other.words, other.stems, other.spans)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def tokenize(text: str) -> Tokens:
+    norm = normalise(text)
+    # Spans index `norm`; when normalisation changed the length we quote from `norm` instead.
+    return Tokens(text if len(norm) == len(text) else norm, _TOKEN.findall(norm), norm=norm)
+
+
+def tokenize_reference(text: str) -> Tokens:
+    """tokenize() computing stems and spans at once (the reference path of the equality tests)."""
     norm = normalise(text)
     matches = list(_TOKEN.finditer(norm))
     words = [m.group(0) for m in matches]
     cache = _word_cache
     stems = [cache.get(w) or stem(w) for w in words]
     spans = [m.span() for m in matches]
-    # Spans index `norm`; when normalisation changed the length we quote from `norm` instead.
     return Tokens(text if len(norm) == len(text) else norm, words, stems, spans)
 
 
@@ -160,7 +190,23 @@ class Lexicon:
         return hit
 
     def index(self, toks: Tokens) -> dict[int, list[int]]:
-        """term id -> positions in this text."""
+        """term id -> positions in this text (by word, through the cache; stems only for new words)."""
+        pos: dict[int, list[int]] = {}
+        get = self._cache.get
+        for i, w in enumerate(toks.words):
+            tids = get(w)
+            if tids is None:
+                tids = self.terms_of(w, _word_cache.get(w) or stem(w))
+            for tid in tids:
+                lst = pos.get(tid)
+                if lst is None:
+                    pos[tid] = [i]
+                else:
+                    lst.append(i)
+        return pos
+
+    def index_reference(self, toks: Tokens) -> dict[int, list[int]]:
+        """index() as first written, from the stems (the reference path of the equality tests)."""
         pos: dict[int, list[int]] = defaultdict(list)
         for i, (w, s) in enumerate(zip(toks.words, toks.stems, strict=True)):
             for tid in self.terms_of(w, s):
