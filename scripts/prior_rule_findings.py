@@ -13,7 +13,6 @@ It makes a temporary git worktree per version (git must know the commits) and re
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import tempfile

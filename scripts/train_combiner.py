@@ -134,9 +134,6 @@ def _scored(an, lab) -> Row:
 
 
 def held_out_rows() -> list[Row]:
-    from lurewatch.pipeline import Analyser
-    from lurewatch.scoring.combine import level_of, score_findings
-    from lurewatch.scoring.providers import ScanContext
 
     an = _rules_analyser()
     rows = []

@@ -8,7 +8,6 @@ in the rules; both now serve as regression sets, and a new blind set is needed f
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lurewatch.learned.combiner import THREAD, Combiner, features, thread_features
-from lurewatch.model import Approach, Finding, Message, Profile
+from lurewatch.model import Approach, Message, Profile
 from lurewatch.pipeline import Analyser, check
 from lurewatch.scoring.providers import ScanContext
 
@@ -57,7 +57,6 @@ def test_every_point_of_a_score_traces_to_evidence():
     from lurewatch.scoring.combine import score_findings
 
     s = score_findings(rule)
-    sem_x = {f"{f.indicator}": 0.0 for f in sem}
     layer = Analyser().layer
     assert layer is not None
     sem_x, _ = layer.family_scores(a)

@@ -58,7 +58,6 @@ def test_indicators(
 ) -> None:
     """Run every indicator's positive and negative examples; exit 1 if any misbehaves."""
     from lurewatch.indicators.examples import run_examples
-
     from lurewatch.semantic.layer import build_layer, layer_problem
 
     engine = _load(rules)
