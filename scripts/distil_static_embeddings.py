@@ -1,0 +1,154 @@
+"""Distil the static token-embedding table of the semantic layer from the shipped all-MiniLM-L6-v2 model.
+
+    python scripts/distil_static_embeddings.py [--dims 64] [--sif 1e-3] [--out src/lurewatch/models/minilm_static.npz]
+
+The model2vec approach, written here because model2vec's ``distill`` needs torch and the full-precision
+model, and lurewatch runs only the int8 ONNX file with onnxruntime:
+
+1. every vocabulary token is passed through the model alone, as the sentence "[CLS] token [SEP]", and
+   mean-pooled over those three positions (what the full model gives for a one-token sentence);
+2. the vectors are centred and reduced by PCA to ``--dims`` dimensions (the shared direction every token
+   has in common carries no meaning and would dominate a sum);
+3. each row is multiplied by a SIF weight a / (a + p), p a Zipf estimate of the token's frequency from
+   its rank in the vocabulary (BERT's vocabulary is roughly in frequency order after its special tokens
+   and single characters), so frequent tokens ("the", "you", punctuation) count for little;
+4. the table is quantised with one scale per dimension: by default to 4 bits (values -7..7, the range
+   three standard deviations of the dimension), two values a byte, which costs almost no agreement and
+   halves the file (see the model card).
+
+A sentence is then the L2-normalised sum of its tokens' rows (lurewatch.semantic.static). ``--sweep``
+prints the agreement with the full model for several sizes and weights, chosen on blind sets 1-4 and
+reported on blind sets 5-9 (see SEMANTIC_MODEL_CARD.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from lurewatch.semantic.agreement import (  # noqa: E402
+    blind_set_sentences,
+    nearest_neighbour_agreement,
+    pairwise_spearman,
+)
+from lurewatch.semantic.encoder import FullEncoder, _normalise  # noqa: E402
+from lurewatch.semantic.static import StaticEncoder  # noqa: E402
+
+OUT = ROOT / "src" / "lurewatch" / "models" / "minilm_static.npz"
+
+
+def token_vectors(full: FullEncoder, batch: int = 256) -> np.ndarray:
+    """The full model's mean-pooled output for each vocabulary token alone."""
+    vocab = full.tokenizer.get_vocab_size()
+    cls, sep = full.tokenizer.token_to_id("[CLS]"), full.tokenizer.token_to_id("[SEP]")
+    out = np.zeros((vocab, full.dim), dtype=np.float32)
+    for start in range(0, vocab, batch):
+        ids = np.arange(start, min(start + batch, vocab), dtype=np.int64)
+        x = np.stack([np.full_like(ids, cls), ids, np.full_like(ids, sep)], axis=1)
+        (hidden,) = full.session.run(
+            ["last_hidden_state"], {"input_ids": x, "attention_mask": np.ones_like(x), "token_type_ids": np.zeros_like(x)}
+        )
+        out[ids] = hidden.mean(axis=1)
+    return out
+
+
+def sif_weights(vocab: int, first_word: int, a: float) -> np.ndarray:
+    """a / (a + p(rank)), p a Zipf law over the vocabulary from ``first_word`` on (earlier ids get rank 1)."""
+    rank = np.maximum(np.arange(vocab) - first_word, 0) + 1.0
+    p = 1.0 / (rank * (np.log(vocab) + 0.5772))
+    return (a / (a + p)).astype(np.float32)
+
+
+def build_table(vectors: np.ndarray, dims: int, a: float, first_word: int, bits: int = 4, clip: float = 3.0) -> dict:
+    """The arrays of the table: ``q4`` (two 4-bit values a byte) or ``q`` (int8), and ``scale``."""
+    centred = vectors - vectors.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    reduced = centred @ vt[:dims].T
+    reduced *= sif_weights(len(vectors), first_word, a)[:, None]
+    levels = 2 ** (bits - 1) - 1
+    # clipped at `clip` standard deviations: the rare large values lose a little, every other value gains
+    scale = (reduced.std(axis=0) * clip if clip else np.abs(reduced).max(axis=0)) / levels
+    q = np.clip(np.rint(reduced / scale), -levels, levels).astype(np.int8)
+    if bits == 4:
+        nibbles = (q + 8).astype(np.uint8)  # 1..15
+        return {"q4": nibbles[:, 0::2] | (nibbles[:, 1::2] << 4), "scale": scale.astype(np.float32)}
+    return {"q": q, "scale": scale.astype(np.float32)}
+
+
+def agreement(table: dict, sentences: list[str], full_vectors: np.ndarray, tmp: Path) -> dict:
+    np.savez_compressed(tmp, **table)
+    vs = StaticEncoder(table=tmp).encode(sentences)
+    nn, top5 = nearest_neighbour_agreement(full_vectors, vs, len(sentences) // 4)
+    return {
+        "spearman": round(pairwise_spearman(full_vectors, vs), 3),
+        "nn_same": round(nn, 3),
+        "nn_in_top5": round(top5, 3),
+        "bytes": tmp.stat().st_size,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dims", type=int, default=128)
+    ap.add_argument("--bits", type=int, choices=[4, 8], default=4)
+    ap.add_argument("--clip", type=float, default=3.0, help="quantisation range in standard deviations (0: max)")
+    ap.add_argument("--sif", type=float, default=1e-4, help="the SIF coefficient a")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--token-cache", type=Path, help="reuse (or write) the token vectors here (.npy)")
+    ap.add_argument("--sweep", action="store_true", help="print agreement for several sizes and weights")
+    ap.add_argument("--full-cache", type=Path, help="the full model's vectors of the sweep's sentences (.npy)")
+    args = ap.parse_args(argv)
+
+    full = FullEncoder()
+    first_word = full.tokenizer.token_to_id("the")  # BERT: specials, [unused], single characters, then words
+    if args.token_cache and args.token_cache.is_file():
+        vectors = np.load(args.token_cache)
+    else:
+        t0 = time.process_time()
+        vectors = token_vectors(full)
+        print(f"token vectors: {vectors.shape} in {time.process_time() - t0:.1f} s of CPU", file=sys.stderr)
+        if args.token_cache:
+            np.save(args.token_cache, vectors)
+
+    if args.sweep:
+        return sweep(full, vectors, first_word, args.full_cache)
+    table = build_table(vectors, args.dims, args.sif, first_word, args.bits, args.clip)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, **table)
+    meta = {"dims": args.dims, "bits": args.bits, "clip": args.clip, "sif": args.sif, "bytes": args.out.stat().st_size}
+    print(json.dumps(meta))
+    return 0
+
+
+def sweep(full: FullEncoder, vectors: np.ndarray, first_word: int, full_cache: Path | None) -> int:
+    files = sorted((ROOT / "tests" / "data").glob("blind*/approaches.yaml"))
+    sentences = blind_set_sentences(files)
+    if full_cache and full_cache.is_file():
+        full_vectors = np.load(full_cache)
+    else:
+        full_vectors = _normalise(full.encode(sentences))
+        if full_cache:
+            np.save(full_cache, full_vectors)
+    choose = [f for f in files if f.parent.name in {"blind", "blind2", "blind3", "blind4"}]
+    n_choose = len(blind_set_sentences(choose))  # file order: sets 1-4 come first
+    tmp = Path("/tmp/lurewatch_static_sweep.npz")
+    grid = [(d, b, c, a) for d in (64, 96, 128) for b, c in ((8, 0.0), (4, 3.0)) for a in (1e-5, 1e-4, 1e-3, 1e9)]
+    for dims, bits, clip, a in grid:
+        table = build_table(vectors, dims, a, first_word, bits, clip)
+        dev = agreement(table, sentences[:n_choose], full_vectors[:n_choose], tmp)
+        held = agreement(table, sentences[n_choose:], full_vectors[n_choose:], tmp)
+        weight = a if a < 1e9 else "none"
+        print(json.dumps({"dims": dims, "bits": bits, "sif": weight, "sets1-4": dev, "sets5-9": held}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
