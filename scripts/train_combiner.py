@@ -31,13 +31,13 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from lurewatch.learned.combiner import FORMAT, Combiner, features  # noqa: E402
+from lurewatch.learned.combiner import FORMAT, Combiner, features, has_behaviour, policy_floor  # noqa: E402
 from lurewatch.learned.labelled import ADVERSARIAL_SETS, BLIND_SETS, HELD_OUT_SETS, load_yaml_set  # noqa: E402
 from lurewatch.model import Approach, Finding  # noqa: E402
 
 MEDIUM_FPR = float(os.environ.get("LW_MEDIUM_FPR", "0.08"))  # legitimate share at medium or high (goal: 8%)
 HIGH_FPR = 0.01  # at most 1% at high (goal: 2%)
-MIN_SUPPORT = 3  # an indicator that fired in fewer training cases keeps its own weight as a floor
+MIN_SUPPORT = 10  # an indicator that fired in fewer training cases keeps its own weight as a floor
 C = 0.5  # L2 strength: few features, a few hundred cases
 
 
@@ -54,13 +54,14 @@ class Row:
 
 
 _LAYER: list = []
+ENCODER = ["auto"]
 
 
 def semantic_of(a: Approach) -> tuple[dict[str, float], list[Finding]]:
     from lurewatch.semantic.layer import default_layer
 
     if not _LAYER:
-        layer = default_layer()
+        layer = default_layer(ENCODER[0])
         if layer is None:
             sys.exit("the semantic layer did not load: the combiner must be trained with it")
         _cache_to_disk(layer.encoder)
@@ -185,9 +186,30 @@ def loso(rows: list[Row], names: list[str], sets: list[str]) -> tuple[dict[str, 
         legit = inner[(yt == 0) & (st != "")]
         tm, th = threshold(legit, MEDIUM_FPR), threshold(legit, HIGH_FPR)
         th = max(th, tm + 1e-6)
-        probs[k] = fit(Xt, yt).predict_proba(X[set_of == k])[:, 1]
+        p = fit(Xt, yt).predict_proba(X[set_of == k])[:, 1]
+        seen = seen_indicators([r for r, t in zip(rows, train, strict=True) if t])
+        probs[k] = np.array([final_probability(pi, r, seen, tm, th)
+                             for pi, r in zip(p, [r for r in rows if r.set_name == k], strict=True)])
         ths[k] = (tm, th)
     return probs, ths
+
+
+def seen_indicators(rows: list[Row]) -> set[str]:
+    return {k for k, n in Counter(f.indicator for r in rows for f in r.findings).items() if n >= MIN_SUPPORT}
+
+
+def final_probability(p: float, r: Row, seen: set[str], tm: float, th: float) -> float:
+    """The product's policy on top of the model (lurewatch.learned.combiner.apply_combined), expressed on
+    the probability scale: the floor of unseen evidence and the cap without behaviour."""
+    floor = policy_floor(r.findings, seen)
+    if floor >= 60:
+        p = max(p, th)
+    elif floor >= 30:
+        p = max(p, tm)
+    sem = {k[4:]: v for k, v in (r.x or {}).items() if k.startswith("sem:")}
+    if not has_behaviour(r.findings, sem):
+        p = min(p, tm - 1e-9)
+    return p
 
 
 def table(rows: list[Row], probs: dict[str, np.ndarray], ths: dict[str, tuple]) -> list[dict]:
@@ -236,7 +258,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help="write src/lurewatch/models/combiner.json")
     ap.add_argument("--report", type=Path, help="write the measurement as markdown")
+    ap.add_argument("--encoder", default="auto", help="the semantic layer's encoder: auto, static or full")
     args = ap.parse_args()
+    ENCODER[0] = args.encoder
     rows = prior_rows() + extra_rows()
     names = featurise(rows)
     print("encoder:", _LAYER[0].encoder.name, file=sys.stderr)
@@ -253,8 +277,7 @@ def main() -> None:
              "intercept": round(float(final.intercept_[0]), 4),
              "thresholds": {"medium": round(tm, 4), "high": round(max(th, tm + 1e-4), 4),
                             "medium_fpr": MEDIUM_FPR, "high_fpr": HIGH_FPR},
-             "indicators_seen": sorted(k for k, n in Counter(f.indicator for r in rows for f in r.findings).items()
-                                       if n >= MIN_SUPPORT),
+             "indicators_seen": sorted(seen_indicators(rows)),
              "trained_on": {k: sum(r.set_name == k for r in rows) for k in dict.fromkeys(r.set_name for r in rows)},
              "loso": results}
     held: list[dict] = []
@@ -265,7 +288,8 @@ def main() -> None:
         hp: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(0))
         for k in sorted({r.set_name for r in hrows}):
             rs = [r for r in hrows if r.set_name == k]
-            hp[k] = np.array([comb.combine(r.x or {}).probability for r in rs])
+            hp[k] = np.array([final_probability(comb.combine(r.x or {}).probability, r, comb.indicators_seen,
+                                                comb.t_medium, comb.t_high) for r in rs])
         held = table(hrows, dict(hp), {k: (comb.t_medium, comb.t_high) for k in hp})
         model["held_out"] = held
     for r in results + held:

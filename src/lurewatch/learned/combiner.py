@@ -168,22 +168,33 @@ def attribute(findings: list[Finding], terms: dict[str, float], rules_score: flo
         f.contribution = round(share, 3)
 
 
+def policy_floor(rule_findings: list[Finding], seen: set[str]) -> int:
+    """The score that evidence the model never saw in training keeps on its own (its noisy-OR)."""
+    from lurewatch.scoring.combine import CONTEXT, MITIGATING, PERSONA, score_findings
+
+    unseen = [f for f in rule_findings if f.indicator not in seen and f.category not in CONTEXT | PERSONA | MITIGATING]
+    if not unseen:
+        return 0
+    return score_findings(unseen + [f for f in rule_findings if f.category in CONTEXT | MITIGATING])
+
+
+def has_behaviour(rule_findings: list[Finding], semantic: dict[str, float]) -> bool:
+    """Anything asked, offered or done (not only who is approached, how warmly, or a thin persona)."""
+    from lurewatch.scoring.combine import CONTEXT, MITIGATING, PERSONA
+
+    return any(f.category not in CONTEXT | PERSONA | MITIGATING for f in rule_findings) or any(semantic.values())
+
+
 def apply_combined(a: Approach, rule_findings: list[Finding], semantic: dict[str, float],
                    semantic_findings: list[Finding], combiner: Combiner, indicator_advice: dict[str, str]) -> Approach:
     """Score an approach with the combiner; the findings keep their evidence and gain a contribution."""
-    from lurewatch.scoring.combine import CONTEXT, MITIGATING, PERSONA, advise, level_of, score_findings
+    from lurewatch.scoring.combine import advise, level_of, score_findings
 
     rules_score = score_findings(rule_findings)
     combined = combiner.combine(features(a, rule_findings, rules_score, semantic))
-    score = combined.score
-    unseen = [f for f in rule_findings if f.indicator not in combiner.indicators_seen
-              and f.category not in CONTEXT | PERSONA | MITIGATING]
-    if unseen:
-        # Evidence the model has no training data for keeps the strength its indicator gives it.
-        context = [f for f in rule_findings if f.category in CONTEXT | MITIGATING]
-        score = max(score, score_findings(unseen + context))
-    behaviour = any(f.category not in CONTEXT | PERSONA | MITIGATING for f in rule_findings) or any(semantic.values())
-    if not behaviour:
+    # Evidence the model has no training data for keeps the strength its indicator gives it.
+    score = max(combined.score, policy_floor(rule_findings, combiner.indicators_seen))
+    if not has_behaviour(rule_findings, semantic):
         # Who is approached, how warmly, and a thin persona say nothing of what is asked: never medium alone.
         score = min(score, 29)
     findings = rule_findings + semantic_findings
