@@ -75,7 +75,7 @@ def _cache_to_disk(encoder) -> None:
     import pickle
     import tempfile
 
-    path = Path(tempfile.gettempdir()) / f"lurewatch-train-{encoder.name}.pkl"
+    path = Path(tempfile.gettempdir()) / f"lurewatch-train-{encoder.name}-{encoder.dim}.pkl"
     cache: dict[str, np.ndarray] = pickle.loads(path.read_bytes()) if path.is_file() else {}
     encode = encoder.encode
 
@@ -256,7 +256,7 @@ def report(results: list[dict], held: list[dict], model: dict) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--write", action="store_true", help="write src/lurewatch/models/combiner.json")
+    ap.add_argument("--write", action="store_true", help="write src/lurewatch/models/combiner-<encoder>.json")
     ap.add_argument("--report", type=Path, help="write the measurement as markdown")
     ap.add_argument("--encoder", default="auto", help="the semantic layer's encoder: auto, static or full")
     args = ap.parse_args()
@@ -300,7 +300,9 @@ def main() -> None:
     for k, v in sorted(model["coefficients"].items(), key=lambda kv: -abs(kv[1])):
         print(f"  {k:24s} {v:+.3f}")
     if args.write:
-        (ROOT / "src/lurewatch/models/combiner.json").write_text(json.dumps(model, indent=1) + "\n")
+        name = _LAYER[0].encoder.name
+        model["encoder"] = name
+        (ROOT / f"src/lurewatch/models/combiner-{name}.json").write_text(json.dumps(model, indent=1) + "\n")
     if args.report:
         args.report.write_text(report(results, held, model))
 

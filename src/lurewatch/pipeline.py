@@ -35,7 +35,8 @@ class Analyser:
         # The combiner was fitted with the semantic layer's inputs: without the layer (turned off, or its
         # model missing) the rules' own noisy-OR scores, as before the layer existed.
         if combiner and self.ctx.combiner and self.layer is not None:
-            self.combiner = combiner if isinstance(combiner, Combiner) else Combiner.load()
+            self.combiner = combiner if isinstance(combiner, Combiner) else Combiner.load(
+                encoder=self.layer.encoder.name)
 
     def analyse_one(self, a: Approach) -> Approach:
         findings = self.engine.evaluate(a)

@@ -114,9 +114,13 @@ class Combiner:
             raise ValueError("combiner thresholds must satisfy 0 < medium < high < 1")
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Combiner:
+    def load(cls, path: Path | None = None, encoder: str = "minilm-l6-v2-int8") -> Combiner:
+        """The shipped model fitted with that sentence encoder's semantic inputs, or the file at `path`."""
         if path is None:
-            text = (resources.files("lurewatch.models") / "combiner.json").read_text("utf-8")
+            f = resources.files("lurewatch.models") / f"combiner-{encoder}.json"
+            if not f.is_file():
+                raise FileNotFoundError(f"no combiner model for the {encoder} encoder")
+            text = f.read_text("utf-8")
         else:
             if path.stat().st_size > MAX_MODEL_BYTES:
                 raise ValueError(f"{path}: combiner model over {MAX_MODEL_BYTES} bytes")
