@@ -49,10 +49,10 @@ def rss_mb() -> float:
 
 def memory(kind: str) -> dict:
     """Run in a fresh process: RSS with the package imported, after loading, after encoding everything."""
-    from lurewatch.semantic import encoder as _  # noqa: F401 - the baseline includes the imports
-
     import onnxruntime  # noqa: F401
     import tokenizers  # noqa: F401
+
+    from lurewatch.semantic import encoder as _  # noqa: F401 - the baseline includes the imports
 
     sentences = blind_set_sentences(FILES)
     before = rss_mb()
@@ -104,7 +104,7 @@ def main() -> None:
         f"- full model ({full.name}, onnxruntime {__import__('onnxruntime').__version__}, 1 thread), "
         f"{args.full_sample} sentences in chunks of 40: **{t_full * 1e3:.1f} ms a sentence "
         f"({1 / t_full:,.0f} sentences/s of CPU)**",
-        f"- static table ({static.name}, {static.dim} dims int8, {static_table_path().stat().st_size / 1e6:.2f} MB): "
+        f"- static table ({static.name}, {static.dim} dims, {_bits()}, {static_table_path().stat().st_size / 1e6:.2f} MB): "
         f"**{t_warm * 1e6:.1f} µs a sentence ({1 / t_warm:,.0f} sentences/s)** with the word memo warm; "
         f"{t_cold * 1e6:.1f} µs with it cold (each new word tokenised once); a cache hit {t_hit * 1e6:.1f} µs",
         f"- static speed-up over the full model: {t_full / t_warm:,.0f}x",
@@ -160,6 +160,11 @@ def write_docs(lines: list[str]) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
+
+
+def _bits() -> str:
+    with np.load(static_table_path(), allow_pickle=False) as z:
+        return "4-bit" if "q4" in z.files else "int8"
 
 
 def _cpu() -> str:

@@ -42,6 +42,7 @@ from lurewatch.semantic.agreement import (  # noqa: E402
 from lurewatch.semantic.encoder import FullEncoder, _normalise  # noqa: E402
 from lurewatch.semantic.static import StaticEncoder  # noqa: E402
 
+_PCA: dict[int, np.ndarray] = {}  # the principal axes of a token-vector array, computed once per run
 OUT = ROOT / "src" / "lurewatch" / "models" / "minilm_static.npz"
 
 
@@ -70,8 +71,9 @@ def sif_weights(vocab: int, first_word: int, a: float) -> np.ndarray:
 def build_table(vectors: np.ndarray, dims: int, a: float, first_word: int, bits: int = 4, clip: float = 3.0) -> dict:
     """The arrays of the table: ``q4`` (two 4-bit values a byte) or ``q`` (int8), and ``scale``."""
     centred = vectors - vectors.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    reduced = centred @ vt[:dims].T
+    if id(vectors) not in _PCA:
+        _PCA[id(vectors)] = np.linalg.svd(centred, full_matrices=False)[2]
+    reduced = centred @ _PCA[id(vectors)][:dims].T
     reduced *= sif_weights(len(vectors), first_word, a)[:, None]
     levels = 2 ** (bits - 1) - 1
     # clipped at `clip` standard deviations: the rare large values lose a little, every other value gains
@@ -140,7 +142,8 @@ def sweep(full: FullEncoder, vectors: np.ndarray, first_word: int, full_cache: P
     choose = [f for f in files if f.parent.name in {"blind", "blind2", "blind3", "blind4"}]
     n_choose = len(blind_set_sentences(choose))  # file order: sets 1-4 come first
     tmp = Path("/tmp/lurewatch_static_sweep.npz")
-    grid = [(d, b, c, a) for d in (64, 96, 128) for b, c in ((8, 0.0), (4, 3.0)) for a in (1e-5, 1e-4, 1e-3, 1e9)]
+    grid = [(d, b, c, 1e-4) for d in (64, 96, 128) for b, c in ((8, 0.0), (4, 3.0))]
+    grid += [(128, 4, 3.0, a) for a in (1e-5, 1e-3, 1e9)]
     for dims, bits, clip, a in grid:
         table = build_table(vectors, dims, a, first_word, bits, clip)
         dev = agreement(table, sentences[:n_choose], full_vectors[:n_choose], tmp)
