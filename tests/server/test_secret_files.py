@@ -84,7 +84,7 @@ def test_rotate_session_key_ends_sessions(tmp_path: Path, monkeypatch) -> None: 
     monkeypatch.delenv("LUREWATCH_SECRET_KEY", raising=False)
     monkeypatch.delenv("LUREWATCH_SECRET_KEY_FILE", raising=False)
     s = make_server(url, tmp_path / "data")
-    cookie, _ = s.app.state.lw.sessions.issue(1)
+    cookie, _ = s.app.state.lw.sessions.issue(1, 0)
     assert s.app.state.lw.sessions.read(cookie)
     r = CliRunner().invoke(app, ["admin", "rotate-session-key", "--db", url])
     assert r.exit_code == 0, r.output

@@ -75,7 +75,9 @@ class Engine:
 
     def reference(self) -> Engine:
         """The same indicators evaluated the reference way (no compiled pass, the reference tokeniser)."""
-        return Engine(self.indicators, self.compiler, compiled=False)
+        ref = Engine(self.indicators, self.compiler, compiled=False)
+        ref.documents = self.documents
+        return ref
 
     def _candidates(self, scope: str, view: TextView) -> list[Indicator]:
         m = self._matchers.get(scope)

@@ -173,7 +173,9 @@ def attribute(findings: list[Finding], terms: dict[str, float], rules_score: flo
 
 
 def policy_floor(rule_findings: list[Finding], seen: set[str]) -> int:
-    """The score that evidence the model never saw in training keeps on its own (its noisy-OR)."""
+    """The score that evidence the model never saw in training (a new rule family, shared intelligence, a
+    watchlist: fewer than 10 training cases) keeps on its own: its noisy-OR, amplified by context. (Making
+    the whole rules' score the floor instead was measured: more false positives, no more hostile caught.)"""
     from lurewatch.scoring.combine import CONTEXT, MITIGATING, PERSONA, score_findings
 
     unseen = [f for f in rule_findings if f.indicator not in seen and f.category not in CONTEXT | PERSONA | MITIGATING]
