@@ -201,3 +201,23 @@ def test_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     lim = LoginLimits.from_env()
     assert (lim.account_failures, lim.address_failures, lim.window_seconds, lim.concurrent_hashes,
             lim.hash_wait_seconds) == (7, 0, 60, 1, 0.5)
+
+
+def test_non_ascii_name_duplicate_is_refused_and_logs_in(tmp_path: Path) -> None:
+    """SQLite's lower() folds ASCII only: the exact name must still match (was a 500 on a duplicate)."""
+    app = _app(tmp_path, LoginLimits())
+    admin = {"Authorization": "Bearer " + _admin_key(app)}
+    c = TestClient(app, base_url=BASE)
+    body = {"username": "KöÍ©¸", "role": "lead", "password": PASSWORD}
+    assert c.post("/api/v1/users", json=body, headers=admin).status_code == 201
+    r = c.post("/api/v1/users", json=body, headers=admin)
+    assert r.status_code == 422 and "exists already" in r.text
+    assert _try(c, "KöÍ©¸", PASSWORD).status_code == 303
+
+
+def _admin_key(app: Any) -> str:
+    with app.state.lw.db.write() as conn:
+        uid = auth.create_user(conn, "root", "admin", PASSWORD, audit.Actor(None, "test"))
+        user = auth.load_user(conn, uid)
+        assert user is not None
+        return auth.create_api_key(conn, user, "k", None, 1, audit.Actor(None, "test"))[1]

@@ -27,7 +27,6 @@ from typer.testing import CliRunner  # noqa: E402
 from lurewatch.server import audit, auth  # noqa: E402
 from lurewatch.server.app import create_app  # noqa: E402
 from lurewatch.server.config import ServerConfig  # noqa: E402
-from lurewatch.server.tables import user_identities  # noqa: E402
 
 BASE = "http://127.0.0.1"
 BROWSER = httpx.Client()  # the user's browser at the provider
@@ -69,6 +68,8 @@ def _user(app: Any, name: str, role: str = "analyst", password: str | None = PAS
 
 
 def _links(app: Any) -> list[tuple[str, str, int, str]]:
+    from lurewatch.server.tables import user_identities
+
     with app.state.lw.db.read() as conn:
         return [tuple(r) for r in conn.execute(select(user_identities.c.issuer, user_identities.c.sub,
                                                       user_identities.c.user_id, user_identities.c.via))]

@@ -11,7 +11,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pwdlib import PasswordHash
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from lurewatch.server import audit
@@ -62,7 +62,7 @@ def create_user(conn: Connection, username: str, role: str, password: str | None
         raise AuthError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
     if password is not None:
         check_password_policy(password)
-    if conn.execute(select(users.c.id).where(func.lower(users.c.username) == username.lower())).first():
+    if conn.execute(select(users.c.id).where(_named(username))).first():
         raise AuthError(f"user {username!r} exists already")
     uid = conn.execute(
         insert(users).values(username=username, role=role, active=True, created_at=datetime.now(UTC),
@@ -71,6 +71,11 @@ def create_user(conn: Connection, username: str, role: str, password: str | None
     ).scalar_one()
     audit.record(conn, actor, "user.create", "user", uid, after={"username": username, "role": role})
     return int(uid)
+
+
+def _named(username: str) -> Any:
+    """Case-insensitive name match; the exact name too, as SQLite's lower() folds ASCII letters only."""
+    return or_(func.lower(users.c.username) == username.lower(), users.c.username == username)
 
 
 def count_users(engine: Engine) -> int:
@@ -87,7 +92,7 @@ def authenticate(engine: Engine, username: str, password: str, gate: HashGate | 
     with engine.connect() as conn:
         r = conn.execute(
             select(users.c.id, users.c.username, users.c.role, users.c.password_hash, users.c.active)
-            .where(func.lower(users.c.username) == username.lower())
+            .where(_named(username))
         ).first()
     with gate.slot() if gate is not None else contextlib.nullcontext():
         if r is None or not r.password_hash or not r.active:
