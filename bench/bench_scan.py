@@ -5,7 +5,6 @@
 `--realistic` writes the conversations of the blind sets (tests/data/blind*/approaches.yaml: multi-sentence
 messages written by people who never saw the detector, and the recipients' replies) instead of the
 generated one-liners, replicated with varied conversation ids, sender names and dates up to N messages.
-`--jobs N` also times the scan with N worker processes (wall and CPU of the process tree).
 
 Times are CPU seconds of this process (time.process_time), so that other load on the machine does not
 distort them. Prints messages/s for the scan (ingest + indicators + scoring, no providers that need a database) and its
