@@ -17,12 +17,20 @@ from lurewatch.pipeline import Analyser
 from lurewatch.scoring.providers import ScanContext
 
 DATA = Path(__file__).parent / "data"
-ANALYSER = Analyser(ScanContext(use_photos=False))
+ANALYSERS: dict[str, Analyser] = {}
 
 
-def _measure(name: str) -> tuple[int, int, int, int, int]:
+def _analyser(encoder: str) -> Analyser:
+    if encoder not in ANALYSERS:
+        ANALYSERS[encoder] = Analyser(ScanContext(use_photos=False, semantic=encoder))
+        assert ANALYSERS[encoder].combiner is not None
+    return ANALYSERS[encoder]
+
+
+def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, int]:
     rows = load_yaml_set(DATA / name / "approaches.yaml", name)
-    levels = [(r.hostile, ANALYSER.analyse_one(r.approach).level) for r in rows]
+    an = _analyser(encoder)
+    levels = [(r.hostile, an.analyse_one(r.approach).level) for r in rows]
     hostile = [lv for h, lv in levels if h]
     legit = [lv for h, lv in levels if not h]
     return (sum(lv != "low" for lv in hostile), len(hostile), sum(lv != "low" for lv in legit), len(legit),
@@ -30,12 +38,14 @@ def _measure(name: str) -> tuple[int, int, int, int, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "min_hostile", "max_legit", "max_legit_high"), [
-    ("blind10", 14, 4, 0),  # measured 15/15 and 3/85 (0 high)
-    ("blind11", 14, 2, 0),  # measured 15/30 and 1/20 (0 high): the adversarial figure
+@pytest.mark.parametrize(("name", "encoder", "min_hostile", "max_legit", "max_legit_high"), [
+    ("blind10", "full", 14, 4, 0),  # measured 15/15 and 3/85 (0 high)
+    ("blind11", "full", 14, 2, 0),  # measured 15/30 and 1/20 (0 high): the adversarial figure
+    ("blind10", "static", 13, 3, 0),  # measured 14/15 and 2/85 (0 high)
+    ("blind11", "static", 11, 2, 0),  # measured 12/30 and 1/20 (0 high)
 ])
-def test_held_out_blind_sets_keep_their_measured_figures(name, min_hostile, max_legit, max_legit_high):
-    h, nh, lg, nl, high = _measure(name)
+def test_held_out_blind_sets_keep_their_measured_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+    h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
 

@@ -252,14 +252,14 @@ def test_corrupt_static_table(tmp_path, damage):
         StaticEncoder(table=path)
 
 
-def test_auto_prefers_the_full_model_and_falls_back(monkeypatch, tmp_path):
-    assert load_encoder().name == "minilm-l6-v2-int8"
-    monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path / "nowhere"))
-    assert load_encoder("auto").name == "minilm-l6-v2-static"
+def test_auto_prefers_static_and_falls_back(monkeypatch, tmp_path):
+    assert load_encoder().name == "minilm-l6-v2-static"
     bad = tmp_path / "t.npz"
     bad.write_bytes(b"junk")
     monkeypatch.setattr("lurewatch.semantic.static.static_table_path", lambda: bad)
-    with pytest.raises(SemanticUnavailable, match="static semantic table"):
+    assert load_encoder("auto").name == "minilm-l6-v2-int8"
+    monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(SemanticUnavailable, match="static semantic table.*missing"):
         load_encoder("auto")
     with pytest.raises(ValueError):
         load_encoder("huge")
