@@ -57,12 +57,12 @@ def test_every_point_of_a_score_traces_to_evidence():
     from lurewatch.scoring.combine import score_findings
 
     s = score_findings(rule)
-    layer = Analyser().layer
-    assert layer is not None
-    sem_x, _ = layer.family_scores(a)
-    c = COMBINER.combine(features(a, rule, s, sem_x))
+    an = Analyser()  # the same encoder and combiner as check() used
+    assert an.layer is not None and an.combiner is not None
+    sem_x, _ = an.layer.family_scores(a)
+    c = an.combiner.combine(features(a, rule, s, sem_x))
     thread = sum(v for k, v in c.terms.items() if k in THREAD)
-    total = sum(f.contribution or 0.0 for f in a.findings) + thread + COMBINER.intercept
+    total = sum(f.contribution or 0.0 for f in a.findings) + thread + an.combiner.intercept
     assert math.isclose(total, c.logit, abs_tol=0.02 * len(a.findings))
     # Semantic findings quote the sentence, the closest exemplar and the similarity.
     assert all('"' in f.evidence and "closest exemplar" in f.evidence and "similarity" in f.evidence for f in sem)

@@ -216,3 +216,16 @@ def test_hostile_hosts_are_bounded():
     assert hosts_in("a." * (n // 2) + "example") == []
     a = scored(["Microsoft Outlook DocuSign Zoom " * 50 + many], sender_email="x@" + "a" * 300 + ".example")
     assert 0 <= a.score <= 100
+
+
+def test_the_lookalike_check_leaves_the_process_socket_timeout_alone():
+    """dnstwist sets a 12 s default socket timeout on import; it broke Spark's gateway in the same process."""
+    import socket
+    import sys
+
+    from lurewatch.indicators import lookalike
+
+    sys.modules.pop("dnstwist", None)
+    before = socket.getdefaulttimeout()
+    lookalike._dnstwist()
+    assert socket.getdefaulttimeout() == before

@@ -141,7 +141,7 @@ def skeleton(label: str) -> str:
 @lru_cache(maxsize=512)
 def permutations(target: str) -> dict[str, str]:
     """dnstwist's look-alikes of a label (ASCII/punycode and Unicode forms) -> the fuzzer's name."""
-    import dnstwist
+    dnstwist = _dnstwist()
 
     fz = dnstwist.Fuzzer(f"{target[:63]}.com")
     fz.generate(fuzzers=_FUZZERS)
@@ -158,7 +158,7 @@ def permutations(target: str) -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _glyphs() -> dict[str, tuple[str, ...]]:
     """dnstwist's glyph tables (ASCII and Unicode): a letter or pair -> the strings that imitate it."""
-    import dnstwist
+    dnstwist = _dnstwist()
 
     fz = dnstwist.Fuzzer("x.com")
     out: dict[str, set[str]] = {}
@@ -266,3 +266,19 @@ def _ascii(host: str) -> str:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
         return host.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def _dnstwist():  # noqa: ANN202 - the module
+    """dnstwist, imported without its side effect: on import it sets a process-wide default socket timeout
+    of 12 s (meant for its DNS look-ups, which lurewatch never makes), which broke every long socket call in
+    the same process (Spark's py4j gateway)."""
+    import socket
+    import sys
+
+    if "dnstwist" not in sys.modules:
+        before = socket.getdefaulttimeout()
+        import dnstwist  # noqa: F401
+
+        socket.setdefaulttimeout(before)
+    return sys.modules["dnstwist"]
+
