@@ -19,7 +19,6 @@ from lurewatch.pipeline import Analyser
 from lurewatch.scoring.providers import ScanContext
 
 DATA = Path(__file__).parent / "data"
-SOURCES = {"linkedin": "linkedin-message", "invitation": "linkedin-invitation", "email": "email"}
 # Known misses, each explained in docs/detection-quality.md: an employer's own security-awareness e-mail
 # that lists every red flag (c-l27); a paid peer review, a funded
 # visiting fellowship and a translation agency (d-l05, d-l12, d-l25); an expert-network call from a young

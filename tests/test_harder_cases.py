@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
-from lurewatch.model import Approach, Message, Profile
+from lurewatch.learned.labelled import HARDER_OWNER, approach_from_case
+from lurewatch.model import Approach
 from lurewatch.pipeline import Analyser
 from lurewatch.scoring.providers import ScanContext
 
@@ -18,16 +18,7 @@ RULES = Analyser(ScanContext(semantic="off"), combiner=False)
 
 
 def build(case: dict) -> Approach:
-    t0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
-    msgs = []
-    for i, m in enumerate(case["messages"]):
-        when = t0 + timedelta(days=i)
-        if isinstance(m, dict):
-            msgs.append(Message("Owner", m["owner"], when, inbound=False))
-        else:
-            msgs.append(Message("Sender", m, when))
-    return Approach(source="linkedin-message", sender_name="Sender", messages=msgs, conversation_id=case["id"],
-                    owner=Profile(name="Owner", headline="Research engineer at a UK deep-tech start-up"))
+    return approach_from_case(case, HARDER_OWNER)
 
 
 # Hostile cases the calibrated combination scores low although the rules flag them, each explained in

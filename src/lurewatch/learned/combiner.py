@@ -106,7 +106,6 @@ class Combiner:
         self.intercept = float(doc["intercept"])
         self.t_medium = float(doc["thresholds"]["medium"])
         self.t_high = float(doc["thresholds"]["high"])
-        self.semantic_families: list[str] = [k[4:] for k in self.coef if k.startswith("sem:")]
         # Indicators that fired in the training rows: evidence of any other kind (new rule families, shared
         # intelligence, watchlists) cannot be calibrated and keeps its own weight as a floor.
         self.indicators_seen: set[str] = set(doc.get("indicators_seen", []))

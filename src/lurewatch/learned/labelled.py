@@ -84,6 +84,7 @@ def load_export_set(folder: Path, labels_file: Path, set_name: str) -> list[Labe
 BLIND_SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9")
 HELD_OUT_SETS = ("blind10", "blind11")  # measured before any tuning; never trained on by default
 ADVERSARIAL_SETS = {"blind8", "blind9", "blind11"}
+HARDER_OWNER = "Research engineer at a UK deep-tech start-up"  # the recipient of every harder case
 
 
 def load_all(repo: Path, shared: Path | None = None, include_held_out: bool = False) -> dict[str, list[Labelled]]:
@@ -97,7 +98,7 @@ def load_all(repo: Path, shared: Path | None = None, include_held_out: bool = Fa
             sets[name] = load_yaml_set(p, name)
     harder = data / "harder_cases.yaml"
     if harder.is_file():
-        sets["harder"] = load_yaml_set(harder, "harder", "Research engineer at a UK deep-tech start-up")
+        sets["harder"] = load_yaml_set(harder, "harder", HARDER_OWNER)
     demo = repo / "examples"
     if (demo / "demo-labels.json").is_file():
         sets["demo"] = load_export_set(demo / "demo-export", demo / "demo-labels.json", "demo")

@@ -1,4 +1,7 @@
-"""Combine findings into a score (0-100), a level and advice.
+"""Combine findings into a score (0-100), a level and advice: the rules' own score.
+
+This noisy-OR is the score of job adverts and of scans with `--semantic off`; for conversations the
+calibrated combination (lurewatch.learned.combiner) takes it as one of its inputs and makes the score.
 
 The score is a noisy-OR of the finding weights: each finding is read as an independent chance, in
 percent, that the approach is hostile, so score = 100 · (1 − Π(1 − wᵢ/100)). Two strong signs add up

@@ -136,11 +136,12 @@ class SemanticLayer:
         self.b = np.array(bs, dtype=np.float32)
 
     # -- scoring -----------------------------------------------------------------------------------
-    def sentence_probs(self, sentences: Sequence[str]) -> np.ndarray:
+    def sentence_probs(self, sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, probabilities per family) of the sentences."""
         if not sentences:
-            return np.zeros((0, len(self.families)), dtype=np.float32)
+            return np.zeros((0, 1), dtype=np.float32), np.zeros((0, len(self.families)), dtype=np.float32)
         V = self.encoder.encode(list(sentences))
-        return 1.0 / (1.0 + np.exp(-(V @ self.W + self.b)))
+        return V, 1.0 / (1.0 + np.exp(-(V @ self.W + self.b)))
 
     def sender_sentences(self, a: Approach) -> list[tuple[str, str]]:
         """(sentence, where) of the sender's own words, bounded."""
@@ -174,7 +175,7 @@ class SemanticLayer:
         sents = self.sender_sentences(a)
         if not sents:
             return feats, []
-        P = self.sentence_probs([s for s, _ in sents])
+        V, P = self.sentence_probs([s for s, _ in sents])
         findings = []
         for j, fam in enumerate(self.families):
             i = int(np.argmax(P[:, j]))
@@ -183,8 +184,7 @@ class SemanticLayer:
                 continue
             feats[fam.id] = (p - FLOOR) / (1.0 - FLOOR)
             sentence, where = sents[i]
-            v = self.encoder.encode([sentence])[0]
-            sims = self.ex_vecs[fam.family] @ v
+            sims = self.ex_vecs[fam.family] @ V[i]
             k = int(np.argmax(sims))
             quote = sentence if len(sentence) <= 240 else sentence[:239] + "…"
             evidence = (f'"{quote}" (closest exemplar: "{fam.exemplars[k]}", similarity {float(sims[k]):.2f}; '
@@ -205,7 +205,7 @@ class SemanticLayer:
 
     def matches(self, sentence: str) -> dict[str, float]:
         """Family -> probe probability for one bare sentence (for examples, tests and `indicators`)."""
-        P = self.sentence_probs([sentence])
+        _, P = self.sentence_probs([sentence])
         return {f.family: float(P[0, j]) for j, f in enumerate(self.families)}
 
 
