@@ -6,8 +6,8 @@ off the platform, payment, travel, files and code to run, credentials) is data i
 not it (assurances, formal process, public material), and its own positive and negative examples. The
 rules' own examples of the same family (`families:` maps indicator ids to it) are added to both sides.
 
-On load, one small logistic-regression probe per family is fitted over the sentence embeddings of those
-sentences (lurewatch.semantic.encoder; milliseconds with the static encoder). A sender's sentence whose
+One small logistic-regression probe per family is fitted over the sentence embeddings of those sentences
+(lurewatch.semantic.probes: shipped fitted for the built-in rules, fitted on load when the rules differ). A sender's sentence whose
 probe probability reaches the family's floor becomes a finding that quotes the sentence, names the
 nearest exemplar and gives the similarity. Negated assurances ("we never ask for anything confidential")
 are handled as data: the contrast sentences and the rules' negative examples teach each probe that they
@@ -104,36 +104,14 @@ class SemanticLayer:
 
     # -- fitting -----------------------------------------------------------------------------------
     def _fit(self, rule_ex: dict[str, tuple[list[str], list[str]]]) -> None:
-        from sklearn.linear_model import LogisticRegression
+        from lurewatch.semantic import probes
 
-        pos: dict[str, list[str]] = {}
-        neg: dict[str, list[str]] = {}
-        generic: list[str] = []
-        for f in self.families:
-            pos[f.family] = list(f.exemplars)
-            neg[f.family] = list(f.contrast)
-            for rid in f.rule_ids:
-                p, n = rule_ex.get(rid, ([], []))
-                pos[f.family] += p
-                neg[f.family] += n
-        for _p, n in rule_ex.values():
-            generic += n  # every rule's negative examples: ordinary, legitimate sentences
-        texts = sorted({s for v in (*pos.values(), *neg.values(), generic) for s in v})
-        vec = dict(zip(texts, self.encoder.encode(texts), strict=True))
-        self.ex_vecs: dict[str, np.ndarray] = {}
-        ws, bs = [], []
-        for f in self.families:
-            others = [s for g, v in pos.items() if g != f.family for s in v]
-            p = list(dict.fromkeys(pos[f.family]))
-            n = [s for s in dict.fromkeys(neg[f.family] + generic + others) if s not in set(p)]
-            X = np.array([vec[s] for s in p + n])
-            y = np.array([1] * len(p) + [0] * len(n))
-            clf = LogisticRegression(C=2.0, class_weight="balanced", max_iter=2000).fit(X, y)
-            ws.append(clf.coef_[0])
-            bs.append(clf.intercept_[0])
-            self.ex_vecs[f.family] = np.array([vec[s] for s in f.exemplars])
-        self.W = np.array(ws, dtype=np.float32).T  # (dim, n_families)
-        self.b = np.array(bs, dtype=np.float32)
+        sets = probes.training_sets(self.families, rule_ex)
+        fitted = probes.load_shipped(self.encoder, sets)
+        self.probes_source = "shipped" if fitted is not None else "fitted on load"
+        if fitted is None:
+            fitted = probes.fit(self.encoder, sets)
+        self.W, self.b, self.ex_vecs = fitted.W, fitted.b, fitted.ex_vecs
 
     # -- scoring -----------------------------------------------------------------------------------
     def sentence_probs(self, sentences: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,77 @@
+"""The shipped, pre-fitted behaviour probes: current, equal to a fresh fit, and never trusted blindly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lurewatch.indicators.engine import Engine
+from lurewatch.semantic import probes
+from lurewatch.semantic.layer import SemanticLayer, parse_families, rule_examples
+from lurewatch.semantic.static import StaticEncoder
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return Engine.load().documents
+
+
+@pytest.fixture(scope="module")
+def static():
+    return StaticEncoder()
+
+
+def _sets(docs):
+    return probes.training_sets(parse_families(docs), rule_examples(docs))
+
+
+@pytest.mark.parametrize("name", ["minilm-l6-v2-static", "minilm-l6-v2-int8"])
+def test_shipped_probes_match_the_rule_files(docs, name: str) -> None:
+    """Fails when a `semantic:` entry or a rule example changed without scripts/fit_semantic_probes.py."""
+    with np.load(probes.shipped_path(name)) as z:
+        assert str(z["key"]) == probes.data_key(name, _sets(docs)), "run scripts/fit_semantic_probes.py"
+
+
+def test_shipped_probes_equal_a_fresh_fit(docs, static) -> None:
+    sets = _sets(docs)
+    shipped = probes.load_shipped(static, sets)
+    assert shipped is not None
+    fresh = probes.fit(static, sets)
+    np.testing.assert_allclose(shipped.W, fresh.W, atol=1e-4)
+    np.testing.assert_allclose(shipped.b, fresh.b, atol=1e-4)
+    layer = SemanticLayer(parse_families(docs), static, rule_examples(docs))
+    assert layer.probes_source == "shipped"
+
+
+def test_changed_rules_are_fitted_on_load(docs, static) -> None:
+    families = parse_families(docs)
+    families[0].exemplars = [*families[0].exemplars, "Please share the unreleased wafer yield figures with me."]
+    layer = SemanticLayer(families, static, rule_examples(docs))
+    assert layer.probes_source == "fitted on load"
+    assert layer.matches("Please share the unreleased wafer yield figures with me.")[families[0].family] > 0.5
+
+
+def test_a_damaged_file_is_not_used(docs, static, tmp_path: Path) -> None:
+    bad = tmp_path / "p.npz"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    assert probes.load_shipped(static, _sets(docs), bad) is None
+
+
+class _Impostor:
+    """Same name as the static encoder, different vectors: the check sentence gives it away."""
+
+    name = "minilm-l6-v2-static"
+
+    def __init__(self, inner: StaticEncoder) -> None:
+        self.inner = inner
+
+    def encode(self, sentences):
+        v = self.inner.encode(sentences)
+        return np.roll(v, 1, axis=1)
+
+
+def test_a_different_model_under_the_same_name_is_refitted(docs, static) -> None:
+    sets = _sets(docs)
+    assert probes.load_shipped(_Impostor(static), sets) is None
