@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from lurewatch.indicators.engine import Engine, default_engine
 from lurewatch.learned.combiner import Combiner, apply_combined
-from lurewatch.model import Approach, Message, Profile
+from lurewatch.model import Approach, Finding, Message, Profile
 from lurewatch.scoring import apply_score
 from lurewatch.scoring.providers import FindingProvider, ScanContext, build_providers
 from lurewatch.semantic.layer import SemanticLayer, build_layer, layer_problem
@@ -25,7 +26,8 @@ class Analyser:
         self.engine = engine or default_engine()
         self.providers: list[FindingProvider] = build_providers(self.ctx)
         self.advice = {i.id: i.advice for i in self.engine.indicators}
-        self.weights = _adopted_weights(self.ctx)
+        calibration = _adopted_calibration(self.ctx)
+        self.weights = _weights_of(calibration)
         self.combiner: Combiner | None = None
         self.layer: SemanticLayer | None = None
         if self.ctx.semantic != "off":
@@ -34,11 +36,15 @@ class Analyser:
                 self.advice.update({f.id: f.advice for f in self.layer.families})
         # The combiner was fitted with the semantic layer's inputs: without the layer (turned off, or its
         # model missing) the rules' own noisy-OR scores, as before the layer existed.
+        # A combiner retrained from analysts' cases (`lurewatch train --from-cases`) replaces the shipped
+        # one when it was fitted with the same encoder and passed its held-out check.
         if combiner and self.ctx.combiner and self.layer is not None:
-            self.combiner = combiner if isinstance(combiner, Combiner) else Combiner.load(
-                encoder=self.layer.encoder.name)
+            self.combiner = combiner if isinstance(combiner, Combiner) else (
+                _adopted_combiner(calibration, self.layer.encoder.name)
+                or Combiner.load(encoder=self.layer.encoder.name))
 
-    def analyse_one(self, a: Approach) -> Approach:
+    def rule_findings(self, a: Approach) -> list[Finding]:
+        """The indicators' and the providers' findings, at the adopted weights."""
         findings = self.engine.evaluate(a)
         seen = {f.indicator for f in findings}
         for p in self.providers:
@@ -52,6 +58,15 @@ class Analyser:
             for f in findings:
                 if f.indicator in self.weights:
                     f.weight = float(self.weights[f.indicator])
+        return findings
+
+    def evidence(self, a: Approach) -> tuple[list[Finding], dict[str, float]]:
+        """The combiner's evidence: rule and provider findings, and the semantic families' scores."""
+        semantic = self.layer.family_scores(a)[0] if self.layer is not None and a.advert is None else {}
+        return self.rule_findings(a), semantic
+
+    def analyse_one(self, a: Approach) -> Approach:
+        findings = self.rule_findings(a)
         if self.combiner is None or a.advert is not None:
             a.findings = findings
             return apply_score(a, self.advice)
@@ -75,12 +90,10 @@ class Analyser:
         return out
 
 
-def _adopted_weights(ctx: ScanContext) -> dict[str, float] | None:
-    """Indicator weights recalibrated from analysts' closed cases (`lurewatch train`), if adopted."""
-    try:
-        from lurewatch.learned.calibration import current_weights
-    except ImportError:
-        return None
+def _adopted_calibration(ctx: ScanContext) -> dict[str, Any] | None:
+    """The calibration adopted from analysts' closed cases (`lurewatch train --from-cases`), if any."""
+    from lurewatch.learned.calibration import current_calibration
+
     url = ctx.db_url
     if url is None:
         from lurewatch.store import default_db_path
@@ -89,8 +102,23 @@ def _adopted_weights(ctx: ScanContext) -> dict[str, float] | None:
             return None  # nothing adopted yet; a scan must not create files by default
         url = f"sqlite:///{default_db_path()}"
     try:
-        return current_weights(url)
+        return current_calibration(url)
     except Exception:  # noqa: BLE001 - a broken calibration must never stop a scan; defaults apply
+        return None
+
+
+def _weights_of(doc: dict[str, Any] | None) -> dict[str, float] | None:
+    weights = (doc or {}).get("weights") or {}
+    return {str(k): float(v) for k, v in weights.items() if isinstance(v, int | float)} or None
+
+
+def _adopted_combiner(doc: dict[str, Any] | None, encoder: str) -> Combiner | None:
+    section = (doc or {}).get("combiner") or {}
+    if section.get("encoder") != encoder or not (section.get("decision") or {}).get("passed"):
+        return None
+    try:
+        return Combiner(section["model"])
+    except (KeyError, TypeError, ValueError):  # a damaged document: the shipped model applies
         return None
 
 

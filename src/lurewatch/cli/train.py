@@ -105,6 +105,13 @@ def _from_cases(store: CalibrationStore, labels: list[Path], adopt: bool, force:
     except NotEnoughCases as e:
         fail(str(e))
     doc["compared_with"] = current_doc.get("version") if current_doc else 0
+    section = _retrain_combiner(loaded.cases, cfg, doc, store.url)
+    if section is not None:
+        # Scans score with the combiner: a version is adopted only when neither check got worse.
+        doc["combiner"] = section
+        doc["decision"]["weights_passed"] = doc["decision"]["passed"]
+        doc["decision"]["passed"] = bool(doc["decision"]["passed"] and section["decision"]["passed"])
+        doc["decision"]["rule"] += "; and the same for the retrained score combiner"
     make_current = adopt and (doc["decision"]["passed"] or force)
     doc["decision"]["adopted"] = make_current
     doc["decision"]["forced"] = bool(force and not doc["decision"]["passed"] and adopt)
@@ -113,6 +120,23 @@ def _from_cases(store: CalibrationStore, labels: list[Path], adopt: bool, force:
     if as_json:
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     _report(doc)
+
+
+def _retrain_combiner(cases: list[Any], cfg: Any, doc: dict[str, Any], db_url: str) -> dict[str, Any] | None:
+    """Correct the score combiner on the same training cases; None when the semantic layer cannot load."""
+    from lurewatch.learned.recalibrate import held_out_split
+    from lurewatch.learned.retrain_combiner import retrain
+    from lurewatch.pipeline import Analyser
+    from lurewatch.scoring.providers import ScanContext
+
+    analyser = Analyser(ScanContext(db_url=db_url, use_photos=False))
+    if analyser.combiner is None:
+        console.print(f"[yellow]warning:[/] the score combiner was not retrained: "
+                      f"{analyser.semantic_problem or 'the semantic layer is off'}", markup=True)
+        return None
+    tr, te = held_out_split(cases, cfg)
+    candidate = {**(analyser.weights or {}), **doc["weights"]}
+    return retrain(cases, tr, te, analyser, candidate)
 
 
 def _report(doc: dict[str, Any]) -> None:
@@ -131,6 +155,22 @@ def _report(doc: dict[str, Any]) -> None:
     for c in doc["changes"][:15]:
         ch.add_row(c["indicator"], f"{c['from']:g}", f"{c['to']:g}", str(c["support"]))
     console.print(ch)
+    if "combiner" in doc:
+        sec = doc["combiner"]
+        ct = Table(title=f"Score combiner ({sec['encoder']}), same held-out cases, flagged at medium")
+        for c in ("combiner", "precision", "recall", "F1", "legitimate flagged", "legitimate high"):
+            ct.add_column(c)
+        for name, key in (("in use", "held_out_current"), ("retrained", "held_out_candidate")):
+            r = sec["metrics"][key]
+            ct.add_row(name, f"{r['precision']:.2f}", f"{r['recall']:.2f}", f"{r['f1']:.2f}",
+                       f"{r['legitimate_flagged']:.0%}", f"{r['legitimate_high']:.0%}")
+        console.print(ct)
+        corr = {k: v for k, v in sec["model"].get("corrections", {}).items() if k != "intercept"}
+        top = sorted(corr.items(), key=lambda kv: -abs(kv[1]))[:8]
+        console.print("largest corrections: " + (", ".join(f"{k} {v:+.2f}" for k, v in top) or "none"),
+                      highlight=False)
+        console.print("retrained combiner: " + ("used with this version" if sec["decision"]["passed"] else
+                      "not used (worse on held-out cases); the shipped combiner applies"))
     d = doc["decision"]
     verdict = "adopted (now current)" if d["adopted"] else (
         "not adopted: kept as a candidate" if d["passed"] else "not adopted: worse on held-out cases")

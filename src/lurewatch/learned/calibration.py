@@ -94,7 +94,14 @@ class CalibrationStore:
 
 
 def current_weights(db_url: str | None) -> dict[str, float] | None:
-    """Indicator id -> weight of the current calibration, or None (no database, none adopted).
+    """Indicator id -> weight of the current calibration, or None (no database, none adopted)."""
+    doc = current_calibration(db_url)
+    weights = (doc or {}).get("weights") or {}
+    return {str(k): float(v) for k, v in weights.items() if isinstance(v, int | float)} or None
+
+
+def current_calibration(db_url: str | None) -> dict[str, Any] | None:
+    """The current calibration document (weights, and a retrained combiner if any), or None.
 
     Read-only: never creates a database or the table, so a scan without a store stays side-effect free.
     """
@@ -111,10 +118,7 @@ def current_weights(db_url: str | None) -> dict[str, float] | None:
             r = conn.execute(select(calibrations.c.data).where(calibrations.c.current.is_(True))).first()
     finally:
         engine.dispose()
-    if r is None:
-        return None
-    weights = (r[0] or {}).get("weights") or {}
-    return {str(k): float(v) for k, v in weights.items() if isinstance(v, int | float)} or None
+    return None if r is None else (r[0] or None)
 
 
 def score_probability(score: float, doc: dict[str, Any]) -> float | None:

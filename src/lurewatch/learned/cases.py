@@ -30,6 +30,7 @@ class LabelledCase:
     findings: list[dict[str, Any]]  # the contract's findings: indicator, category, weight, ...
     label: int  # 1 hostile, 0 legitimate
     source: str = ""
+    contract: dict[str, Any] | None = None  # the whole approach contract (messages too, when stored)
 
 
 @dataclass(slots=True)
@@ -47,7 +48,7 @@ def _case(obj: Any, label_value: Any, source: str) -> LabelledCase:
     findings = obj.get("findings") or []
     if not isinstance(findings, list) or not all(isinstance(f, dict) and "indicator" in f for f in findings):
         raise ValueError("findings must be a list of objects with an indicator")
-    return LabelledCase(str(obj.get("approach_id") or ""), findings, label, source)
+    return LabelledCase(str(obj.get("approach_id") or ""), findings, label, source, obj)
 
 
 def cases_from_jsonl(path: Path) -> LoadedCases:

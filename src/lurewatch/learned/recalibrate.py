@@ -80,6 +80,13 @@ def _weights_for_k(beta: dict[str, float], k: float) -> dict[str, float]:
     return out
 
 
+def held_out_split(cases: list[LabelledCase], cfg: RecalConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(training, held-out) indices: stratified, seeded; the combiner's retraining uses the same split."""
+    y = np.array([c.label for c in cases], dtype=int)
+    tr, te = train_test_split(np.arange(len(cases)), test_size=cfg.test_size, random_state=cfg.seed, stratify=y)
+    return np.asarray(tr), np.asarray(te)
+
+
 def recalibrate(
     cases: list[LabelledCase],
     base_weights: dict[str, float],
@@ -103,8 +110,7 @@ def recalibrate(
     for i, c in enumerate(cases):
         for f in c.findings:
             X[i, col[str(f["indicator"])]] = 1.0
-    idx = np.arange(len(cases))
-    tr, te = train_test_split(idx, test_size=cfg.test_size, random_state=cfg.seed, stratify=y)
+    tr, te = held_out_split(cases, cfg)
     current_full = {**base_weights, **(current or {})}
 
     clf = LogisticRegression(C=cfg.C, class_weight="balanced", max_iter=5000)
