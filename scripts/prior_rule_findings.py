@@ -7,6 +7,7 @@ set was added (run from a checkout of that commit, which this script is copied i
 line per case with its findings (indicator, category, weight, field). Usage, from the project root:
 
     python scripts/prior_rule_findings.py > tests/data/prior_rule_findings.jsonl
+    python scripts/prior_rule_findings.py blind10 blind11 >> tests/data/prior_rule_findings.jsonl  # some sets
 
 It makes a temporary git worktree per version (git must know the commits) and removes it afterwards.
 """
@@ -19,7 +20,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9")
+SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11")
+# Sets 10 and 11 were added in the same commit as the semantic layer and the cyber rules, written by people
+# who never saw the detector, and measured before any tuning; no rule was tuned on them afterwards. Their
+# "before" rules are those of the stop that first measured them (140d226), which include the cyber family.
+RULES_COMMIT = {"blind10": "140d226", "blind11": "140d226"}
 
 # Runs inside the old checkout: only APIs that every version had (Analyser, Message, Profile, parse_jsonresume).
 _DUMP = r'''
@@ -34,7 +39,10 @@ SRC = {"linkedin": "linkedin-message", "invitation": "linkedin-invitation", "ema
 path, name = sys.argv[1], sys.argv[2]
 doc = yaml.safe_load(open(path, encoding="utf-8"))
 cases = doc["cases"] if isinstance(doc, dict) else doc
-an = Analyser(ScanContext(use_photos=False, use_text_model=False))
+ctx = ScanContext(use_photos=False, use_text_model=False)
+if hasattr(ctx, "semantic"):  # versions with the semantic layer: the rules alone, their noisy-OR score
+    ctx.semantic = "off"
+an = Analyser(ctx)
 for c in cases:
     t0 = datetime.fromisoformat(str(c.get("first_contact", "2025-03-01"))).replace(tzinfo=UTC)
     ch = c.get("channel", "linkedin")
@@ -70,8 +78,11 @@ def added_parent(set_name: str) -> str:
 
 
 def main() -> None:
+    only = set(sys.argv[1:])  # optional: the sets to dump (default all), e.g. blind10 blind11
     for name in SETS:
-        commit = added_parent(name)
+        if only and name not in only:
+            continue
+        commit = RULES_COMMIT.get(name) or added_parent(name)
         with tempfile.TemporaryDirectory() as tmp:
             wt = Path(tmp) / "wt"
             subprocess.run(["git", "worktree", "add", "-q", "--detach", str(wt), commit], cwd=ROOT, check=True)

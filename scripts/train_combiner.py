@@ -1,15 +1,15 @@
 """Train and measure the score combiner (lurewatch.learned.combiner), leave one set out.
 
-Training rows are the cases of blind sets 1-9, each scored by the rules as they were before that set was
+Training rows are the cases of blind sets 1-11, each scored by the rules as they were before that set was
 first seen (tests/data/prior_rule_findings.jsonl, made by scripts/prior_rule_findings.py): the rules'
 behaviour on wording they had never met, which is what a scan meets in use. The semantic layer and the
 thread's shape are computed from the cases themselves.
 
-For every set: fit on the other eight, choose the medium and high thresholds on those eight by an inner
+For every set: fit on the others, choose the medium and high thresholds on those by an inner
 leave-one-set-out (the probability at which at most MEDIUM_FPR / HIGH_FPR of their legitimate cases are
-flagged), and measure on the set left out. The exported model is then fitted on all nine sets, with the
-thresholds taken from the outer out-of-fold probabilities. Held-out sets (blind10, blind11) are measured
-last with today's rules and never trained on.
+flagged), and measure on the set left out. The exported model is then fitted on all of them, with the
+thresholds taken from the outer out-of-fold probabilities. Held-out sets (HELD_OUT_SETS: blind sets not
+yet measured, then kept out) are measured last with today's rules and never trained on.
 
     python scripts/train_combiner.py [--write] [--report docs/combiner-loso.md]
 """
@@ -278,7 +278,7 @@ def report(results: list[dict], held: list[dict], model: dict, curve: list[str] 
                      f" | {r['rules_legit_flagged']}/{r['legit']} | {r['legit_flagged']}/{r['legit']}"
                      f" | {r['rules_legit_high']}/{r['legit']} | {r['legit_high']}/{r['legit']} |")
     if curve:
-        lines += ["", "Precision at realistic base rates (blind sets 1-9, each scored by the model fitted without it, "
+        lines += ["", "Precision at realistic base rates (every training blind set, each scored by the model fitted without it, "
                   "with the policy applied):", ""] + curve
     lines += ["", "Coefficients of the exported model (log-odds per unit of the input):", "",
               "| input | coefficient |", "|---|---|"]
