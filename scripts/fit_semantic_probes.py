@@ -21,7 +21,7 @@ def main() -> None:
     ap.add_argument("--encoder", choices=["full", "static", "both"], default="both")
     args = ap.parse_args()
     docs = Engine.load().documents
-    sets = probes.training_sets(parse_families(docs), rule_examples(docs))
+    sets = probes.training_sets(parse_families(docs), rule_examples(docs), probes.load_corpus())
     for kind in (["static", "full"] if args.encoder == "both" else [args.encoder]):
         enc = load_encoder(kind)
         fitted = probes.fit(enc, sets)

@@ -3,7 +3,9 @@
 Training rows are the cases of blind sets 1-11, each scored by the rules as they were before that set was
 first seen (tests/data/prior_rule_findings.jsonl, made by scripts/prior_rule_findings.py): the rules'
 behaviour on wording they had never met, which is what a scan meets in use. The semantic layer and the
-thread's shape are computed from the cases themselves.
+thread's shape are computed from the cases themselves; the probes are trained on the blind sets' sentences
+too (lurewatch.semantic.probes), so a row's semantic inputs come from probes fitted without its own set
+(and without the set left out), as stacking requires.
 
 For every set: fit on the others, choose the medium and high thresholds on those by an inner
 leave-one-set-out (the probability at which at most MEDIUM_FPR / HIGH_FPR of their legitimate cases are
@@ -35,7 +37,9 @@ from lurewatch.learned.combiner import FORMAT, Combiner, features, has_behaviour
 from lurewatch.learned.labelled import ADVERSARIAL_SETS, BLIND_SETS, HELD_OUT_SETS, load_yaml_set  # noqa: E402
 from lurewatch.model import Approach, Finding  # noqa: E402
 
-MEDIUM_FPR = float(os.environ.get("LW_MEDIUM_FPR", "0.08"))  # legitimate share at medium or high (goal: 8%)
+# Legitimate share at medium or high chosen inside each fold: 7%, so that the share measured on the set left
+# out stays within the goal of 8% (asking for 8% gave 8.3-9.0% left out; 7% gives 7.3-7.7%).
+MEDIUM_FPR = float(os.environ.get("LW_MEDIUM_FPR", "0.07"))
 HIGH_FPR = 0.01  # at most 1% at high (goal: 2%)
 MIN_SUPPORT = 10  # an indicator that fired in fewer training cases keeps its own weight as a floor
 C = 0.5  # L2 strength: few features, a few hundred cases
@@ -59,7 +63,7 @@ ENCODER = ["auto"]
 CURRENT = [False]
 
 
-def semantic_of(a: Approach) -> tuple[dict[str, float], list[Finding]]:
+def _layer():
     from lurewatch.semantic.layer import default_layer
 
     if not _LAYER:
@@ -68,7 +72,7 @@ def semantic_of(a: Approach) -> tuple[dict[str, float], list[Finding]]:
             sys.exit("the semantic layer did not load: the combiner must be trained with it")
         _cache_to_disk(layer.encoder)
         _LAYER.append(layer)
-    return _LAYER[0].family_scores(a)
+    return _LAYER[0]
 
 
 def _cache_to_disk(encoder) -> None:
@@ -160,12 +164,39 @@ def held_out_rows() -> list[Row]:
     return rows
 
 
-def featurise(rows: list[Row]) -> list[str]:
+_PROBES: dict[frozenset, tuple] = {}
+
+
+def _probes(exclude: frozenset) -> tuple:
+    """(W, b) of the behaviour probes fitted without the corpus sentences of the `exclude` sets."""
+    if exclude not in _PROBES:
+        from lurewatch.indicators.engine import default_engine
+        from lurewatch.semantic import probes
+        from lurewatch.semantic.layer import rule_examples
+
+        layer = _layer()
+        sets = probes.training_sets(layer.families, rule_examples(default_engine().documents),
+                                    probes.load_corpus(), exclude_sets=sorted(exclude))
+        fitted = probes.fit(layer.encoder, sets)
+        _PROBES[exclude] = (fitted.W, fitted.b)
+    return _PROBES[exclude]
+
+
+def featurise(rows: list[Row], exclude_of=lambda r: ()) -> list[str]:
+    """The combiner's inputs of every row, its semantic ones from probes that never saw the corpus sentences
+    of `exclude_of(row)` (a row's own set, and the set left out: the probes are stacked, out of fold)."""
+    layer = _layer()
     for r in rows:
-        sem, _ = semantic_of(r.approach)
+        layer.W, layer.b = _probes(frozenset(exclude_of(r)))
+        sem, _ = layer.family_scores(r.approach)
         r.x = features(r.approach, r.findings, r.rules_score, sem)
     names = sorted({k for r in rows for k in r.x or {}})
     return names
+
+
+def own_set(r: Row, also: str | None = None) -> set[str]:
+    out = {r.set_name} if r.set_name in BLIND_SETS else set()
+    return out | ({also} if also else set())
 
 
 def matrix(rows: list[Row], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -185,13 +216,16 @@ def threshold(legit_probs: np.ndarray, fpr: float) -> float:
     return float(min(s[k] + 1e-9, 0.999)) if k < len(s) else 0.5
 
 
-def loso(rows: list[Row], names: list[str], sets: list[str]) -> tuple[dict[str, np.ndarray], dict[str, tuple]]:
-    """Out-of-fold probabilities per set, and the thresholds chosen inside each fold."""
-    X, y = matrix(rows, names)
+def loso(rows: list[Row], sets: list[str]) -> tuple[dict[str, np.ndarray], dict[str, tuple]]:
+    """Out-of-fold probabilities per set, and the thresholds chosen inside each fold. For each set left out,
+    the semantic inputs come from probes that never saw its corpus sentences (nor, for a training row, its
+    own set's)."""
     set_of = np.array([r.set_name if r.set_name in sets else "" for r in rows])
     probs: dict[str, np.ndarray] = {}
     ths: dict[str, tuple] = {}
     for k in sets:
+        names = featurise(rows, lambda r, k=k: own_set(r, k))
+        X, y = matrix(rows, names)
         train = set_of != k
         inner = np.zeros(train.sum())
         Xt, yt, st = X[train], y[train], set_of[train]
@@ -298,10 +332,10 @@ def main() -> None:
     ENCODER[0] = args.encoder
     CURRENT[0] = args.with_current
     rows = prior_rows() + (current_rows() if CURRENT[0] else []) + extra_rows()
-    names = featurise(rows)
-    print("encoder:", _LAYER[0].encoder.name, file=sys.stderr)
-    probs, ths = loso(rows, names, list(BLIND_SETS))
+    print("encoder:", _layer().encoder.name, file=sys.stderr)
+    probs, ths = loso(rows, list(BLIND_SETS))
     results = table(rows, probs, ths)
+    names = featurise(rows, own_set)  # the exported model: each row's semantic inputs out of its own set
     X, y = matrix(rows, names)
     rows_b = [r for r in rows if r.set_name in BLIND_SETS and not r.train_only]
     oof = np.concatenate([probs[k] for k in BLIND_SETS])
@@ -319,7 +353,7 @@ def main() -> None:
     held: list[dict] = []
     hrows = held_out_rows()
     if hrows:
-        featurise(hrows)
+        featurise(hrows)  # the shipped probes (every training set's sentences)
         comb = Combiner(model)
         hp: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(0))
         for k in sorted({r.set_name for r in hrows}):

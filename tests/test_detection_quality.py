@@ -43,9 +43,9 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # adversarial full 15/30 and 1/20, static 12/30 and 1/20. Since then they train the combiner too
     # (leave one set out, with the rules of the stop that first measured them); today's figures:
     ("blind10", "full", 15, 3, 0),  # 15/15, 3/85, 0 high
-    ("blind11", "full", 17, 1, 0),  # 18/30, 1/20, 0 high
-    ("blind10", "static", 14, 2, 0),  # 15/15, 2/85, 0 high
-    ("blind11", "static", 13, 1, 0),  # 14/30, 1/20, 0 high
+    ("blind11", "full", 19, 1, 0),  # 20/30, 1/20, 0 high
+    ("blind10", "static", 15, 2, 0),  # 15/15, 2/85, 0 high
+    ("blind11", "static", 17, 1, 0),  # 18/30, 1/20, 0 high
 ])
 def test_blind_sets_10_and_11_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
@@ -55,10 +55,10 @@ def test_blind_sets_10_and_11_keep_their_figures(name, encoder, min_hostile, max
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "min_recall", "max_fp", "min_adversarial"), [
-    # Measured with today's rules, in sample: static 215/220, 9/300 (1 high), adversarial 64/85;
-    # full 214/220, 10/300 (1 high), adversarial 68/85.
-    ("static", 0.97, 0.03, 0.75),
-    ("full", 0.97, 0.034, 0.80),
+    # Measured with today's rules and probes, in sample: static 217/220, 6/300 (0 high), adversarial 70/85;
+    # full 219/220, 7/300 (1 high), adversarial 72/85.
+    ("static", 0.98, 0.021, 0.82),
+    ("full", 0.99, 0.024, 0.84),
 ])
 def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall, max_fp, min_adversarial):
     tot = {"ord": [0, 0, 0, 0, 0], "adv": [0, 0, 0, 0, 0]}

@@ -24,7 +24,7 @@ def static():
 
 
 def _sets(docs):
-    return probes.training_sets(parse_families(docs), rule_examples(docs))
+    return probes.training_sets(parse_families(docs), rule_examples(docs), probes.load_corpus())
 
 
 @pytest.mark.parametrize("name", ["minilm-l6-v2-static", "minilm-l6-v2-int8"])

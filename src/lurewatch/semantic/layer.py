@@ -87,11 +87,29 @@ def rule_examples(docs: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, tuple
     return out
 
 
-class _Probe:
-    """A linear probe: w·v + b -> probability (fitted with scikit-learn, applied with numpy)."""
+def sender_sentences(a: Approach) -> list[tuple[str, str]]:
+    """(sentence, where) of the sender's own words, bounded."""
+    from lurewatch.indicators.text import strip_quoted_replies
+    from lurewatch.semantic.sentences import split_sentences
 
-    def __init__(self, w: np.ndarray, b: float) -> None:
-        self.w, self.b = w, b
+    out: list[tuple[str, str]] = []
+    if a.invitation_note:
+        out += [(s, "invitation note") for s in split_sentences(a.invitation_note)]
+    prof = a.profile
+    sender = (a.sender_name, *(x for x in (prof.name, prof.email) if x)) if prof else (a.sender_name,)
+    n = 0
+    for m in a.messages:
+        if not m.inbound:
+            continue
+        n += 1
+        where = f"message {n}" + (f" ({m.sent_at:%Y-%m-%d})" if m.sent_at else "")
+        text = strip_quoted_replies(m.text, (*sender, m.sender_name))
+        if m.subject:
+            text = f"{m.subject}\n{text}"
+        out += [(s, where) for s in split_sentences(text)]
+        if len(out) >= MAX_SENTENCES:
+            break
+    return out[:MAX_SENTENCES]
 
 
 class SemanticLayer:
@@ -106,7 +124,7 @@ class SemanticLayer:
     def _fit(self, rule_ex: dict[str, tuple[list[str], list[str]]]) -> None:
         from lurewatch.semantic import probes
 
-        sets = probes.training_sets(self.families, rule_ex)
+        sets = probes.training_sets(self.families, rule_ex, probes.load_corpus())
         fitted = probes.load_shipped(self.encoder, sets)
         self.probes_source = "shipped" if fitted is not None else "fitted on load"
         if fitted is None:
@@ -122,28 +140,7 @@ class SemanticLayer:
         return V, 1.0 / (1.0 + np.exp(-(V @ self.W + self.b)))
 
     def sender_sentences(self, a: Approach) -> list[tuple[str, str]]:
-        """(sentence, where) of the sender's own words, bounded."""
-        from lurewatch.indicators.text import strip_quoted_replies
-        from lurewatch.semantic.sentences import split_sentences
-
-        out: list[tuple[str, str]] = []
-        if a.invitation_note:
-            out += [(s, "invitation note") for s in split_sentences(a.invitation_note)]
-        prof = a.profile
-        sender = (a.sender_name, *(x for x in (prof.name, prof.email) if x)) if prof else (a.sender_name,)
-        n = 0
-        for m in a.messages:
-            if not m.inbound:
-                continue
-            n += 1
-            where = f"message {n}" + (f" ({m.sent_at:%Y-%m-%d})" if m.sent_at else "")
-            text = strip_quoted_replies(m.text, (*sender, m.sender_name))
-            if m.subject:
-                text = f"{m.subject}\n{text}"
-            out += [(s, where) for s in split_sentences(text)]
-            if len(out) >= MAX_SENTENCES:
-                break
-        return out[:MAX_SENTENCES]
+        return sender_sentences(a)
 
     def family_scores(self, a: Approach) -> tuple[dict[str, float], list[Finding]]:
         """Per family id, how far the best sender sentence lies above the floor (0..1); and the findings."""

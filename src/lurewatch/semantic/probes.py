@@ -1,4 +1,10 @@
-"""Fitted behaviour probes shipped with the package, so that loading the layer costs no encoding.
+"""The behaviour probes: what each is fitted on, and their fitted form shipped with the package.
+
+Each family's probe is fitted on its exemplars and contrast sentences and the rules' examples (the rule
+files), and on the sentence corpus of the labelled blind sets (`semantic-corpus.jsonl.gz`, made by
+``scripts/build_semantic_corpus.py``): every sentence of a legitimate approach is a negative for every
+family, and a hostile approach's sentence that a rule of the family quotes is a positive. The corpus
+teaches the probes how ordinary mail is really worded, which exemplars alone did not (docs/semantic.md).
 
 Fitting the probes means encoding every exemplar, contrast sentence and rule example (about a thousand
 sentences): milliseconds with the static table, about 20 s of CPU with the full model. The fitted weights
@@ -23,9 +29,38 @@ from typing import Any
 import numpy as np
 
 PROBE_C = 2.0  # logistic-regression regularisation of every probe
+CURATED_WEIGHT = 4.0  # a sentence from the rule files counts as this many corpus sentences
+CORPUS_POSITIVE_WEIGHT = 0.5  # a corpus sentence a rule quoted, as a positive of its family (1.0 measured:
+# more topic-bound probes, e.g. a friendly "how is the new lab going" read as an ask; docs/semantic.md)
 CHECK_SENTENCE = "Could you send me the internal roadmap before our call on Friday?"
 CHECK_TOLERANCE = 1e-3  # max abs difference of the check vector (onnxruntime builds differ in the last bits)
 MODELS = Path(__file__).resolve().parent.parent / "models"
+CORPUS_PATH = MODELS / "semantic-corpus.jsonl.gz"
+MAX_CORPUS_BYTES = 8_000_000  # compressed; the shipped file is well under 1 MB
+
+
+@dataclass(slots=True, frozen=True)
+class CorpusSentence:
+    set: str
+    text: str
+    families: tuple[str, ...]  # families it is a positive of (empty: a negative for every family)
+    legitimate: bool
+
+
+def load_corpus(path: Path | None = None) -> list[CorpusSentence]:
+    """The labelled sentences shipped with the package (none if the file is missing or damaged)."""
+    import gzip
+
+    path = path or CORPUS_PATH
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_CORPUS_BYTES:
+            return []
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+        return [CorpusSentence(str(r["set"]), str(r["text"])[:400], tuple(str(f) for f in r["families"]),
+                               bool(r["legitimate"])) for r in rows]
+    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        return []
 
 
 @dataclass(slots=True)
@@ -36,6 +71,7 @@ class TrainingSet:
     positives: list[str]
     negatives: list[str]
     exemplars: list[str]
+    curated: frozenset[str] = frozenset()  # the sentences from the rule files (the rest: the corpus)
 
 
 @dataclass(slots=True)
@@ -45,9 +81,14 @@ class FittedProbes:
     ex_vecs: dict[str, np.ndarray]  # family -> (n_exemplars, dim)
 
 
-def training_sets(families: Sequence[Any], rule_ex: dict[str, tuple[list[str], list[str]]]) -> list[TrainingSet]:
-    """Each family's positives (its exemplars and its rules' positive examples) and negatives (its contrast
-    sentences, every rule's negative examples and the other families' positives)."""
+def training_sets(families: Sequence[Any], rule_ex: dict[str, tuple[list[str], list[str]]],
+                  corpus: Sequence[CorpusSentence] = (), exclude_sets: Sequence[str] = ()) -> list[TrainingSet]:
+    """Each family's positives (its exemplars, its rules' positive examples, the corpus sentences labelled
+    with it) and negatives (its contrast sentences, every rule's negative examples, the other families'
+    positives, the corpus sentences of legitimate approaches). `exclude_sets`: corpus sets left out (to
+    measure a set with probes that never saw it)."""
+    skip = set(exclude_sets)
+    corpus = [c for c in corpus if c.set not in skip]
     pos: dict[str, list[str]] = {}
     neg: dict[str, list[str]] = {}
     generic: list[str] = []
@@ -60,19 +101,29 @@ def training_sets(families: Sequence[Any], rule_ex: dict[str, tuple[list[str], l
             neg[f.family] += n
     for _p, n in rule_ex.values():
         generic += n  # ordinary, legitimate sentences
+    curated = frozenset(x for v in (*pos.values(), *neg.values(), generic) for x in v)
+    # Other families' exemplar-side positives are negatives; corpus positives are not (a sentence a rule of
+    # one family quoted may well express another family's behaviour too).
+    others_of = {f.family: [s for g, v in pos.items() if g != f.family for s in v] for f in families}
+    for c in corpus:
+        for fam in c.families:
+            if fam in pos:
+                pos[fam].append(c.text)
+    generic += [c.text for c in corpus if c.legitimate]
     out = []
     for f in families:
-        others = [s for g, v in pos.items() if g != f.family for s in v]
+        others = others_of[f.family]
         p = list(dict.fromkeys(pos[f.family]))
         pset = set(p)
         n = [s for s in dict.fromkeys(neg[f.family] + generic + others) if s not in pset]
-        out.append(TrainingSet(f.family, p, n, list(f.exemplars)))
+        out.append(TrainingSet(f.family, p, n, list(f.exemplars), curated))
     return out
 
 
 def data_key(encoder_name: str, sets: Sequence[TrainingSet]) -> str:
-    blob = json.dumps({"encoder": encoder_name, "C": PROBE_C, "floor_free": True,
-                       "sets": [[s.family, s.positives, s.negatives, s.exemplars] for s in sets]},
+    blob = json.dumps({"encoder": encoder_name, "C": PROBE_C, "curated_weight": CURATED_WEIGHT,
+                       "corpus_positive_weight": CORPUS_POSITIVE_WEIGHT,
+                       "sets": [[s.family, s.positives, s.negatives, s.exemplars, sorted(s.curated)] for s in sets]},
                       ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -85,9 +136,14 @@ def fit(encoder: Any, sets: Sequence[TrainingSet]) -> FittedProbes:
     vec = dict(zip(texts, encoder.encode(texts), strict=True))
     ws, bs, ex = [], [], {}
     for s in sets:
-        X = np.array([vec[x] for x in s.positives + s.negatives])
+        rows = s.positives + s.negatives
+        X = np.array([vec[x] for x in rows])
         y = np.array([1] * len(s.positives) + [0] * len(s.negatives))
-        clf = LogisticRegression(C=PROBE_C, class_weight="balanced", max_iter=2000).fit(X, y)
+        w = np.array([CURATED_WEIGHT if x in s.curated else (CORPUS_POSITIVE_WEIGHT if i < len(s.positives) else 1.0)
+                      for i, x in enumerate(rows)])
+        keep = w > 0
+        X, y, w = X[keep], y[keep], w[keep]
+        clf = LogisticRegression(C=PROBE_C, class_weight="balanced", max_iter=3000).fit(X, y, sample_weight=w)
         ws.append(clf.coef_[0])
         bs.append(clf.intercept_[0])
         ex[s.family] = np.array([vec[x] for x in s.exemplars], dtype=np.float32)
