@@ -156,3 +156,35 @@ def test_get_approach_contract(server: Server) -> None:
     assert server.api("reporter2", "GET", f"/api/v1/approaches/{aid}").status_code == 404
     assert server.api("analyst", "GET", f"/api/v1/approaches/{aid}").json() == a
     assert server.api("analyst", "GET", "/api/v1/approaches/ap-doesnotexist").status_code == 404
+
+
+def test_contract_name_for_the_profile_url_is_kept(server: Server) -> None:
+    """Issue 14: `sender_profile_url` (the contract's name) used to answer 201 and drop the URL."""
+    url = "https://www.linkedin.com/in/contract-name-test"
+    r = server.api("reporter", "POST", "/api/v1/reports", json={"message": HOSTILE, "sender_profile_url": url})
+    assert r.status_code == 201, r.text
+    assert r.json()["approaches"][0]["sender_profile_url"].endswith("linkedin.com/in/contract-name-test")
+    # the older name stays a working alias
+    r = server.api("reporter", "POST", "/api/v1/reports", json={"message": HOSTILE, "profile_url": url + "-old"})
+    assert r.status_code == 201, r.text
+    assert r.json()["approaches"][0]["sender_profile_url"].endswith("linkedin.com/in/contract-name-test-old")
+
+
+def test_unknown_fields_are_refused_by_name(server: Server) -> None:
+    r = server.api("reporter", "POST", "/api/v1/reports",
+                   json={"message": HOSTILE, "sender_profile_urll": "https://www.linkedin.com/in/x"})
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert "sender_profile_urll" in err["message"]
+    assert any(d["loc"][-1] == "sender_profile_urll" for d in err["detail"])
+    # nothing was stored
+    mine = server.api("reporter", "GET", "/api/v1/reports").json()
+    assert all("sender_profile_urll" not in json.dumps(x) for x in mine["items"])
+
+
+def test_upload_form_takes_the_contract_name(server: Server) -> None:
+    url = "https://www.linkedin.com/in/upload-contract-name"
+    r = server.api("reporter", "POST", "/api/v1/reports/upload",
+                   data={"message": HOSTILE, "sender_profile_url": url})
+    assert r.status_code == 201, r.text
+    assert r.json()["approaches"][0]["sender_profile_url"].endswith("linkedin.com/in/upload-contract-name")

@@ -157,7 +157,11 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, exc: RequestValidationError) -> Response:
         errs = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in exc.errors()][:20]
-        return _error(request, 422, "invalid", "invalid input", errs)
+        unknown = [str(e["loc"][-1])[:80] for e in exc.errors() if e.get("type") == "extra_forbidden" and e.get("loc")]
+        message = "invalid input"
+        if unknown:  # say which fields were not taken, so that no client loses data without being told
+            message += "; unknown field" + ("s " if len(unknown) > 1 else " ") + ", ".join(repr(u) for u in unknown[:10])
+        return _error(request, 422, "invalid", message, errs)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 
 from lurewatch.server import audit
-from lurewatch.server.api.common import ERRORS
+from lurewatch.server.api.common import ERRORS, RequestBody
 from lurewatch.server.auth import User
 from lurewatch.server.deps import Forbidden, actor, require, state
 from lurewatch.server.service import Invalid, NotFound
@@ -80,7 +80,7 @@ router = APIRouter(prefix="/sharing", tags=["sharing"], responses=ERRORS)
 ORG_ENV = "LUREWATCH_ORG"
 
 
-class ExportRequestIn(BaseModel):
+class ExportRequestIn(RequestBody):
     case_id: int | None = Field(None, ge=1, le=2**31 - 1)
     campaign: str | None = Field(None, min_length=1, max_length=100)
     format: Literal["stix", "misp"] = "stix"

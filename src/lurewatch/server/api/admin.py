@@ -8,11 +8,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select, update
 
 from lurewatch.server import audit, auth, identities, service
-from lurewatch.server.api.common import ERRORS, Id
+from lurewatch.server.api.common import ERRORS, Id, RequestBody
 from lurewatch.server.auth import User
 from lurewatch.server.deps import Forbidden, actor, current_user, require, state
 from lurewatch.server.roles import RANK
@@ -22,24 +22,24 @@ router = APIRouter(tags=["admin"], responses=ERRORS)
 Role = Literal["reporter", "analyst", "lead", "admin"]
 
 
-class UserIn(BaseModel):
+class UserIn(RequestBody):
     username: str = Field(min_length=1, max_length=150)
     role: Role
     password: str = Field(min_length=auth.MIN_PASSWORD, max_length=1024)
 
 
-class UserPatch(BaseModel):
+class UserPatch(RequestBody):
     role: Role | None = None
     active: bool | None = None
     password: str | None = Field(None, min_length=auth.MIN_PASSWORD, max_length=1024)
 
 
-class IdentityIn(BaseModel):
+class IdentityIn(RequestBody):
     issuer: str | None = Field(None, max_length=255, description="default: the configured OIDC issuer")
     sub: str = Field(min_length=1, max_length=255, description="the identity provider's subject (sub)")
 
 
-class KeyIn(BaseModel):
+class KeyIn(RequestBody):
     name: str = Field(min_length=1, max_length=150)
     role: Role | None = None
     days: int | None = Field(None, ge=1, le=3650, description="expiry in days (none: never)")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lurewatch.server import audit, service
-from lurewatch.server.api.common import ERRORS, Id, Page, page_body
+from lurewatch.server.api.common import ERRORS, Id, Page, RequestBody, page_body
 from lurewatch.server.api.reports import ListOut
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, require, state
@@ -17,7 +17,7 @@ router = APIRouter(tags=["cases"], responses=ERRORS)
 analyst = require("analyst")
 
 
-class CasePatch(BaseModel):
+class CasePatch(RequestBody):
     title: str | None = Field(None, max_length=300)
     status: Literal["new", "in_progress", "closed"] | None = None
     resolution: Literal["hostile", "suspicious", "legitimate", "duplicate"] | None = None
@@ -30,19 +30,19 @@ class CasePatch(BaseModel):
     campaign: str | None = Field(None, max_length=100)
 
 
-class NoteIn(BaseModel):
+class NoteIn(RequestBody):
     text: str = Field(min_length=1, max_length=20_000)
 
 
-class TaskIn(BaseModel):
+class TaskIn(RequestBody):
     title: str = Field(min_length=1, max_length=500)
 
 
-class TaskPatch(BaseModel):
+class TaskPatch(RequestBody):
     done: bool
 
 
-class MergeIn(BaseModel):
+class MergeIn(RequestBody):
     duplicate_id: int = Field(ge=1, le=2**31 - 1, description="the case to fold into this one")
 
 

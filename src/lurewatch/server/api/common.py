@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+
+class RequestBody(BaseModel):
+    """Every request body: an unknown field is a 422 that names it, never silently dropped (a client that
+    misspells a field, or uses another product's name for it, must be told its data was not taken)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorBody(BaseModel):

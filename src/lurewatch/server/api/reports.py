@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 from sqlalchemy import select
 
 from lurewatch.server import service
-from lurewatch.server.api.common import ERRORS, Id, Page, page_body
+from lurewatch.server.api.common import ERRORS, Id, Page, RequestBody, page_body
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, current_user, state
 from lurewatch.server.reporting import submit_files, submit_text
@@ -19,10 +19,13 @@ from lurewatch.server.tables import jobs, uploads
 router = APIRouter(tags=["reports"], responses=ERRORS)
 
 
-class ReportIn(BaseModel):
+class ReportIn(RequestBody):
     message: str = Field("", max_length=100_000, description="the message as received (pasted text)")
     sender_name: str = Field("", max_length=300)
-    profile_url: str | None = Field(None, max_length=2000, description="the sender's profile URL (never fetched)")
+    # The contract's name (docs/contract.md); `profile_url`, the name of earlier versions, is kept as an alias.
+    sender_profile_url: str | None = Field(
+        None, max_length=2000, validation_alias=AliasChoices("sender_profile_url", "profile_url"),
+        description="the sender's profile URL (never fetched); `profile_url` is accepted as an alias")
     jsonresume: dict[str, Any] | None = Field(None, description="the sender's profile as a JSON Resume")
     sector: str = Field("", max_length=100, description="your sector or team, to help triage")
     comment: str = Field("", max_length=5000)
@@ -38,7 +41,7 @@ class ListOut(BaseModel):
 @router.post("/reports", status_code=201, summary="Report a message (and what you know of the sender)")
 def create_report(body: ReportIn, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     return submit_text(state(request), user, actor(request, user), body.message, body.sender_name,
-                       body.profile_url, body.jsonresume, body.sector, body.comment)
+                       body.sender_profile_url, body.jsonresume, body.sector, body.comment)
 
 
 @router.post("/reports/upload", status_code=201,
@@ -47,7 +50,8 @@ def upload_report(
     request: Request,
     message: str = Form("", max_length=100_000),
     sender_name: str = Form("", max_length=300),
-    profile_url: str = Form("", max_length=2000),
+    sender_profile_url: str = Form("", max_length=2000),
+    profile_url: str = Form("", max_length=2000, description="alias of sender_profile_url (earlier versions)"),
     sector: str = Form("", max_length=100),
     comment: str = Form("", max_length=5000),
     photo: UploadFile | None = File(None),
@@ -57,7 +61,8 @@ def upload_report(
     user: User = Depends(current_user),
 ) -> dict[str, Any]:
     return submit_files(state(request), user, actor(request, user), message=message, sender_name=sender_name,
-                        profile_url=profile_url or None, sector=sector, comment=comment, photo=photo,
+                        profile_url=sender_profile_url or profile_url or None, sector=sector, comment=comment,
+                        photo=photo,
                         jsonresume=jsonresume, eml=eml, export=export)
 
 
