@@ -6,8 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-PDQ_MAX_DISTANCE = 31
-PDQ_MIN_QUALITY = 50
+from lurewatch.photo.pdqtext import MATCH_DISTANCE as PDQ_MAX_DISTANCE
+from lurewatch.photo.pdqtext import MIN_QUALITY as PDQ_MIN_QUALITY
+from lurewatch.photo.pdqtext import distance as hamming
+from lurewatch.photo.pdqtext import to_hex as bits_to_hex
+
+__all__ = ["PDQ_CHUNKS", "PDQ_MAX_DISTANCE", "PDQ_MIN_QUALITY", "PhotoHash", "bits_to_hex", "chunk_keys",
+           "hamming", "hash_photo", "pdq_usable"]
 PDQ_CHUNKS = 16  # candidate blocking: 16 chunks of 16 bits (see chunk_keys)
 
 
@@ -30,18 +35,7 @@ def hash_photo(path: str | Path) -> PhotoHash | None:
     except PhotoError:
         return None
     bits, quality = pdqhash.compute(np.ascontiguousarray(photo.rgb))
-    return PhotoHash(photo.sha256, bits_to_hex(bits), int(quality))
-
-
-def bits_to_hex(bits) -> str:  # noqa: ANN001 - numpy array of 256 0/1 values
-    value = 0
-    for b in bits:
-        value = (value << 1) | int(b)
-    return f"{value:064x}"
-
-
-def hamming(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
+    return PhotoHash(photo.sha256, bits_to_hex(bits.tolist()), int(quality))
 
 
 def pdq_usable(pdq: str | None, quality: int) -> bool:

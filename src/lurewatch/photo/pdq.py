@@ -14,8 +14,11 @@ import cv2
 import numpy as np
 import pdqhash
 
-MATCH_DISTANCE = 31
-MIN_QUALITY = 50
+from lurewatch.photo.pdqtext import MATCH_DISTANCE, MIN_QUALITY, is_valid, to_hex
+from lurewatch.photo.pdqtext import distance as pdq_distance
+
+__all__ = ["MATCH_DISTANCE", "MIN_QUALITY", "PdqHash", "bits_to_hex", "compute", "crop_hashes", "pdq_distance",
+           "is_valid_hex", "best_distance", "match_pdq", "reuse_distance"]
 CROP = 0.05
 # (left, top, right, bottom) as fractions: one-sided, corner and centred crops of about 5%.
 CROP_BOXES = [(CROP, 0, 1, 1), (0, 0, 1 - CROP, 1), (0, CROP, 1, 1), (0, 0, 1, 1 - CROP), (CROP, CROP, 1, 1),
@@ -33,10 +36,8 @@ class PdqHash:
 
 
 def bits_to_hex(bits: np.ndarray) -> str:
-    """ThreatExchange's text form: 16 words of 16 bits, most significant word first."""
-    b = np.asarray(bits, dtype=np.uint8).reshape(16, 16)
-    words = (b.astype(np.uint32) << np.arange(16, dtype=np.uint32)).sum(axis=1)
-    return "".join(f"{int(w):04x}" for w in words[::-1])
+    """ThreatExchange's text form (lurewatch.photo.pdqtext)."""
+    return to_hex(np.asarray(bits).ravel().tolist())
 
 
 def compute(rgb: np.ndarray) -> PdqHash:
@@ -74,21 +75,8 @@ def reuse_distance(a: PdqHash, b_variants: list[str], b_crops: list[str]) -> int
     return d
 
 
-def pdq_distance(a_hex: str, b_hex: str) -> int:
-    """Hamming distance between two 64-hex-digit PDQ hashes."""
-    if len(a_hex) != 64 or len(b_hex) != 64:
-        raise ValueError("a PDQ hash is 64 hexadecimal digits")
-    return (int(a_hex, 16) ^ int(b_hex, 16)).bit_count()
-
-
 def is_valid_hex(value: str) -> bool:
-    if len(value) != 64:
-        return False
-    try:
-        int(value, 16)
-    except ValueError:
-        return False
-    return True
+    return is_valid(value)
 
 
 def best_distance(query: PdqHash | Iterable[str], other_hex: str) -> int:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from sqlalchemy import inspect
 
 from lurewatch.model import Approach, Finding
+from lurewatch.photo.pdqtext import MATCH_DISTANCE as PDQ_MAX_DISTANCE
 from lurewatch.scoring.providers import ScanContext
 from lurewatch.sharing import observables
 from lurewatch.sharing.watch import WatchIndicator, WatchStore, watch_indicators
@@ -20,7 +21,6 @@ INDICATOR = "LW-SHARED-001"
 CATEGORY = "shared-intelligence"
 WEIGHT = {"linkedin-url": 60.0, "sha256": 60.0, "pdq": 50.0}  # the persona itself
 PIVOT_WEIGHT = 45.0  # an off-platform contact point the persona gave elsewhere
-PDQ_MAX_DISTANCE = 31  # Meta's PDQ guidance
 
 
 class SharedIntelProvider:
