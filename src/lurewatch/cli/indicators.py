@@ -31,17 +31,28 @@ def _load(rules: Path | None):
 def list_indicators(
     rules: Path | None = typer.Option(None, "--rules", help="A folder of extra indicator files (YAML)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show each rationale and its source."),
+    fmt: str = typer.Option("table", "--format", help="table, or json (every field: status, tags, policy)."),
 ) -> None:
-    """Every indicator with its id, category, scope and weight."""
+    """Every indicator (rules and evidence providers) with its id, category, scope and weight."""
     engine = _load(rules)
-    table = Table(title=f"{len(engine.indicators)} indicators", show_lines=verbose)
+    if fmt == "json":
+        _print_json(engine)
+        return
+    if fmt != "table":
+        fail("--format is table or json")
+    everything = engine.indicators + engine.provider_rules
+    table = Table(title=f"{len(engine.indicators)} indicators, {len(engine.provider_rules)} from evidence providers",
+                  show_lines=verbose)
     for col in ("id", "category", "scope", "weight", "title"):
         table.add_column(col)
-    for ind in sorted(engine.indicators, key=lambda i: i.id):
+    for ind in sorted(everything, key=lambda i: i.id):
         title = Text(ind.title)
         if verbose:
             title.append("\n" + ind.rationale, style="dim")
-        table.add_row(ind.id, ind.category, ind.scope, f"{ind.weight:+g}", title)
+            if ind.tags:
+                title.append("\n" + " ".join(ind.tags), style="dim")
+        scope = f"provider: {ind.provider}" if ind.provider else ind.scope
+        table.add_row(ind.id, ind.category, scope, f"{ind.weight:+g}", title)
     from lurewatch.semantic.layer import parse_families
 
     for fam in parse_families(engine.documents):
@@ -50,6 +61,26 @@ def list_indicators(
             title.append("\n" + fam.rationale, style="dim")
         table.add_row(fam.id, "semantic", "sentence", "learned", title)
     Console().print(table)
+
+
+def _print_json(engine) -> None:  # noqa: ANN001 - an Engine
+    import json
+    import sys
+
+    from lurewatch.indicators import policy
+    from lurewatch.semantic.layer import parse_families
+
+    rows = [{"id": i.id, "title": i.title, "category": i.category,
+             "role": policy.categories()[i.category]["role"], "scope": i.scope, "provider": i.provider or None,
+             "weight": i.weight, "status": i.status, "tags": list(i.tags), "references": list(i.references),
+             "falsepositives": list(i.falsepositives), "mitigable": i.mitigable, "rationale": i.rationale,
+             "source_file": i.source_file}
+            for i in sorted(engine.indicators + engine.provider_rules, key=lambda i: i.id)]
+    rows += [{"id": f.id, "title": f.title, "category": "semantic", "role": "semantic", "scope": "sentence",
+              "provider": None, "weight": None, "status": "stable", "tags": [], "references": [],
+              "falsepositives": [], "mitigable": True, "rationale": f.rationale, "source_file": f.source_file}
+             for f in parse_families(engine.documents)]
+    sys.stdout.write(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
 
 
 @indicators_app.command("test")

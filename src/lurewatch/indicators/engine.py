@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from lurewatch.indicators import checks
+from lurewatch.indicators import checks, policy
 from lurewatch.indicators.compiled import ScopeMatcher
 from lurewatch.indicators.rules import Compiler, Node, RuleError, TextView
 from lurewatch.indicators.text import sentence_around, strip_quoted_replies, tokenize, tokenize_reference
@@ -46,6 +46,12 @@ class Indicator:
     params: dict[str, Any] = field(default_factory=dict)
     examples: dict[str, list[Any]] = field(default_factory=dict)
     source_file: str = ""
+    status: str = "stable"  # stable | test | experimental | deprecated (Sigma's)
+    tags: tuple[str, ...] = ()  # e.g. attack.t1598 (MITRE ATT&CK)
+    references: tuple[str, ...] = ()
+    falsepositives: tuple[str, ...] = ()
+    mitigable: bool = True  # False: signs of legitimacy never lower a score this finding is part of
+    provider: str = ""  # set for the declarations of provider indicators (no match of their own)
 
     def finding(self, evidence: str, where: str, weight: float | None = None) -> Finding:
         return Finding(self.id, self.title, self.category, self.weight if weight is None else weight,
@@ -68,6 +74,8 @@ class Engine:
         self.compiler = compiler
         self.documents: list[tuple[str, dict[str, Any]]] = []  # the parsed rule files (semantic entries too)
         self._shared: dict[tuple[str, str], list[tuple[Indicator, str]]] = {}
+        self.provider_rules: list[Indicator] = []  # declarations of the providers' indicators (metadata)
+        self.unmitigable: frozenset[str] = frozenset(i.id for i in indicators if not i.mitigable)
         self._by_scope: dict[str, list[Indicator]] = {}
         for ind in indicators:
             self._by_scope.setdefault(ind.scope, []).append(ind)
@@ -99,6 +107,9 @@ class Engine:
                 doc = yaml.safe_load(text) or {}
             except yaml.YAMLError as e:
                 raise RuleError(f"{name}: not valid YAML: {e}") from e
+            problems = policy.validate_rule_file(name, doc)
+            if problems:
+                raise RuleError("; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""))
             parsed.append((name, doc))
             if "concepts" in doc:
                 concepts.update(doc["concepts"])
@@ -116,6 +127,8 @@ class Engine:
                 indicators.append(ind)
         engine = cls(indicators, compiler)
         engine.documents = parsed
+        engine.provider_rules = [_provider_rule(p) for p in policy.provider_rules()]
+        engine.unmitigable = frozenset(i.id for i in (*indicators, *engine.provider_rules) if not i.mitigable)
         return engine
 
     # -- evaluation ------------------------------------------------------------------------------
@@ -248,8 +261,12 @@ def _compile_indicator(raw: dict[str, Any], compiler: Compiler, file: str, famil
         id=str(raw["id"]), title=str(raw["title"]), category=str(raw["category"]), scope=scope,
         weight=float(raw["weight"]), rationale=" ".join(str(raw["rationale"]).split()),
         advice=str(raw.get("advice", "")), family=family, params=dict(raw.get("params") or {}),
-        examples=dict(raw.get("examples") or {}), source_file=file,
+        examples=dict(raw.get("examples") or {}), source_file=file, **_metadata(raw),
     )
+    known = policy.categories()
+    if ind.category not in known or known[ind.category]["role"] == "semantic":
+        raise RuleError(f"{file}: {ind.id} has unknown category {ind.category!r} "
+                        f"(one of: {', '.join(k for k, v in known.items() if v['role'] != 'semantic')})")
     if not -50 <= ind.weight <= 100 or (ind.weight < 0) != (ind.category == "legitimacy"):
         raise RuleError(f"{file}: {ind.id} weight must be 0..100 (-50..0 for category legitimacy)")
     if scope in TEXT_SCOPES:
@@ -269,6 +286,22 @@ def _compile_indicator(raw: dict[str, Any], compiler: Compiler, file: str, famil
     else:
         raise RuleError(f"{file}: {ind.id} has unknown scope {scope!r}")
     return ind
+
+
+def _metadata(raw: dict[str, Any]) -> dict[str, Any]:
+    return {"status": str(raw.get("status", "stable")), "tags": tuple(raw.get("tags") or ()),
+            "references": tuple(raw.get("references") or ()),
+            "falsepositives": tuple(raw.get("falsepositives") or ()), "mitigable": bool(raw.get("mitigable", True))}
+
+
+def _provider_rule(raw: dict[str, Any]) -> Indicator:
+    """A provider indicator's declaration (policy/providers.yaml): metadata only, never matched."""
+    if str(raw.get("category")) not in policy.categories():
+        raise RuleError(f"providers.yaml: {raw.get('id')} has unknown category {raw.get('category')!r}")
+    return Indicator(id=str(raw["id"]), title=str(raw["title"]), category=str(raw["category"]), scope="provider",
+                     weight=float(raw["weight"]), rationale=" ".join(str(raw["rationale"]).split()),
+                     advice=str(raw.get("advice", "")), family="providers", source_file="providers.yaml",
+                     provider=str(raw["provider"]), **_metadata(raw))
 
 
 def _rule_files(folder: Path | None) -> list[tuple[str, str]]:

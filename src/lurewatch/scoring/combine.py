@@ -25,18 +25,25 @@ Levels:
 
 from __future__ import annotations
 
+from lurewatch.indicators import policy
 from lurewatch.model import Approach, Finding, Level
 
 HIGH = 60
 MEDIUM = 30
-CONTEXT = {"target", "interest", "approach"}
-PERSONA = {"persona"}
-MITIGATING = {"legitimacy"}
+# The categories' roles are data (lurewatch/indicators/policy/categories.yaml), as is which asks cannot be
+# mitigated (`mitigable: false` in the rules and provider declarations).
+CONTEXT = set(policy.with_role("context"))
+PERSONA = set(policy.with_role("persona"))
+MITIGATING = set(policy.with_role("mitigating"))
 MAX_MITIGATION = 0.6  # signs of legitimacy lower a score by at most 40%
-# Asks that polite wording cannot make harmless: with any of these, legitimacy signs are ignored.
-UNMITIGABLE = {"LW-SECRET-001", "LW-SECRET-002", "LW-REQ-001", "LW-FILE-001", "LW-FILE-004",
-               "LW-PIVOT-005", "LW-SHARED-001", "LW-WATCH-001",
-               "LW-CYBER-001", "LW-CYBER-006"}  # handing over a password or code; a fake of the own domain
+
+
+def unmitigable() -> frozenset[str]:
+    """Asks that polite wording cannot make harmless: with any of these, legitimacy signs are ignored."""
+    from lurewatch.indicators.engine import default_engine
+
+    return default_engine().unmitigable
+
 
 LEVEL_MEANING = {
     "high": "Several independent red flags of a hostile approach.",
@@ -83,7 +90,8 @@ def score_findings(findings: list[Finding]) -> int:
     # Context amplifies behaviour in proportion to it and never creates a score alone.
     c = noisy_or([f.weight for f in findings if f.category in CONTEXT]) / 100.0 if behaviour else 0.0
     s = b + (100.0 - b) * (b / 100.0) * c
-    if not any(f.indicator in UNMITIGABLE for f in findings):
+    never = unmitigable()
+    if not any(f.indicator in never for f in findings):
         keep = 1.0
         for f in findings:
             if f.category in MITIGATING:
