@@ -14,13 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    Table,
     create_engine,
     inspect,
     select,
@@ -28,27 +21,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 
+from lurewatch.db.local_tables import calibrations
 from lurewatch.store.db import resolve_db
-
-metadata = MetaData()  # own MetaData: this table is created on demand, beside the store's tables
-
-calibrations = Table(
-    "calibrations",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("n_cases", Integer, nullable=False),
-    Column("passed", Boolean, nullable=False),  # not worse than the weights it was compared with
-    Column("current", Boolean, nullable=False, default=False, index=True),
-    Column("data", JSON, nullable=False),
-)
 
 
 class CalibrationStore:
     def __init__(self, db: str | Path | None = None) -> None:
         self.url = resolve_db(db)
-        self.engine: Engine = create_engine(self.url, future=True)
-        metadata.create_all(self.engine)
+        from lurewatch.db import make_engine
+        from lurewatch.db.migrate import upgrade
+
+        self.engine: Engine = make_engine(self.url)
+        upgrade(self.engine)
 
     def save(self, doc: dict[str, Any], make_current: bool) -> int:
         """Store a new version (numbered after the highest); returns its number."""

@@ -5,22 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-metadata = MetaData()
-
-photo_hashes = Table(
-    "photo_hashes",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("sender_profile_url", Text, nullable=False, index=True),
-    Column("sha256", String(64), nullable=False, index=True),
-    Column("pdq", String(64)),  # null when the hash quality is too low to match on
-    Column("quality", Integer),
-    Column("pdq_extra", Text),  # hex: 'variants | crops', space-separated (reuse matching)
-    Column("first_seen", DateTime(timezone=True), nullable=False),
-)
+from lurewatch.db.local_tables import photo_hashes
 
 
 @dataclass(slots=True)
@@ -35,8 +23,11 @@ class SeenPhoto:
 
 class PhotoHashStore:
     def __init__(self, db_url: str | Engine) -> None:
-        self.engine = create_engine(db_url, future=True) if isinstance(db_url, str) else db_url
-        metadata.create_all(self.engine, tables=[photo_hashes])
+        from lurewatch.db import make_engine
+        from lurewatch.db.migrate import upgrade
+
+        self.engine = make_engine(db_url) if isinstance(db_url, str) else db_url
+        upgrade(self.engine)  # the table is created by the migrations (0007), like every other
 
     def all(self) -> list[SeenPhoto]:
         q = select(photo_hashes.c.sender_profile_url, photo_hashes.c.sha256, photo_hashes.c.pdq,

@@ -26,21 +26,12 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    DateTime,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
     insert,
     select,
     update,
 )
 
+from lurewatch.db.sharing_tables import share_requests
 from lurewatch.server import audit
 from lurewatch.server.api.common import ERRORS, RequestBody
 from lurewatch.server.auth import User
@@ -50,27 +41,7 @@ from lurewatch.sharing import freeze, selection, tlp
 from lurewatch.store.db import Store
 
 log = logging.getLogger(__name__)
-metadata = MetaData()
-share_requests = Table(
-    "share_requests",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("requested_by", Integer, nullable=False, index=True),
-    Column("case_id", Integer),
-    Column("campaign", String(100)),
-    Column("format", String(8), nullable=False),
-    Column("tlp", String(16), nullable=False),
-    Column("options", JSON, nullable=False),  # pap, redact_text, include_targets
-    Column("reason", Text, nullable=False, default=""),
-    Column("status", String(16), nullable=False, index=True),  # pending approved rejected stale
-    Column("decided_by", Integer),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("decided_at", DateTime(timezone=True)),
-    Column("content_sha256", String(64)),  # fingerprint of the content when requested
-    Column("artefact", LargeBinary),  # the approved export, frozen at approval
-    Column("artefact_sha256", String(64)),
-    Column("artefact_size", BigInteger),
-)
+
 # Everything but the artefact itself (listing requests must not load every export).
 _META = [c for c in share_requests.c if c.name != "artefact"]
 STATUSES = ("pending", "approved", "rejected", "stale")

@@ -1,6 +1,6 @@
 """Watch indicators: shared intelligence imported from peers (STIX, TAXII, MISP) that scans match.
 
-Table `watch_indicators` in the store database (created with SQLAlchemy Core `create_all`, beside
+Table `watch_indicators` in the store database (lurewatch.db, created by the migrations, beside
 `approaches`): one row per (type, normalised value, source); re-importing the same indicator from the
 same source updates it in place.
 """
@@ -14,15 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
     func,
     insert,
     select,
@@ -30,25 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from lurewatch.db.local_tables import watch_indicators
 from lurewatch.sharing import observables, tlp
 from lurewatch.store.db import resolve_db
-
-metadata = MetaData()
-
-watch_indicators = Table(
-    "watch_indicators",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("type", String(16), nullable=False),  # observables.TYPES
-    Column("value", Text, nullable=False),  # normalised (observables.normalise)
-    Column("source", Text, nullable=False, default=""),  # producer identity name, else the file / feed
-    Column("tlp", String(16), nullable=False, default="amber"),
-    Column("confidence", Integer),  # 0-100 as given by the producer, if any
-    Column("stix_id", String(80)),  # the indicator (or MISP attribute uuid) it came from
-    Column("label", Text, nullable=False, default=""),  # producer's name/description, for evidence
-    Column("imported_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("type", "value", "source", name="uq_watch_type_value_source"),
-)
 
 
 @dataclass(slots=True)
@@ -77,8 +52,11 @@ class WatchIndicator:
 class WatchStore:
     def __init__(self, db: str | Path | None = None, engine: Engine | None = None) -> None:
         self.url = resolve_db(db) if engine is None else str(engine.url)
-        self.engine = engine or create_engine(self.url, future=True)
-        metadata.create_all(self.engine)
+        from lurewatch.db import make_engine
+        from lurewatch.db.migrate import upgrade
+
+        self.engine = engine or make_engine(self.url)
+        upgrade(self.engine)
 
     def add(self, items: Iterable[WatchIndicator]) -> tuple[int, int]:
         """Insert or update indicators (values are normalised here); returns (inserted, updated)."""

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import (
-    JSON,
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    event,
     func,
     insert,
     select,
@@ -31,80 +19,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from lurewatch.db.engine import default_db_path, make_engine, private_sqlite_file, resolve_db
+from lurewatch.db.meta import metadata
+from lurewatch.db.store_tables import approaches
 from lurewatch.model import Approach
 
-metadata = MetaData()
+__all__ = ["Store", "approaches", "default_db_path", "make_engine", "metadata", "private_sqlite_file",
+           "resolve_db", "save_approaches"]
 
-approaches = Table(
-    "approaches",
-    metadata,
-    Column("approach_id", String(40), primary_key=True),
-    Column("source", String(32), nullable=False),
-    Column("conversation_id", String(255)),
-    Column("sender_name", Text, nullable=False, default=""),
-    Column("sender_profile_url", Text, index=True),
-    Column("owner_profile_url", Text, index=True),
-    Column("first_contact", DateTime(timezone=True), index=True),
-    Column("score", Integer, nullable=False, index=True),
-    Column("level", String(8), nullable=False, index=True),
-    Column("data", JSON, nullable=False),  # the full JSON contract of the approach
-    Column("stored_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-
-def default_db_path() -> Path:
-    return Path(platformdirs.user_data_dir("lurewatch")) / "lurewatch.sqlite"
-
-
-def resolve_db(db: str | Path | None) -> str:
-    """--db PATH (or URL) > LUREWATCH_DATABASE_URL > LUREWATCH_DB > the user data directory."""
-    value = str(db) if db else os.environ.get("LUREWATCH_DATABASE_URL") or os.environ.get("LUREWATCH_DB")
-    if not value:
-        value = str(default_db_path())
-    if "://" in value:
-        return value
-    path = Path(value).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
-
-
-def private_sqlite_file(url: str) -> None:
-    """Create the SQLite file 0600 before SQLite does (it would use the umask, often 0644), and tighten
-    an existing one; SQLite gives the -wal and -shm files the database file's mode."""
-    from sqlalchemy.engine import make_url
-
-    name = make_url(url).database
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return
-    path = Path(name)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
-    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-        try:
-            st = p.stat()
-        except FileNotFoundError:
-            continue
-        if st.st_mode & 0o077 and st.st_uid == os.getuid():
-            os.chmod(p, 0o600)
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and a busy timeout so the server's threads can share it.
-    The SQLite file (and so its WAL and SHM) is readable by its owner only."""
-    if url.startswith("sqlite"):
-        private_sqlite_file(url)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-        return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
 class Store:
@@ -113,7 +35,7 @@ class Store:
     def __init__(self, db: str | Path | None = None, engine: Engine | None = None) -> None:
         self.url = resolve_db(db) if engine is None else str(engine.url)
         self.engine = engine or make_engine(self.url)
-        from lurewatch.server.migrate import upgrade  # the schema is owned by the Alembic migrations
+        from lurewatch.db.migrate import upgrade  # the schema is owned by the Alembic migrations
 
         upgrade(self.engine)
 

@@ -12,15 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import (
-    JSON,
-    Column,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     create_engine,
     delete,
     func,
@@ -30,36 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from lurewatch.db.local_tables import watchlist_entries, watchlists
 from lurewatch.store import resolve_db
 from lurewatch.watchlists.matcher import Entry, WatchlistIndex
 from lurewatch.watchlists.normalize import normalize_name
-
-metadata = MetaData()
-
-watchlists = Table(
-    "watchlists",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(200), nullable=False, unique=True),
-    Column("source", Text, nullable=False, default=""),  # the file it was loaded from
-    Column("format", String(16), nullable=False, default=""),
-    Column("loaded_at", DateTime(timezone=True), nullable=False),
-    Column("count", Integer, nullable=False, default=0),
-)
-
-watchlist_entries = Table(
-    "watchlist_entries",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("list_id", Integer, ForeignKey("watchlists.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("name", Text, nullable=False),
-    Column("norm_name", Text, nullable=False, index=True),
-    Column("aliases", JSON, nullable=False),
-    Column("country", String(64), nullable=False, default=""),
-    Column("risk", String(8), nullable=False, default="high"),
-    Column("list_label", Text, nullable=False, default=""),  # the list named in the row (CSL "source")
-    Column("source_url", Text, nullable=False, default=""),
-)
 
 
 @dataclass(slots=True)
@@ -74,8 +39,11 @@ class ListInfo:
 class WatchlistStore:
     def __init__(self, db: str | Path | None = None, engine: Engine | None = None) -> None:
         self.url = resolve_db(db) if engine is None else str(engine.url)
-        self.engine = engine or create_engine(self.url, future=True)
-        metadata.create_all(self.engine)
+        from lurewatch.db import make_engine
+        from lurewatch.db.migrate import upgrade
+
+        self.engine = engine or make_engine(self.url)
+        upgrade(self.engine)
 
     def add(self, name: str, entries: Iterable[Entry], source: str = "", fmt: str = "") -> int:
         """Store a list (replacing one of the same name); returns the number of entries stored."""
