@@ -198,11 +198,11 @@ class Approach:
         return headline_parts(o.headline)[0] or None
 
     def target_sector(self) -> str | None:
-        """The recipient's sensitive area (indicators/sectors.py): as given, else from their profile."""
+        """The recipient's sensitive area (lurewatch/sectors.py): as given, else from their profile."""
         o = self.owner
         if self.owner_sector or o is None:
             return self.owner_sector
-        from lurewatch.indicators.sectors import sector_of
+        from lurewatch.sectors import sector_of
 
         return sector_of(o.headline, o.industry, o.summary, o.current_employer,
                          *(p.title for p in o.positions[:2]))

@@ -97,7 +97,7 @@ ROWS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("GET", "/api/v1/audit/export", {}, "lead", None),
     ("GET", "/api/v1/audit/verify", {}, "lead", None),
     ("GET", "/api/v1/exports/cases", {}, "lead", None),
-    # sharing (lurewatch.sharing.server_routes): requested by analysts, approved by another lead
+    # sharing (lurewatch.server.api.sharing): requested by analysts, approved by another lead
     ("POST", "/api/v1/sharing/exports", {"json": {"case_id": "{case}", "format": "stix", "tlp": "amber"}},
      "analyst", None),
     ("GET", "/api/v1/sharing/exports", {}, "lead", None),

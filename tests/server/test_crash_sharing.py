@@ -21,7 +21,7 @@ from tests.server.conftest import HOSTILE, pg_available, pg_schema_url
 from tests.server.test_crash import free_port, start
 
 from lurewatch.server import audit, auth
-from lurewatch.server.api import sharing as routes  # the app's import order (server_routes alone is circular)
+from lurewatch.server.api import sharing as routes
 from lurewatch.server.database import Database
 
 DELAY_ENV, share_requests = routes.DELAY_ENV, routes.share_requests

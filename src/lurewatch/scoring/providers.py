@@ -2,13 +2,15 @@
 watchlists, imported (shared) watch indicators.
 
 A provider is built once per scan and asked for findings approach by approach. The pipeline
-(`lurewatch.pipeline`) builds every provider listed in PROVIDERS; a provider that has nothing to do
-(no model, no watchlist loaded, no photo) returns None from `build` and costs nothing.
+(`lurewatch.pipeline`) builds every registered provider (entry points in the group `lurewatch.providers`);
+a provider that has nothing to do (no model, no watchlist loaded, no photo) returns None from `build` and
+costs nothing. Its indicators are declared in lurewatch/indicators/policy/providers.yaml.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,26 +33,45 @@ class FindingProvider(Protocol):
     def findings(self, approach: Approach) -> list[Finding]: ...
 
 
-# "module:function" whose function(ctx: ScanContext) -> FindingProvider | None.
-PROVIDERS: list[str] = [
-    "lurewatch.photo.provider:build",
-    "lurewatch.learned.provider:build",
-    "lurewatch.watchlists.provider:build",
-    "lurewatch.sharing.provider:build",
-]
+# Providers register as Python entry points in the group `lurewatch.providers` (pyproject.toml), so that a
+# deployment can add its own from another package and scoring never imports the layers above it. Each entry
+# point names a function build(ctx: ScanContext) -> FindingProvider | None. The built-in ones run first, in
+# this order (their findings' order is part of the output); others follow by name.
+GROUP = "lurewatch.providers"
+BUILTIN = {
+    "photo": "lurewatch.photo.provider:build",
+    "text-model": "lurewatch.learned.provider:build",
+    "watchlist": "lurewatch.watchlists.provider:build",
+    "shared-intelligence": "lurewatch.sharing.provider:build",
+}
+
+
+def registered() -> list[tuple[str, Callable[[ScanContext], FindingProvider | None]]]:
+    """(name, build) of every registered provider, built-ins first."""
+    from importlib.metadata import entry_points
+
+    found = {ep.name: ep for ep in entry_points(group=GROUP)}
+    order = list(BUILTIN)
+    names = sorted(found, key=lambda n: (order.index(n) if n in order else len(order), n))
+    out = [(n, found[n].load) for n in names]
+    # Running from a source tree without installed metadata: the built-ins still load.
+    out += [(n, _loader(spec)) for n, spec in BUILTIN.items() if n not in found]
+    out.sort(key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
+    return [(n, load()) for n, load in out]
+
+
+def _loader(spec: str) -> Callable[[], Callable[[ScanContext], FindingProvider | None]]:
+    def load() -> Callable[[ScanContext], FindingProvider | None]:
+        mod_name, func = spec.split(":")
+        return getattr(importlib.import_module(mod_name), func)
+
+    return load
 
 
 def build_providers(ctx: ScanContext) -> list[FindingProvider]:
     out: list[FindingProvider] = []
-    for spec in PROVIDERS:
-        mod_name, func = spec.split(":")
-        try:
-            mod = importlib.import_module(mod_name)
-        except ModuleNotFoundError as e:
-            if e.name and mod_name.startswith(e.name):
-                continue  # that part of lurewatch is not installed / not written yet
-            raise
-        p = getattr(mod, func)(ctx)
+    for _name, build in registered():
+        p = build(ctx)
         if p is not None:
             out.append(p)
     return out

@@ -2,7 +2,7 @@
 watch indicator imported from a peer (STIX, TAXII, MISP) gets finding LW-SHARED-001 naming the
 indicator, its source organisation and its TLP.
 
-Registered in `lurewatch.scoring.providers.PROVIDERS` as `lurewatch.sharing.provider:build`.
+Registered as the entry point `shared-intelligence` of the group `lurewatch.providers` (pyproject.toml).
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def by_ids(ids: list[str]) -> Selection:
 
 def _server_tables(store: Store) -> Any:
     try:
-        from lurewatch.server import tables
+        from lurewatch.db import server_tables as tables
     except ImportError as e:
         raise SelectionError(
             "cases and campaigns need the server part of lurewatch (pip install lurewatch[server])"

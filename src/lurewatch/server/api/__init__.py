@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lurewatch.server.api import admin, cases, reports
-from lurewatch.sharing import server_routes as sharing
+from lurewatch.server.api import admin, cases, reports, sharing
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(reports.router)
