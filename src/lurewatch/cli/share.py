@@ -13,6 +13,13 @@ import typer
 
 from lurewatch.cli.app import app, console, fail
 
+
+def tlp_help() -> str:
+    from lurewatch.sharing.tlp import HELP
+
+    return HELP
+
+
 taxii_app = typer.Typer(help="Push to and pull from a TAXII 2.1 collection.", no_args_is_help=True)
 app.add_typer(taxii_app, name="taxii")
 
@@ -22,7 +29,7 @@ class Format(StrEnum):
     misp = "misp"
 
 
-TLP_HELP = "TLP 2.0 marking: clear, green, amber, amber+strict, red"
+TLP_HELP = tlp_help()
 DbOpt = typer.Option(None, "--db", help="Store database (path or URL); default: the user data directory.")
 
 
@@ -123,33 +130,22 @@ def export_cmd(
     except tlp.TLPError as e:
         fail(str(e))
     items = sel.approaches(store, include_unflagged)
-    if fmt is Format.stix:
-        from lurewatch.sharing.stix_export import export_stix
+    from lurewatch.sharing import exporters
 
-        result = {}
+    exporter = exporters.get(fmt.value)
+    opts.pap = pap
+    if pap.strip().lower().removeprefix("pap:") not in tlp.PAP_LEVELS:
+        fail(f"unknown PAP level {pap!r} (use one of: {', '.join(tlp.PAP_LEVELS)})")
+    result = {}
 
-        def write(fh) -> None:  # noqa: ANN001
-            result["stats"] = export_stix(items, fh, opts)
+    def write(fh) -> None:  # noqa: ANN001
+        result["stats"] = exporter.export(items, fh, opts)
 
-        _write_atomic(output, write)
-        stats = result["stats"]
-        console.print(
-            f"STIX 2.1 bundle: {stats.approaches} approaches, {stats.total} objects, "
-            f"TLP:{opts.tlp.upper()} -> {output}",
-            highlight=False,
-        )
-    else:
-        from lurewatch.sharing.misp import export_misp, to_json
-
-        try:
-            ev, n = export_misp(items, opts, pap=pap)
-        except ValueError as e:
-            fail(str(e))
-        _write_atomic(output, lambda fh: fh.write(to_json(ev)))
-        console.print(
-            f"MISP event: {n} approaches, TLP:{opts.tlp.upper()}, PAP:{pap.upper()} -> {output}",
-            highlight=False,
-        )
+    _write_atomic(output, write)
+    stats = result["stats"]
+    marks = f"TLP:{opts.tlp.upper()}" + (f", PAP:{pap.upper()}" if exporter.name == "misp" else "")
+    objects = f", {stats.total} objects" if exporter.name == "stix" else ""
+    console.print(f"{exporter.label}: {stats.approaches} approaches{objects}, {marks} -> {output}", highlight=False)
 
 
 @app.command("import")

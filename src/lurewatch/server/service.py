@@ -27,12 +27,13 @@ from lurewatch.server.tables import (
     uploads,
     users,
 )
+from lurewatch.sharing import tlp as tlp_levels
 from lurewatch.store.db import save_approaches
 
 STATUSES = ("new", "in_progress", "closed")
 RESOLUTIONS = ("hostile", "suspicious", "legitimate", "duplicate")
 SEVERITIES = ("low", "medium", "high", "critical")
-TLP = ("clear", "green", "amber", "amber+strict", "red")  # TLP 2.0
+TLP = tlp_levels.LEVELS  # TLP 2.0, from the one TLP/PAP module
 PAP = ("clear", "green", "amber", "red")
 LEVELS = ("low", "medium", "high")
 TRANSITIONS = {

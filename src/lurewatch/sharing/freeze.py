@@ -50,21 +50,16 @@ def content_sha256(store: Store, sel: Selection) -> str:
 
 def build(store: Store, sel: Selection, fmt: str, level: str, options: dict[str, Any], org: str) -> Frozen:
     """The artefact for an approved request (`options`: pap, redact_text, include_targets)."""
-    from lurewatch.sharing.stix_export import ExportOptions, export_stix
+    from lurewatch.sharing import exporters
+    from lurewatch.sharing.stix_export import ExportOptions
 
     aps = list(sel.approaches(store))
     opts = ExportOptions(
         tlp=level, org=org, title=sel.title, selection_key=sel.key,
         redact_text=bool(options.get("redact_text")), include_targets=bool(options.get("include_targets")),
-        campaign=sel.campaign, analyst_notes=sel.notes,
+        campaign=sel.campaign, analyst_notes=sel.notes, pap=str(options.get("pap") or "amber"),
     )
     out = io.StringIO()
-    if fmt == "stix":
-        export_stix(iter(aps), out, opts)
-    else:
-        from lurewatch.sharing.misp import export_misp, to_json
-
-        ev, _ = export_misp(iter(aps), opts, pap=str(options.get("pap") or "amber"))
-        out.write(to_json(ev))
+    exporters.get(fmt).export(iter(aps), out, opts)
     data = out.getvalue().encode("utf-8")
     return Frozen(fingerprint(sel, aps), data, hashlib.sha256(data).hexdigest(), sel.min_tlp)

@@ -28,7 +28,7 @@ from lurewatch.sharing.stix_import import ImportProblem, load_json
 from lurewatch.sharing.watch import WatchIndicator
 from lurewatch.urls import normalise_profile_url
 
-PAP_LEVELS = ("clear", "green", "amber", "red")
+PAP_LEVELS = tlp.PAP_LEVELS
 
 
 def _uuid(key: str) -> str:

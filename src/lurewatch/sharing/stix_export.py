@@ -51,6 +51,7 @@ class ExportOptions:
     redact_text: bool = False  # message bodies and evidence -> sha256 + length
     campaign: Campaign | None = None
     analyst_notes: list[dict[str, Any]] = field(default_factory=list)  # [{"text", "created_at"}]
+    pap: str = "amber"  # MISP's PAP tag (STIX has no PAP)
 
 
 @dataclass(slots=True)

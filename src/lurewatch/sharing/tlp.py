@@ -7,7 +7,7 @@ The five marking definitions are the official ones of the OASIS TLP 2.0 extensio
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
@@ -27,7 +27,11 @@ TLP1_IDS: dict[str, str] = {
     "red": "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
 }
 
-LEVELS: tuple[str, ...] = ("clear", "green", "amber", "amber+strict", "red")
+Level = Literal["clear", "green", "amber", "amber+strict", "red"]  # the one list (request models use it)
+LEVELS: tuple[str, ...] = get_args(Level)
+# PAP (Permissible Actions Protocol), MISP's companion to TLP: what the recipient may do with the data.
+PAP_LEVELS: tuple[str, ...] = ("clear", "green", "amber", "red")
+HELP = "TLP 2.0 marking: " + ", ".join(LEVELS)
 _RANK = {name: i for i, name in enumerate(LEVELS)}
 _BY_ID = {v: k for k, v in TLP1_IDS.items()} | {v: k for k, v in TLP2_IDS.items()}
 

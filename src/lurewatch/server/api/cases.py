@@ -12,6 +12,7 @@ from lurewatch.server.api.common import ERRORS, Id, Page, RequestBody, page_body
 from lurewatch.server.api.reports import ListOut
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, require, state
+from lurewatch.sharing.tlp import Level as TlpLevel
 
 router = APIRouter(tags=["cases"], responses=ERRORS)
 analyst = require("analyst")
@@ -24,7 +25,7 @@ class CasePatch(RequestBody):
     severity: Literal["low", "medium", "high", "critical"] | None = None
     assignee_id: int | None = Field(None, ge=1, le=2**31 - 1)
     unassign: bool = False
-    tlp: Literal["clear", "green", "amber", "amber+strict", "red"] | None = None
+    tlp: TlpLevel | None = None
     pap: Literal["clear", "green", "amber", "red"] | None = None
     sector: str | None = Field(None, max_length=100)
     campaign: str | None = Field(None, max_length=100)

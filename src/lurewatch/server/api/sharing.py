@@ -38,6 +38,7 @@ from lurewatch.server.auth import User
 from lurewatch.server.deps import Forbidden, actor, require, state
 from lurewatch.server.service import Invalid, NotFound
 from lurewatch.sharing import freeze, selection, tlp
+from lurewatch.sharing.tlp import Level as TlpLevel
 from lurewatch.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class ExportRequestIn(RequestBody):
     case_id: int | None = Field(None, ge=1, le=2**31 - 1)
     campaign: str | None = Field(None, min_length=1, max_length=100)
     format: Literal["stix", "misp"] = "stix"
-    tlp: Literal["clear", "green", "amber", "amber+strict", "red"] = "amber"
+    tlp: TlpLevel = "amber"
     pap: Literal["clear", "green", "amber", "red"] = "amber"
     redact_text: bool = False
     include_targets: bool = False
