@@ -188,3 +188,15 @@ def test_upload_form_takes_the_contract_name(server: Server) -> None:
                    data={"message": HOSTILE, "sender_profile_url": url})
     assert r.status_code == 201, r.text
     assert r.json()["approaches"][0]["sender_profile_url"].endswith("linkedin.com/in/upload-contract-name")
+
+
+def test_submissions_is_the_canonical_path_and_reports_an_alias(server: Server) -> None:
+    r = server.api("reporter", "POST", "/api/v1/submissions", json={"message": HOSTILE})
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    for path in ("/api/v1/submissions", "/api/v1/reports"):
+        assert sid in [x["id"] for x in server.api("reporter", "GET", path).json()["items"]]
+    assert server.api("reporter", "GET", f"/api/v1/submissions/{sid}").json()["id"] == sid
+    spec = server.client.get("/api/v1/openapi.json").json()["paths"]
+    assert not spec["/api/v1/submissions"]["post"].get("deprecated")
+    assert spec["/api/v1/reports"]["post"]["deprecated"] is True

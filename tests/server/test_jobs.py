@@ -68,12 +68,6 @@ def test_broken_export_fails_cleanly(fresh_url: str, tmp_path: Path) -> None:
 
 
 def test_link_campaigns_job(fresh_url: str, tmp_path: Path) -> None:
-    import pytest
-
-    from lurewatch.server import campaigns
-
-    if not campaigns.available():
-        pytest.skip("lurewatch.linking not installed")
     s = make_server(fresh_url, tmp_path / "data", run_worker=True)
     with s.client:
         s.people["reporter"] = s.add_user("reporter", "rep-link")

@@ -46,8 +46,6 @@ def link(
             dicts += load_other(other, profiles, problems)
         if use_store:
             dicts += list(load_store(db))
-    except ImportError as e:
-        fail(f"cannot read these inputs yet: {e}")
     except Exception as e:  # noqa: BLE001 - a clean message, never a traceback, on a broken input
         fail(f"cannot read the inputs: {e}")
     if engine == "spark":

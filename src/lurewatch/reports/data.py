@@ -286,10 +286,8 @@ def _campaigns(
     approaches: list[dict[str, Any]], campaigns: Any, weeks: list[date], trend: Trend, top: int
 ) -> list[CampaignRow] | None:
     if campaigns is True:
-        try:
-            from lurewatch.linking import link
-        except ImportError:
-            return None
+        from lurewatch.linking import link
+
         campaigns = link(approaches)
     if not campaigns:
         return None if campaigns is None or campaigns is False else []

@@ -17,11 +17,6 @@ from typing import Any
 from lurewatch.model import Approach, Message, Profile
 from lurewatch.scoring.providers import ScanContext
 
-
-class AnalysisUnavailable(RuntimeError):
-    pass
-
-
 _analysers: dict[str | None, tuple[float, Any]] = {}
 _lock = threading.Lock()  # guards _analysers and _refreshing
 _build_lock = threading.Lock()  # one build at a time: 50 threads missing the cache must not all compile
@@ -74,10 +69,8 @@ def warm(ctx: ScanContext | None) -> None:
 
 
 def _pipeline() -> Any:
-    try:
-        import lurewatch.pipeline as p
-    except ModuleNotFoundError as e:  # pragma: no cover - only while the pipeline is not installed
-        raise AnalysisUnavailable("the analysis pipeline (lurewatch.pipeline) is not available") from e
+    import lurewatch.pipeline as p
+
     return p
 
 

@@ -27,7 +27,7 @@ from lurewatch.server.preauth import PreAuthMiddleware
 from lurewatch.server.service import Invalid, NotFound
 
 log = logging.getLogger("lurewatch.server")
-WEB = Path(__file__).resolve().parent.parent / "web"
+WEB = Path(__file__).resolve().parent / "web"  # the pages: routes, templates/ and static/ side by side
 
 
 def templates() -> Environment:

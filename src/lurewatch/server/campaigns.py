@@ -5,7 +5,6 @@ an analyst already set). Without lurewatch.linking installed, campaigns are the 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -15,10 +14,6 @@ from sqlalchemy import select, update
 from lurewatch.server import audit
 from lurewatch.server.database import Database
 from lurewatch.server.tables import approaches, case_approaches, cases, jobs
-
-
-def available() -> bool:
-    return importlib.util.find_spec("lurewatch.linking") is not None
 
 
 def _now() -> datetime:

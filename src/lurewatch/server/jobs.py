@@ -148,7 +148,7 @@ def run_job(db: Database, data_dir: Path, job: dict[str, Any]) -> None:
 
 def _named_copy(src: Path) -> Path:
     """Ingest picks the parser by suffix/content; give it a path ending in .zip for zip uploads."""
-    from lurewatch.server.reporting import _suffixed
+    from lurewatch.server.submissions import _suffixed
 
     with open(src, "rb") as fh:
         head = fh.read(4)

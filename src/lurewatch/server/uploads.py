@@ -80,15 +80,9 @@ def thumbnail_png(path: Path, side: int = 320) -> bytes:
     from PIL import Image
 
     from lurewatch.ingest.safety import read_bounded
+    from lurewatch.photo.decode import decode_photo
 
-    try:
-        from lurewatch.photo.decode import decode_photo
-
-        img = Image.fromarray(decode_photo(read_bounded(path, 25 * 1024 * 1024)).rgb)
-    except ImportError:  # pragma: no cover - photo checks not installed: a bounded Pillow decode
-        Image.MAX_IMAGE_PIXELS = 40_000_000
-        with Image.open(path) as im:
-            img = im.convert("RGB")
+    img = Image.fromarray(decode_photo(read_bounded(path, 25 * 1024 * 1024)).rgb)
     img.thumbnail((side, side))
     buf = io.BytesIO()
     img.save(buf, format="PNG")

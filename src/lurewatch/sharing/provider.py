@@ -133,10 +133,8 @@ def _finding(ms: list[tuple[WatchIndicator, str, int]]) -> Finding:
 
 
 def _hash_photo(path: str) -> tuple[str | None, str | None] | None:
-    try:
-        from lurewatch.linking.photos import hash_photo, pdq_usable
-    except ImportError:
-        return None
+    from lurewatch.linking.photos import hash_photo, pdq_usable
+
     h = hash_photo(path)
     if h is None:
         return None

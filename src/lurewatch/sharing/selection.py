@@ -55,12 +55,8 @@ def by_ids(ids: list[str]) -> Selection:
 
 
 def _server_tables(store: Store) -> Any:
-    try:
-        from lurewatch.db import server_tables as tables
-    except ImportError as e:
-        raise SelectionError(
-            "cases and campaigns need the server part of lurewatch (pip install lurewatch[server])"
-        ) from e
+    from lurewatch.db import server_tables as tables
+
     if not inspect(store.engine).has_table("cases"):
         raise SelectionError(f"the database {store.url} has no cases (it is not a server database)")
     return tables
@@ -135,10 +131,8 @@ def _campaign_cases(store: Store, campaign: str) -> Selection | None:
 
 
 def _linked_campaign(store: Store, campaign: str) -> Selection:
-    try:
-        from lurewatch.linking import link
-    except ImportError as e:
-        raise SelectionError("campaigns need lurewatch's linking part") from e
+    from lurewatch.linking import link
+
     for c in link(store.iter_approaches()):
         if c.get("campaign_id") == campaign:
             ids = [a["approach_id"] for a in c.get("approaches", [])]

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from lurewatch.server import audit, service
 from lurewatch.server.api.common import ERRORS, Id, Page, RequestBody, page_body
-from lurewatch.server.api.reports import ListOut
+from lurewatch.server.api.submissions import ListOut
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, require, state
 from lurewatch.sharing.tlp import Level as TlpLevel
@@ -125,10 +125,8 @@ def list_campaigns(request: Request, user: User = Depends(analyst)) -> list[dict
 
 @router.post("/campaigns/link", status_code=202, summary="Link open cases into campaigns in the background (lead)")
 def link_campaigns(request: Request, user: User = Depends(require("lead"))) -> dict[str, Any]:
-    from lurewatch.server import campaigns, jobs
+    from lurewatch.server import jobs
 
-    if not campaigns.available():
-        raise service.Invalid("campaign linking (lurewatch.linking) is not installed")
     with state(request).db.write() as conn:
         jid = jobs.enqueue(conn, "link-campaigns", user.id, None, None, actor(request, user))
     return {"job_id": jid}

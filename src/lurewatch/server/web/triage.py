@@ -165,10 +165,8 @@ def campaigns_page(request: Request, user: User = Depends(analyst)) -> Response:
 
 @router.post("/campaigns/link")
 def campaigns_link(request: Request, user: User = Depends(require("lead"))) -> Response:
-    from lurewatch.server import campaigns, jobs
+    from lurewatch.server import jobs
 
-    if not campaigns.available():
-        raise service.Invalid("campaign linking (lurewatch.linking) is not installed")
     with state(request).db.write() as conn:
         jid = jobs.enqueue(conn, "link-campaigns", user.id, None, None, actor(request, user))
     return redirect(f"/jobs/{jid}")

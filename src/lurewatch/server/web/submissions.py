@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from lurewatch.server import service
 from lurewatch.server.api.common import Id
-from lurewatch.server.api.reports import download_response, job_body
+from lurewatch.server.api.submissions import download_response, job_body
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, current_user, state
-from lurewatch.server.reporting import submit_files
+from lurewatch.server.submissions import submit_files
 from lurewatch.server.tables import jobs, uploads
 from lurewatch.server.web.pages import redirect, render
 

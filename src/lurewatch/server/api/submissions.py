@@ -1,4 +1,9 @@
-"""Reporting: submit a message/profile/file, see your reports and their verdicts, follow scan jobs."""
+"""Submissions: staff submit a message/profile/file, see their submissions and the verdicts, follow scan jobs.
+
+The canonical paths are `/api/v1/submissions...`; the `/api/v1/reports...` paths of earlier versions stay
+as aliases (marked deprecated in the OpenAPI document) so that clients keep working. "Report" now means
+only the board report (`lurewatch report`). The tables keep their names (`reports`, `report_items`).
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,13 @@ from lurewatch.server import service
 from lurewatch.server.api.common import ERRORS, Id, Page, RequestBody, page_body
 from lurewatch.server.auth import User
 from lurewatch.server.deps import actor, current_user, state
-from lurewatch.server.reporting import submit_files, submit_text
+from lurewatch.server.submissions import submit_files, submit_text
 from lurewatch.server.tables import jobs, uploads
 
-router = APIRouter(tags=["reports"], responses=ERRORS)
+router = APIRouter(tags=["submissions"], responses=ERRORS)
 
 
-class ReportIn(RequestBody):
+class SubmissionIn(RequestBody):
     message: str = Field("", max_length=100_000, description="the message as received (pasted text)")
     sender_name: str = Field("", max_length=300)
     # The contract's name (docs/contract.md); `profile_url`, the name of earlier versions, is kept as an alias.
@@ -38,14 +43,16 @@ class ListOut(BaseModel):
     offset: int
 
 
-@router.post("/reports", status_code=201, summary="Report a message (and what you know of the sender)")
-def create_report(body: ReportIn, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+@router.post("/submissions", status_code=201, summary="Submit a message (and what you know of the sender)")
+@router.post("/reports", status_code=201, deprecated=True, summary="Alias of POST /submissions")
+def create_report(body: SubmissionIn, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     return submit_text(state(request), user, actor(request, user), body.message, body.sender_name,
                        body.sender_profile_url, body.jsonresume, body.sector, body.comment)
 
 
-@router.post("/reports/upload", status_code=201,
-             summary="Report files: a message text plus a photo / JSON Resume / .eml / LinkedIn export zip")
+@router.post("/reports/upload", status_code=201, deprecated=True, summary="Alias of POST /submissions/upload")
+@router.post("/submissions/upload", status_code=201,
+             summary="Submit files: a message text plus a photo / JSON Resume / .eml / LinkedIn export zip")
 def upload_report(
     request: Request,
     message: str = Form("", max_length=100_000),
@@ -66,7 +73,8 @@ def upload_report(
                         jsonresume=jsonresume, eml=eml, export=export)
 
 
-@router.get("/reports", response_model=ListOut, summary="Reports: your own (reporters) or all (analysts)")
+@router.get("/submissions", response_model=ListOut, summary="Submissions: your own (reporters) or all (analysts)")
+@router.get("/reports", response_model=ListOut, deprecated=True, summary="Alias of GET /submissions")
 def list_reports(request: Request, mine: bool = False, page: Page = Depends(Page.dep),
                  user: User = Depends(current_user)) -> dict[str, Any]:
     with state(request).db.read() as conn:
@@ -74,7 +82,8 @@ def list_reports(request: Request, mine: bool = False, page: Page = Depends(Page
     return page_body(items, total, page)
 
 
-@router.get("/reports/{report_id}", summary="A report with the verdict, red flags and advice of each approach")
+@router.get("/submissions/{report_id}", summary="A submission with the verdict, red flags and advice of each approach")
+@router.get("/reports/{report_id}", deprecated=True, summary="Alias of GET /submissions/{id}")
 def get_report(report_id: Id, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     with state(request).db.read() as conn:
         return service.report_view(conn, user, report_id)
