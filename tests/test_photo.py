@@ -330,3 +330,34 @@ def test_scan_pipeline_adds_photo_findings_to_the_contract(tmp_path: Path) -> No
     out = Analyser(ScanContext()).analyse_one(a).to_contract()
     photo = [f for f in out["findings"] if f["field"] == "profile.photo"]
     assert any(f["indicator"] == "LW-PHOTO-003" for f in photo)
+
+
+def test_the_landmark_model_ships_with_the_package_and_is_reported(monkeypatch, tmp_path) -> None:
+    """Issue 16: the plain install runs the landmark model (no extra wheel); `photo` says which model ran."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from lurewatch.cli import app
+    from lurewatch.photo import landmarks
+
+    p = landmarks.model_path()
+    assert p is not None and p.parent.name == "models" and "lurewatch" in str(p)
+    landmarks._net.cache_clear()
+    assert landmarks.available() and "MediaPipe" in landmarks.model_name()
+    img = tmp_path / "flat.png"
+    from PIL import Image
+
+    Image.new("RGB", (64, 64), (120, 120, 120)).save(img)
+    out = CliRunner().invoke(app, ["photo", str(img), "--format", "jsonl"])
+    assert out.exit_code == 0, out.output
+    assert "MediaPipe" in _json.loads(out.stdout.splitlines()[0])["eye_model"]
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"not a model")
+    monkeypatch.setenv(landmarks.MODEL_ENV, str(bad))
+    landmarks._net.cache_clear()
+    try:
+        assert not landmarks.available() and "Haar" in landmarks.model_name()
+    finally:
+        monkeypatch.delenv(landmarks.MODEL_ENV)
+        landmarks._net.cache_clear()

