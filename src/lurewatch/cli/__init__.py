@@ -15,6 +15,7 @@ from lurewatch.cli import admin  # noqa: E402,F401  (admin create-user, audit ve
 from lurewatch.cli import share  # noqa: E402,F401  (export, import, taxii push|pull)
 from lurewatch.cli import train  # noqa: E402,F401  (train --from-cases|--list|--rollback|--text-model)
 from lurewatch.cli import link  # noqa: E402,F401  (link)
+from lurewatch.cli import exposure  # noqa: E402,F401  (exposure)
 
 
 def main() -> None:
