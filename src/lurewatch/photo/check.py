@@ -31,6 +31,7 @@ class PhotoResult:
     sha256: str | None = None
     error: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    source_claim: str | None = None  # the IPTC digital source type its metadata declares, if any
 
     @property
     def usable_pdq(self) -> pdq.PdqHash | None:
@@ -47,6 +48,7 @@ class PhotoResult:
             "pdq_quality": self.pdq.quality if self.pdq else None,
             "sha256": self.sha256,
             "error": self.error,
+            "source_claim": self.source_claim,
             "findings": [f.to_contract() for f in self.findings],
         }
 
@@ -71,6 +73,12 @@ def check_decoded(photo: Photo, path: str, model: AiFaceModel | None) -> PhotoRe
                                                     "frontal, tilted and profile)"))
     elif res.faces > 1:
         res.findings.append(finding("LW-PHOTO-002", f"{res.faces} faces found in the photo"))
+    claim = photo.source_claim
+    res.source_claim = f"{claim.code} ({claim.container})" if claim else None
+    if claim is not None and claim.generated:
+        res.findings.append(finding("LW-PHOTO-005", f"the photo's {claim.container} declares its digital source "
+                                                    f"type as '{claim.code}' (IPTC: made or composited by a "
+                                                    "generative model); the claim is not signature-checked"))
     if res.ai_face:
         res.findings.append(finding("LW-PHOTO-003", f"AI-face score {res.ai_face_score:.2f} "
                                                     f"(threshold {model.threshold:.2f}); "

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from lurewatch.ingest.safety import UnsafeInput, read_bounded
+from lurewatch.photo.credentials import SourceClaim, source_claim
 
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -50,6 +51,7 @@ class Photo:
     format: str
     width: int  # original size after EXIF orientation
     height: int
+    source_claim: SourceClaim | None = None  # what its metadata says of its origin (lurewatch.photo.credentials)
 
 
 def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
@@ -95,7 +97,7 @@ def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
         raise PhotoError(f"image too small or of unexpected shape {rgb.shape}")
     if (rgb.shape[1] >= rgb.shape[0]) != (w >= h):
         w, h = h, w  # EXIF orientation turned it by 90 degrees
-    return Photo(rgb=rgb, sha256=digest, format=fmt, width=w, height=h)
+    return Photo(rgb=rgb, sha256=digest, format=fmt, width=w, height=h, source_claim=source_claim(data))
 
 
 def _shrink(im: Image.Image) -> Image.Image:

@@ -21,10 +21,13 @@ RATIONALE = {
     "LW-PHOTO-002": "A group photo as a profile picture hides who the account belongs to. " + _NPSA,
     "LW-PHOTO-003": _GAN + " " + _NPSA,
     "LW-PHOTO-004": _REUSE,
+    "LW-PHOTO-005": ("The photo's own metadata (IPTC digital source type in XMP or a C2PA manifest) says a "
+                     "generative model made it; fake personas wear generated faces (AP 2019; Stanford Internet "
+                     "Observatory 2022). The generators that label their output follow IPTC and C2PA."),
 }
 
 WEIGHTS = {"LW-PHOTO-000": 0.0, "LW-PHOTO-001": 10.0, "LW-PHOTO-002": 5.0, "LW-PHOTO-003": 35.0,
-           "LW-PHOTO-004": 30.0}
+           "LW-PHOTO-004": 30.0, "LW-PHOTO-005": 40.0}
 
 TITLES = {
     "LW-PHOTO-000": "Profile photo could not be checked",
@@ -32,6 +35,7 @@ TITLES = {
     "LW-PHOTO-002": "Several faces in the profile photo",
     "LW-PHOTO-003": "Profile photo looks AI-generated",
     "LW-PHOTO-004": "Profile photo reused by another persona",
+    "LW-PHOTO-005": "Profile photo declares itself AI-generated",
 }
 
 
