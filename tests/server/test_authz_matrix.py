@@ -53,6 +53,8 @@ def world(server: Server) -> dict[str, Any]:
     ids["task"] = t["id"]
     server.api("analyst", "PATCH", f"/api/v1/cases/{ids['case']}", json={"campaign": "matrix-camp"})
     ids["user"] = server.people["analyst2"].id
+    ids["webhook"] = server.api("admin", "POST", "/api/v1/alerts/webhooks",
+                                json={"name": "world-hook", "url": "http://127.0.0.1:9/x"}).json()["id"]
     ids["share"] = 999_999
     sh = server.api("analyst", "POST", "/api/v1/sharing/exports",
                     json={"case_id": ids["case"], "format": "stix", "tlp": "amber"})
@@ -108,6 +110,11 @@ ROWS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("GET", "/api/v1/sharing/exports/{share}/download", {}, "analyst", None),
     ("POST", "/api/v1/sharing/exports/{share}/approve", {}, "lead", None),
     ("POST", "/api/v1/sharing/exports/{share}/reject", {}, "lead", None),
+    # alerts (admin)
+    ("POST", "/api/v1/alerts/webhooks", {"json": {"name": "matrix-hook", "url": "http://127.0.0.1:9/x"}}, "admin", None),
+    ("GET", "/api/v1/alerts/webhooks", {}, "admin", None),
+    ("GET", "/api/v1/alerts/deliveries", {}, "admin", None),
+    ("DELETE", "/api/v1/alerts/webhooks/{webhook}", {}, "admin", None),
     # pages
     ("GET", "/report", {}, "reporter", None),
     ("POST", "/report", {"data": {"message": HOSTILE}}, "reporter", None),
@@ -136,6 +143,7 @@ ROWS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("GET", "/audit", {}, "lead", None),
     ("GET", "/audit/export.jsonl", {}, "lead", None),
     ("GET", "/admin/users", {}, "admin", None),
+    ("GET", "/admin/alerts", {}, "admin", None),
     ("POST", "/admin/users", {"data": {"username": "y", "role": "bogus", "password": "p" * 12}}, "admin", None),
 ]
 
@@ -145,7 +153,7 @@ def _template(path: str) -> str:
 
     names = {"report": "report_id", "approach": "approach_id", "job": "job_id", "upload": "upload_id",
              "case": "case_id", "task": "task_id", "user": "user_id", "key": "key_id", "name": "name",
-             "share": "rid", "chart": "name"}
+             "share": "rid", "chart": "name", "webhook": "webhook_id"}
     path = path.replace("matrix-camp", "{name}")
     return re.sub(r"\{(\w+)\}", lambda m: "{" + names[m.group(1)] + "}", path)
 
@@ -173,7 +181,7 @@ def _fill(path: str, world: dict[str, Any], whose: str) -> str:
     d = world[whose]
     return path.format(report=d["report"], approach=d["approach"], job=d["job"], upload=d["upload"],
                        key=d["key"], case=world["case"], task=world["task"], user=world["user"],
-                       share=world["share"], chart="weekly")
+                       share=world["share"], chart="weekly", webhook=world["webhook"])
 
 
 DENIED = {401, 403, 404}

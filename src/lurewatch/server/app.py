@@ -74,16 +74,22 @@ def create_app(cfg: ServerConfig | None = None, login_limits: LoginLimits | None
         worker = None
         # compile the indicators now rather than inside the first reports
         threading.Thread(target=_warm, args=(cfg.db_url,), daemon=True, name="lw-warm").start()
+        sender = None
         if cfg.run_worker:
+            from lurewatch.server.alerts import Sender
             from lurewatch.server.jobs import Worker
 
             worker = Worker(db, cfg.data_dir, cfg.worker_poll_seconds)
             worker.start()
+            sender = Sender(db.engine, max(cfg.worker_poll_seconds, 0.2))
+            sender.start()
         try:
             yield
         finally:
             if worker is not None:
                 worker.stop()
+            if sender is not None:
+                sender.stop()
 
     app = FastAPI(title="lurewatch analyst server", version="1", lifespan=lifespan,
                   description="Report, triage and work cases of hostile approaches. All API routes need an "

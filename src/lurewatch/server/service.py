@@ -139,6 +139,9 @@ def _case_for(conn: Connection, a: Approach, actor: audit.Actor, sector: str) ->
     cid = conn.execute(insert(cases).values(**row, created_at=t, updated_at=t).returning(cases.c.id)).scalar_one()
     conn.execute(insert(case_approaches).values(case_id=cid, approach_id=aid))
     audit.record(conn, actor, "case.create", "case", cid, after={**row, "approach_id": aid}, case_id=cid)
+    from lurewatch.server import alerts  # in the same transaction: an alert exists if and only if the case does
+
+    alerts.enqueue_case(conn, int(cid), row, [f.to_contract() for f in a.findings])
     return int(cid)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lurewatch.server.api import admin, cases, sharing, submissions
+from lurewatch.server.api import admin, alerts, cases, sharing, submissions
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(submissions.router)
 router.include_router(cases.router)
 router.include_router(admin.router)
 router.include_router(sharing.router)
+router.include_router(alerts.router)

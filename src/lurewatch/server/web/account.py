@@ -183,6 +183,16 @@ def users_page(request: Request, user: User = Depends(require("admin"))) -> Resp
     return render(request, "users.html", user, users=rows, roles=auth.ROLES)
 
 
+@router.get("/admin/alerts")
+def alerts_page(request: Request, user: User = Depends(require("admin"))) -> Response:
+    from lurewatch.db.alert_tables import alert_outbox, webhooks
+
+    with state(request).db.read() as conn:
+        hooks = conn.execute(select(webhooks).order_by(webhooks.c.id)).mappings().all()
+        log = conn.execute(select(alert_outbox).order_by(alert_outbox.c.id.desc()).limit(200)).mappings().all()
+    return render(request, "alerts.html", user, hooks=hooks, deliveries=log)
+
+
 @router.post("/admin/users")
 def create_user(request: Request, username: str = Form(max_length=150), role: str = Form(max_length=16),
                 password: str = Form(max_length=1024), user: User = Depends(require("admin"))) -> Response:
