@@ -165,3 +165,18 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url, cleanup = pg_schema_url()
     yield url
     cleanup()
+
+
+def migrate_to(url: str, revision: str) -> None:
+    """Bring a fresh database to one Alembic revision (to test the migrations after it)."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from lurewatch.db.migrate import alembic_config
+
+    engine = create_engine(url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    engine.dispose()

@@ -9,6 +9,7 @@ import hmac
 import json
 import threading
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -62,16 +63,19 @@ def _hook(s: Any, receiver: Receiver, name: str, **kw: Any) -> dict[str, Any]:
     return r.json()
 
 
+@contextmanager
 def _server(fresh_url: str, tmp_path: Path, worker: bool = False) -> Any:
+    """A server with an admin and a reporter, for one test."""
     s = make_server(fresh_url, tmp_path / "data", run_worker=worker)
-    return s
-
-
-def test_a_high_case_is_a_signed_alert_without_content(fresh_url: str, tmp_path: Path, receiver: Receiver) -> None:
-    s = _server(fresh_url, tmp_path)
     with s.client:
         s.people["admin"] = s.add_user("admin", "adm")
         s.people["reporter"] = s.add_user("reporter", "rep")
+        yield s
+    s.db.engine.dispose()
+
+
+def test_a_high_case_is_a_signed_alert_without_content(fresh_url: str, tmp_path: Path, receiver: Receiver) -> None:
+    with _server(fresh_url, tmp_path) as s:
         hook = _hook(s, receiver, "generic")
         assert s.api("reporter", "POST", "/api/v1/submissions", json={"message": BENIGN}).status_code == 201
         sub = s.api("reporter", "POST", "/api/v1/submissions", json={"message": HOSTILE}).json()
@@ -91,14 +95,10 @@ def test_a_high_case_is_a_signed_alert_without_content(fresh_url: str, tmp_path:
         page = s.api("admin", "GET", "/admin/alerts")
         assert page.status_code == 200 and "Delivery log" in page.text and "delivered" in page.text
         assert hook["secret"] not in page.text
-    s.db.engine.dispose()
 
 
 def test_retries_with_backoff_then_gives_up(fresh_url: str, tmp_path: Path, receiver: Receiver) -> None:
-    s = _server(fresh_url, tmp_path)
-    with s.client:
-        s.people["admin"] = s.add_user("admin", "adm")
-        s.people["reporter"] = s.add_user("reporter", "rep")
+    with _server(fresh_url, tmp_path) as s:
         _hook(s, receiver, "flaky")
         s.api("reporter", "POST", "/api/v1/submissions", json={"message": HOSTILE})
         receiver.statuses = [500, 503]
@@ -119,14 +119,10 @@ def test_retries_with_backoff_then_gives_up(fresh_url: str, tmp_path: Path, rece
         with s.db.engine.connect() as conn:
             last = conn.execute(select(alert_outbox).order_by(alert_outbox.c.id.desc())).mappings().first()
         assert last["status"] == "failed" and last["attempts"] == alerts.MAX_ATTEMPTS and last["last_error"] == "HTTP 500"
-    s.db.engine.dispose()
 
 
 def test_slack_and_teams_formats_and_content_by_tlp(fresh_url: str, tmp_path: Path, receiver: Receiver) -> None:
-    s = _server(fresh_url, tmp_path)
-    with s.client:
-        s.people["admin"] = s.add_user("admin", "adm")
-        s.people["reporter"] = s.add_user("reporter", "rep")
+    with _server(fresh_url, tmp_path) as s:
         _hook(s, receiver, "slack", format="slack", include_content=True, max_tlp="amber")
         _hook(s, receiver, "teams", format="teams", include_content=True, max_tlp="green")
         s.api("reporter", "POST", "/api/v1/submissions", json={"message": HOSTILE})
@@ -134,28 +130,20 @@ def test_slack_and_teams_formats_and_content_by_tlp(fresh_url: str, tmp_path: Pa
         by = {c["path"].strip("/"): json.loads(c["raw"]) for c in receiver.calls}
         assert by["slack"]["text"].startswith("lurewatch: high-risk case") and "Red flags:" in by["slack"]["text"]
         assert by["teams"]["@type"] == "MessageCard" and "Red flags" not in by["teams"]["text"]  # case is AMBER
-    s.db.engine.dispose()
 
 
 def test_the_alert_and_the_case_are_one_transaction(fresh_url: str, tmp_path: Path, receiver: Receiver) -> None:
-    s = _server(fresh_url, tmp_path)
-    with s.client:
-        s.people["admin"] = s.add_user("admin", "adm")
-        s.people["reporter"] = s.add_user("reporter", "rep")
+    with _server(fresh_url, tmp_path) as s:
         _hook(s, receiver, "tx")
         s.api("reporter", "POST", "/api/v1/submissions", json={"message": HOSTILE})
         cases = s.api("admin", "GET", "/api/v1/cases").json()["items"]
         with s.db.engine.connect() as conn:
             outbox = conn.execute(select(alert_outbox.c.case_id)).scalars().all()
         assert outbox == [c["id"] for c in cases if c["level"] == "high"]
-    s.db.engine.dispose()
 
 
 def test_the_server_delivers_in_the_background(fresh_url: str, tmp_path: Path, receiver: Receiver) -> None:
-    s = _server(fresh_url, tmp_path, worker=True)
-    with s.client:
-        s.people["admin"] = s.add_user("admin", "adm")
-        s.people["reporter"] = s.add_user("reporter", "rep")
+    with _server(fresh_url, tmp_path, worker=True) as s:
         _hook(s, receiver, "bg")
         s.api("reporter", "POST", "/api/v1/submissions", json={"message": HOSTILE})
         for _ in range(100):  # the sender polls; wait for it (a functional wait, not a speed goal)
@@ -165,4 +153,3 @@ def test_the_server_delivers_in_the_background(fresh_url: str, tmp_path: Path, r
         assert receiver.calls and json.loads(receiver.calls[0]["raw"])["event"] == "case.high"
         with s.db.engine.begin() as conn:
             conn.execute(update(alert_outbox).values(status="delivered"))
-    s.db.engine.dispose()

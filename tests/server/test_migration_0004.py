@@ -6,22 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic import command
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, inspect
-from tests.server.conftest import make_server
+from tests.server.conftest import make_server, migrate_to
 
 from lurewatch.server import audit, auth, migrate
 
 NEW = {"content_sha256", "artefact", "artefact_sha256", "artefact_size"}
-
-
-def _at_0003(url: str) -> None:
-    engine = create_engine(url)
-    cfg = migrate.alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
-    engine.dispose()
 
 
 def _old_table(md: MetaData) -> Table:
@@ -44,7 +34,7 @@ def _old_table(md: MetaData) -> Table:
 
 
 def test_0004_creates_share_requests_when_missing(fresh_url: str, tmp_path: Path) -> None:
-    _at_0003(fresh_url)
+    migrate_to(fresh_url, "0003")
     engine = create_engine(fresh_url)
     assert not inspect(engine).has_table("share_requests")
     migrate.upgrade(engine)
@@ -57,7 +47,7 @@ def test_0004_creates_share_requests_when_missing(fresh_url: str, tmp_path: Path
 
 
 def test_0004_adds_columns_to_an_existing_table_and_keeps_rows(fresh_url: str, tmp_path: Path) -> None:
-    _at_0003(fresh_url)
+    migrate_to(fresh_url, "0003")
     engine = create_engine(fresh_url)
     md = MetaData()
     old = _old_table(md)

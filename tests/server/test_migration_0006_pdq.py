@@ -13,6 +13,7 @@ import pdqhash
 import pytest
 from alembic import command
 from sqlalchemy import MetaData, create_engine, insert, select
+from tests.server.conftest import migrate_to
 
 from lurewatch.db.local_tables import photo_hashes
 from lurewatch.linking.photos import hash_photo
@@ -64,18 +65,9 @@ def test_legacy_conversion_is_a_permutation_that_keeps_distances() -> None:
     assert to_legacy(a) != a
 
 
-def _at_0005(url: str) -> None:
-    engine = create_engine(url)
-    cfg = migrate.alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
-    engine.dispose()
-
-
 @pytest.mark.parametrize("table_exists", [True, False])
 def test_0006_re_encodes_stored_hashes(fresh_url: str, table_exists: bool) -> None:
-    _at_0005(fresh_url)
+    migrate_to(fresh_url, "0005")
     engine = create_engine(fresh_url)
     hashes = [pdq.compute(_image(s)) for s in (1, 2)]
     if table_exists:  # as the photo store made it before this revision, with hashes in the old form

@@ -10,7 +10,6 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
@@ -27,9 +26,10 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from tests.server.conftest import migrate_to
 
 from lurewatch.db import local_tables, metadata
-from lurewatch.db.migrate import alembic_config, current, head, upgrade
+from lurewatch.db.migrate import current, head, upgrade
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "lurewatch"
 ADOPTED = ("photo_hashes", "watchlists", "watchlist_entries", "calibrations", "watch_indicators")
@@ -54,17 +54,8 @@ def test_a_fresh_database_has_every_declared_table(fresh_url: str) -> None:
     engine.dispose()
 
 
-def _at(url: str, rev: str) -> None:
-    engine = create_engine(url)
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, rev)
-    engine.dispose()
-
-
 def test_0007_adopts_tables_made_by_create_all_and_keeps_rows(fresh_url: str) -> None:
-    _at(fresh_url, "0006")
+    migrate_to(fresh_url, "0006")
     engine = create_engine(fresh_url)
     old = MetaData()  # the five tables exactly as the stores declared them and made them on first use
     for name in ADOPTED:
@@ -91,7 +82,7 @@ def test_0007_adopts_tables_made_by_create_all_and_keeps_rows(fresh_url: str) ->
 
 
 def test_0007_adds_columns_an_older_watchlist_table_lacked(fresh_url: str) -> None:
-    _at(fresh_url, "0006")
+    migrate_to(fresh_url, "0006")
     engine = create_engine(fresh_url)
     old = MetaData()
     Table("watchlists", old, Column("id", Integer, primary_key=True), Column("name", String(200)),

@@ -44,3 +44,17 @@ def profile_reencode(im: Image.Image, side: int, quality: int) -> Image.Image:
 def random_reencode(im: Image.Image, rng: np.random.Generator) -> Image.Image:
     """Training augmentation: random side 128-400 px, JPEG quality 70-95."""
     return profile_reencode(im, int(rng.integers(128, 401)), int(rng.integers(70, 96)))
+
+
+def reframe(im: Image.Image, crop: tuple[float, float, float, float], mirror: bool) -> Image.Image:
+    """How people reframe a downloaded face: crop (fractions of each side: left, top, right, bottom) and
+    an optional mirror, on the normalised image (issue 16: 0-8% crops and mirroring)."""
+    im = normalise(im)
+    w, h = im.size
+    left, top, right, bottom = crop
+    im = im.crop((round(left * w), round(top * h), w - round(right * w), h - round(bottom * h)))
+    return im.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if mirror else im
+
+
+def random_frame(rng: np.random.Generator, max_crop: float = 0.08) -> tuple[tuple[float, float, float, float], bool]:
+    return tuple(float(x) for x in rng.uniform(0, max_crop, 4)), bool(rng.integers(0, 2))  # type: ignore[return-value]

@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from lurewatch.db.alert_tables import alert_outbox, webhooks
+from lurewatch.server.background import Loop
 from lurewatch.sharing import tlp
 
 log = logging.getLogger(__name__)
@@ -127,25 +127,14 @@ def deliver_due(engine: Any, client: httpx.Client | None = None, now: datetime |
     return len(rows)
 
 
-class Sender:
+class Sender(Loop):
     """Delivers due alerts in the background (started with the job worker)."""
 
+    name = "lurewatch-alerts"
+
     def __init__(self, engine: Any, poll: float = 1.0) -> None:
-        self.engine, self.poll = engine, poll
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="lurewatch-alerts", daemon=True)
+        super().__init__(poll)
+        self.engine = engine
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                deliver_due(self.engine)
-            except Exception:  # noqa: BLE001 - the database or the network briefly away: try again
-                log.exception("delivering alerts failed")
-            self._stop.wait(self.poll)
+    def step(self) -> bool:
+        return deliver_due(self.engine) > 0

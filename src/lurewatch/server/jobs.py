@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from lurewatch.server import audit
+from lurewatch.server.background import Loop
 from lurewatch.server.database import Database
 from lurewatch.server.tables import jobs, uploads
 
@@ -155,32 +156,23 @@ def _named_copy(src: Path) -> Path:
     return _suffixed(src, ".zip") if head.startswith(b"PK") else src
 
 
-class Worker:
+class Worker(Loop):
+    """Claims queued jobs and runs them, one at a time; recovers stale jobs every HEARTBEAT seconds."""
+
+    name = "lurewatch-jobs"
+
     def __init__(self, db: Database, data_dir: Path, poll: float = 0.5) -> None:
-        self.db, self.data_dir, self.poll = db, data_dir, poll
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="lurewatch-jobs", daemon=True)
+        super().__init__(poll)
+        self.db, self.data_dir = db, data_dir
+        self._last_recover = 0.0
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        last_recover = 0.0
-        while not self._stop.is_set():
-            try:
-                audit.chain(self.db.engine)
-                if time.monotonic() - last_recover > HEARTBEAT:
-                    recover(self.db)
-                    last_recover = time.monotonic()
-                job = claim(self.db)
-            except Exception:  # database briefly unavailable: try again later
-                log.exception("claiming a job failed")
-                job = None
-            if job is None:
-                self._stop.wait(self.poll)
-                continue
-            run_job(self.db, self.data_dir, job)
+    def step(self) -> bool:
+        audit.chain(self.db.engine)
+        if time.monotonic() - self._last_recover > HEARTBEAT:
+            recover(self.db)
+            self._last_recover = time.monotonic()
+        job = claim(self.db)
+        if job is None:
+            return False
+        run_job(self.db, self.data_dir, job)
+        return True
