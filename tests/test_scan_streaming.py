@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from lurewatch.cli import app
 from lurewatch.ingest import load_inputs
 from lurewatch.output import render
-from lurewatch.parallel import Scorer
+from lurewatch.parallel import Scorer, drain
 from lurewatch.pipeline import Analyser
 from lurewatch.scoring.providers import ScanContext
 
@@ -94,3 +94,10 @@ def test_scorer_workers_give_the_same_results_in_order(realistic, method):
         got = [(a.approach_id, a.score, a.level, [(f.indicator, f.evidence, f.field, f.weight) for f in a.findings],
                 a.advice) for a in scorer]
     assert got == ref
+    # from a generator that releases what it hands over (as the CLI does): same results, list emptied
+    approaches = load_inputs([realistic]).approaches
+    with Scorer(drain(approaches), ctx, jobs=2, chunk=50, method=method, total=len(approaches)) as scorer:
+        assert scorer.pool is not None
+        got = [(a.approach_id, a.score, a.level, [(f.indicator, f.evidence, f.field, f.weight) for f in a.findings],
+                a.advice) for a in scorer]
+    assert got == ref and approaches == []

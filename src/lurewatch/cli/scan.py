@@ -52,7 +52,7 @@ def scan(
     """Scan inputs for hostile approaches and explain every red flag. Writes nothing to disk unless
     --output or --store is given. Exits 2 when no input could be read at all."""
     from lurewatch.ingest import load_inputs
-    from lurewatch.parallel import Scorer
+    from lurewatch.parallel import Scorer, drain
 
     if min_level not in ("low", "medium", "high"):
         fail("--min-level must be low, medium or high")
@@ -86,21 +86,20 @@ def scan(
     sink = _Sink(fmt)
     levels = {"high": 0, "medium": 0, "low": 0}
     flagged: list[Approach] = []
-    todo = result.approaches
-    # Each approach is written out as soon as it is scored and then released: only compact rows (or, for
-    # HTML, the approaches shown) are held until the sorted report is written.
-    with Scorer(todo, ctx, jobs) as scorer, _bar(show) as bar:
-        t_score = bar.add_task("scoring", total=len(todo))
+    total = len(result.approaches)
+    # Each approach is written out as soon as it is scored and then released (drain removes it from the
+    # ingest's list): only compact rows (or, for HTML, the approaches shown) are held until the sorted
+    # report is written.
+    with Scorer(drain(result.approaches), ctx, jobs, total=total) as scorer, _bar(show) as bar:
+        t_score = bar.add_task("scoring", total=total)
         for i, a in enumerate(scorer):
             levels[a.level] += 1
             if order[a.level] >= floor:
                 sink.add(a)
             if store and a.level in ("medium", "high"):
                 flagged.append(a)
-            todo[i] = None  # type: ignore[call-overload]
             if i % 256 == 255:
                 bar.advance(t_score, 256)
-    result.approaches = []
     sink.emit(output, result)
     if store:
         from lurewatch.store import Store

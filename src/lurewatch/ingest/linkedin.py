@@ -363,6 +363,8 @@ def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = No
                                                  "mojibake fixed where found); check names and quotes"))
         texts[name] = (decoded.text, where)
     messages = parse_messages(*texts["messages.csv"], result, progress) if "messages.csv" in texts else []
+    origin = texts["messages.csv"][1] if "messages.csv" in texts else files.label
+    texts.pop("messages.csv", None)  # the decoded file (the size of the file again) is not needed any more
     invitations = (parse_invitations(*texts["invitations.csv"], result, progress)
                    if "invitations.csv" in texts else [])
     connections = (parse_connections(*texts["connections.csv"], result, progress)
@@ -375,7 +377,6 @@ def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = No
             owner.education = parse_education(*texts["education.csv"], result)
         if "skills.csv" in texts:
             owner.skills = parse_skills(*texts["skills.csv"], result)
-    origin = texts["messages.csv"][1] if "messages.csv" in texts else files.label
     if outer is not None and result.rows_read + result.rows_skipped > reported:
         outer(result.rows_read + result.rows_skipped - reported)  # the small files, read without progress
     export = build_export(messages, invitations, connections, owner, origin, result)
