@@ -50,15 +50,17 @@ def split(y: np.ndarray, test_frac: float, seed: int) -> np.ndarray:
     return test
 
 
-def _job(args: tuple[str, list[tuple[int, int]], bool]) -> list[tuple[np.ndarray, object]]:
-    """Re-encode one image with each (side, quality): (features without geometry [+ landmark raw], scan)."""
+def _job(args: tuple[str, list[tuple], bool]) -> list[tuple[np.ndarray, object]]:
+    """Re-encode one image with each (side, quality[, crop, mirror]): (features [+ landmark raw], scan)."""
     cv2.setNumThreads(1)
     path, settings, with_lm = args
     with Image.open(path) as im:
         im.load()
         out = []
-        for side, q in settings:
-            rgb = np.asarray(augment.profile_reencode(im, side, q).convert("RGB"))
+        for setting in settings:
+            side, q = setting[0], setting[1]
+            src = augment.reframe(im, setting[2], setting[3]) if len(setting) > 2 else im
+            rgb = np.asarray(augment.profile_reencode(src, side, q).convert("RGB"))
             scan = find_faces(rgb)
             f = features.extract(rgb, scan, PRIOR_EYES)
             if with_lm:
@@ -134,17 +136,25 @@ def main() -> None:
     ap.add_argument("--landmarks", action="store_true",
                     help="add the Face Mesh landmark features and write ai_face_landmarks.json")
     ap.add_argument("--cache", type=Path, help="reuse/write extracted features here (.npz, for re-runs)")
+    ap.add_argument("--reframe", type=int, default=0,
+                    help="extra training re-encodings per image with a random 0-8%% crop and mirror (issue 16)")
     a = ap.parse_args()
     t0 = time.time()
     paths, y = list_faces(a.faces)
     test = split(y, a.test_frac, a.seed)
     rng = np.random.default_rng(a.seed + 1)
     settings = []
+    frng = np.random.default_rng(a.seed + 2)  # the held-out reframings are the same whatever the training
     for i in range(len(paths)):
         if test[i]:
-            settings.append(list(augment.EVAL_SETTINGS))
+            # the clean profile re-encodings, then as many reframed ones (crop 0-8%, mirror, 128-400 px, q60-95)
+            settings.append(list(augment.EVAL_SETTINGS) + [
+                (int(frng.integers(128, 401)), int(frng.integers(60, 96)), *augment.random_frame(frng))
+                for _ in augment.EVAL_SETTINGS])
         else:
-            settings.append([(int(rng.integers(128, 401)), int(rng.integers(70, 96))) for _ in range(a.augment)])
+            settings.append([(int(rng.integers(128, 401)), int(rng.integers(70, 96))) for _ in range(a.augment)] + [
+                (int(rng.integers(128, 401)), int(rng.integers(60, 96)), *augment.random_frame(rng))
+                for _ in range(a.reframe)])
     if a.cache and a.cache.exists():
         encoded = load_cache(a.cache)
     else:
@@ -182,6 +192,12 @@ def main() -> None:
         oof[f_va] = m.predict_proba(X[tr][f_va])[:, 1]
     oof_tpr, threshold = tpr_at_fpr(Y[tr], oof)
     clf = HistGradientBoostingClassifier(random_state=a.seed, **HGB).fit(X[tr], Y[tr])
+    n_clean = len(augment.EVAL_SETTINGS)
+    clean_rows = T & (n_clean > K)
+    framed_rows = T & (n_clean <= K)
+    framed_s = clf.predict_proba(X[framed_rows])[:, 1]
+    framed_tpr, _ = tpr_at_fpr(Y[framed_rows], framed_s)
+    T = clean_rows  # the clean profile re-encodings, as before
     s = clf.predict_proba(X[T])[:, 1]
     tpr, _ = tpr_at_fpr(Y[T], s)
     yt = Y[T]
@@ -198,6 +214,10 @@ def main() -> None:
         "test_auc": round(float(roc_auc_score(yt, s)), 4),
         "test_tpr_at_1pct_fpr": round(tpr, 4),
         "test_tpr_at_1pct_fpr_by_reencoding": per_setting,
+        "test_tpr_at_1pct_fpr_reframed": round(framed_tpr, 4),  # random 0-8% crops, mirror, 128-400 px, q60-95
+        "test_at_threshold_reframed": {"tpr": round(float((framed_s[Y[framed_rows] == 1] >= threshold).mean()), 4),
+                                       "fpr": round(float((framed_s[Y[framed_rows] == 0] >= threshold).mean()), 4)},
+        "train_reframed_per_image": a.reframe,
         "test_at_threshold": {"tpr": round(float((s[yt == 1] >= threshold).mean()), 4),
                               "fpr": round(float((s[yt == 0] >= threshold).mean()), 4)},
         "oof_train_tpr_at_1pct_fpr": round(oof_tpr, 4),
