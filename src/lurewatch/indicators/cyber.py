@@ -59,7 +59,7 @@ def _hosts(a: Approach) -> list[tuple[str, str]]:
     return [(h, pl) for h, pl in out[:MAX_HOSTS] if h]
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=16_384)  # more than the distinct texts of a realistic export's recurring templates
 def _hosts_in(text: str) -> tuple[str, ...]:
     return tuple(hosts_in(text))
 

@@ -25,6 +25,9 @@ from lurewatch.indicators.text import sentence_around, strip_quoted_replies, tok
 from lurewatch.model import Approach, Finding, headline_parts
 
 _SHARED_SCOPES = {"owner", "profile_text", "employer"}
+# Texts up to this length are memoised for every scope: matching is a pure function of (scope, text), and
+# the same text recurs (a campaign sent to many recipients, a recruiter's template, an invitation note).
+_MEMO_CHARS = 4_000
 TEXT_SCOPES = {"message", "attachment", "profile_text", "employer", "owner", "advert_text"}
 CHECK_SCOPES = {"profile", "advert", "thread", "sender"}
 REQUIRED = ("id", "title", "category", "scope", "weight", "rationale")
@@ -142,11 +145,13 @@ class Engine:
             inds = self._by_scope.get(scope)
             if not inds:
                 continue
-            shared = scope in _SHARED_SCOPES
+            always = scope in _SHARED_SCOPES
             for t in texts:
                 if not t.text:
                     continue
-                if shared:  # the same owner or persona recurs across a whole export: match it once
+                # the same owner or persona recurs across a whole export, a campaign's text across its targets
+                shared = always or len(t.text) <= _MEMO_CHARS
+                if shared:
                     hits = self._shared.get((scope, t.text))
                     if hits is not None:
                         findings += [ind.finding(q, t.where) for ind, q in hits]

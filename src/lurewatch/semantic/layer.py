@@ -20,11 +20,13 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from lurewatch.model import Approach, Finding
+from lurewatch.semantic.sentences import split_sentences
 
 FLOOR = 0.6  # probe probability at which a sentence counts as the behaviour (a finding and a feature)
 MAX_SENTENCES = 120  # per approach: the sender's first sentences (hostile threads can be long)
@@ -90,8 +92,8 @@ def rule_examples(docs: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, tuple
 def sender_sentences(a: Approach) -> list[tuple[str, str]]:
     """(sentence, where) of the sender's own words, bounded."""
     from lurewatch.indicators.text import strip_quoted_replies
-    from lurewatch.semantic.sentences import split_sentences
 
+    split_sentences = _split_memo
     out: list[tuple[str, str]] = []
     if a.invitation_note:
         out += [(s, "invitation note") for s in split_sentences(a.invitation_note)]
@@ -182,6 +184,17 @@ class SemanticLayer:
         """Family -> probe probability for one bare sentence (for examples, tests and `indicators`)."""
         _, P = self.sentence_probs([sentence])
         return {f.family: float(P[0, j]) for j, f in enumerate(self.families)}
+
+
+def _split_memo(text: str) -> tuple[str, ...]:
+    """split_sentences, remembered for texts up to 4,000 characters: a pure function of the text, and
+    texts recur (a recruiter's template, a campaign sent to many recipients)."""
+    return _split_cached(text) if len(text) <= 4_000 else tuple(split_sentences(text))
+
+
+@lru_cache(maxsize=16_384)
+def _split_cached(text: str) -> tuple[str, ...]:
+    return tuple(split_sentences(text))
 
 
 _LAYERS: dict[str, SemanticLayer | None] = {}
