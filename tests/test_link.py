@@ -139,7 +139,7 @@ def test_template_and_same_employer_merge_without_flags() -> None:
     a = ap(HOSTILE, url(1), sender_employer="Meridian Bridge Advisory Ltd")
     b = ap(HOSTILE_VARIANT, url(2), sender_employer="The Meridian Bridge Advisory, LLC")
     camps = link([a, b])
-    assert len(camps) == 1 and kinds(camps) == {"template", "script", "employer"}
+    assert len(camps) == 1 and kinds(camps) == {"template", "employer"}  # unflagged: no script evidence
     assert all(e["pair_strength"] == 0.75 for e in camps[0]["edges"])
 
 

@@ -42,7 +42,7 @@ def test_script_keys_quote_normalised_sentences_and_skip_short_ones() -> None:
 
 
 def test_rotated_personas_with_same_script_and_claimed_firm_merge_with_evidence() -> None:
-    a, b = ap(P1, url(1)), ap(P2, url(2))
+    a, b = ap(P1, url(1), level="high"), ap(P2, url(2), level="high")
     camps = link([a, b])
     assert len(camps) == 1 and {"script", "employer"} <= kinds(camps)
     script = [e for e in camps[0]["edges"] if e["kind"] == "script"][0]
@@ -50,7 +50,7 @@ def test_rotated_personas_with_same_script_and_claimed_firm_merge_with_evidence(
 
 
 def test_shared_script_sentence_alone_does_not_merge() -> None:
-    assert groups(link([ap(P1, url(1)), ap(P3, url(3))])) == set()
+    assert groups(link([ap(P1, url(1), level="high"), ap(P3, url(3), level="high")])) == set()
 
 
 def test_paraphrased_sentence_still_gives_a_script_key() -> None:
@@ -65,7 +65,7 @@ def test_paraphrased_sentence_still_gives_a_script_key() -> None:
 
 def test_stock_sentences_used_by_many_senders_link_nobody() -> None:
     stock = "I came across your profile and was impressed by your experience in the energy sector. "
-    many = [ap(stock + f"Unrelated message number {i} about topic {i * 7}.", url(100 + i),
+    many = [ap(stock + f"Unrelated message number {i} about topic {i * 7}.", url(100 + i), level="high",
                sender_employer=f"Firm {chr(65 + i % 26)}{i}") for i in range(110)]
     assert groups(link(many)) == set()
     recs = extract_all(many[:1])

@@ -150,7 +150,8 @@ def extract(d: dict[str, Any]) -> Record:
     if pdq_usable(pdq, int(quality) if isinstance(quality, int | float) else 0):
         rec.pdq = pdq
         keys.add(("photo_pdq", pdq))
-    keys |= script_keys(first_text, names)
+    if rec.flagged:  # script sentences are evidence between flagged approaches only (recruiters share theirs)
+        keys |= script_keys(first_text, names)
     # the profile's employer, else the organisation claimed in the first message ("I work with X")
     rec.keys = sorted(f"{k}\t{v}" for k, v in keys)
     rec.employer = strip_employer(_str(d.get("sender_employer"), 200)) or strip_employer(claimed_org(first_text))
