@@ -80,3 +80,31 @@ def test_crafted_long_messages_cost_milliseconds_in_script_and_claims() -> None:
         script_keys(text)
         claimed_org(text)
         assert time.perf_counter() - start < 0.5, text[:40]
+
+
+def test_rotated_persona_generator_quality_at_small_size(tmp_path) -> None:  # noqa: ANN001
+    """bench/gen_rotation.py at 2,000 approaches: hostile campaigns found through rotation, no legitimate
+    approach inside a hostile campaign."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        from bench_link import pairwise
+    finally:
+        sys.path.remove(str(bench))
+    spec = importlib.util.spec_from_file_location("gen_rotation", bench / "gen_rotation.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    data = mod.generate(2000, seed=5)
+    truth = {d["approach_id"]: d["_truth_actor"] for d in data}
+    hostile = {d["_truth_actor"] for d in data if d["_truth_hostile"]}
+    camps = link(data)
+    found = {a["approach_id"]: c["campaign_id"] for c in camps for a in c["approaches"]}
+    p, r = pairwise(found, truth, hostile)
+    assert p >= 0.97 and r >= 0.95, (p, r)
+    for c in camps:
+        actors = {truth[a["approach_id"]] for a in c["approaches"]}
+        assert not (actors & hostile) or actors <= hostile, actors
