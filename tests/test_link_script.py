@@ -7,6 +7,7 @@ import time
 from tests.test_link import ap, groups, kinds, url
 
 from lurewatch.linking import extract_all, link
+from lurewatch.linking.render import to_html
 from lurewatch.linking.script import claimed_org, script_keys
 
 # Two rotated personas of one operator: different wording around the same script sentences and firm.
@@ -14,7 +15,7 @@ P1 = ("Hello Anna, I hope this finds you well. I am a Senior Partner at Halvard 
       "We advise a sovereign infrastructure fund that values practitioners who understand substation "
       "protection schemes in depth. The engagement is remote, discreet and paid per short written memo. "
       "Can we talk this week?")
-P2 = ("Dear Mr Brown, thanks for accepting. I'm writing on behalf of Halvard Crest Consulting Ltd. "
+P2 = ("Dear Mr Brown, thanks for accepting. I'm writing on behalf of Halvard Crest Consulting Ltd in Geneva. "
       "We advise a sovereign infrastructure fund that values practitioners who understand substation "
       "protection schemes in depth. The engagement is remote, discreet and well paid per short written memo. "
       "Would Thursday suit?")
@@ -26,7 +27,7 @@ P3 = ("Hi Tom. I lead research at Norvik Signal Partners in Oslo. "
 
 def test_claimed_org_extraction_positive_and_negative() -> None:
     assert claimed_org(P1) == "Halvard Crest Consulting"
-    assert claimed_org(P2) == "Halvard Crest Consulting Ltd"
+    assert claimed_org(P2) == "Halvard Crest Consulting Ltd"  # "in Geneva": lower case ends the name
     assert claimed_org("I'm writing on behalf of the Future Grid Summit programme committee.") == \
         "Future Grid Summit"
     assert claimed_org("I came across your profile and loved your post about batteries.") == ""
@@ -47,6 +48,11 @@ def test_rotated_personas_with_same_script_and_claimed_firm_merge_with_evidence(
     assert len(camps) == 1 and {"script", "employer"} <= kinds(camps)
     script = [e for e in camps[0]["edges"] if e["kind"] == "script"][0]
     assert "sovereign infrastructure fund" in script["evidence"] or "MinHash" in script["evidence"]
+    page = to_html(camps)  # the HTML view shows every edge with its evidence, escaped
+    assert "same script sentence" in page and "same claimed employer" in page
+    hostile = ap(P1 + " <script>alert(1)</script> is what we want you to run on the shared workstation.", url(5),
+                 level="high")
+    assert "<script>alert" not in to_html(link([hostile, ap(P2, url(6), level="high")]))
 
 
 def test_shared_script_sentence_alone_does_not_merge() -> None:

@@ -125,8 +125,8 @@ def pivot_evidence(kind: str, value: str) -> str:
         return f"same photo (PDQ {value})"
     if kind == "script":
         if value.startswith("~"):
-            return f"near-duplicate script sentence (MinHash band {value[1:].split(':', 1)[0]}, 8 of 64 rows equal)"
-        return f"shared script sentence: '{value}'"
+            return f"similar script sentence (MinHash band {value[1:].split(':', 1)[0]}, 8 of 64 rows equal)"
+        return f"same script sentence: '{value}'"
     return f"shared {kind} {value}"
 
 
