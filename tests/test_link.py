@@ -15,8 +15,8 @@ from lurewatch.linking.normalise import normalise_template
 from lurewatch.linking.pivots import extract_pivots
 
 HOSTILE = (
-    "I came across your profile while looking for experts in grid resilience. I work with Meridian Bridge "
-    "Advisory, a consultancy that connects experienced professionals with international clients. Our client "
+    "I came across your profile while looking for experts in grid resilience. Our consultancy, a small "
+    "advisory firm, connects experienced professionals with international clients. Our client "
     "would pay $1500 for a short report of five to ten pages on grid resilience. We can also cover travel for "
     "a fully paid visit to meet the client in person. It is easier to continue this conversation on a private "
     "channel. Would you be interested in hearing more?"
@@ -100,8 +100,8 @@ def test_flagged_near_duplicate_template_merges_senders() -> None:
     a = ap("Hi Alice,\n" + HOSTILE + "\n\nBest regards,\nSam", url(1), level="high")
     b = ap("Dear Bob,\n" + HOSTILE_VARIANT + "\n\nKind regards,\nJo", url(2), level="medium")
     camps = link([a, b])
-    assert len(camps) == 1 and kinds(camps) == {"template"}
-    edge = camps[0]["edges"][0]
+    assert len(camps) == 1 and kinds(camps) == {"template", "script"}  # the shared sentences are quoted too
+    edge = next(e for e in camps[0]["edges"] if e["kind"] == "template")
     assert edge["strength"] == 0.6 and "Jaccard" in edge["evidence"] and "both flagged" in edge["evidence"]
 
 
@@ -117,7 +117,7 @@ def test_two_flagged_scripts_sharing_only_stock_sentences_do_not_merge() -> None
     c = ap(HOSTILE, url(3), level="high", sender_employer="Meridian Bridge Advisory")
     d = ap(other, url(4), level="high", sender_employer="Meridian Bridge Advisory Ltd")
     camps = link([c, d])  # with a second kind of evidence they do
-    assert kinds(camps) == {"template", "employer"}
+    assert kinds(camps) == {"template", "script", "employer"}
     t = next(e for e in camps[0]["edges"] if e["kind"] == "template")
     assert t["strength"] == 0.35 and "below 0.70" in t["evidence"]
 
@@ -139,7 +139,7 @@ def test_template_and_same_employer_merge_without_flags() -> None:
     a = ap(HOSTILE, url(1), sender_employer="Meridian Bridge Advisory Ltd")
     b = ap(HOSTILE_VARIANT, url(2), sender_employer="The Meridian Bridge Advisory, LLC")
     camps = link([a, b])
-    assert len(camps) == 1 and kinds(camps) == {"template", "employer"}
+    assert len(camps) == 1 and kinds(camps) == {"template", "employer"}  # unflagged: no script evidence
     assert all(e["pair_strength"] == 0.75 for e in camps[0]["edges"])
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from lurewatch.linking import evidence as ev
 from lurewatch.linking.evidence import MERGE_MIN, STRENGTH
 from lurewatch.linking.features import Record
 
@@ -28,7 +29,8 @@ class Edge(NamedTuple):
 
 
 def merge_edges(candidates: Iterable[Edge]) -> list[Edge]:
-    """Keep the strongest edge of each kind per node pair; return those of pairs whose sum >= MERGE_MIN."""
+    """Keep the strongest edge of each kind per node pair; return those of pairs whose sum (the strongest of
+    each evidence family, evidence.FAMILY) >= MERGE_MIN."""
     best: dict[tuple[str, str], dict[str, Edge]] = defaultdict(dict)
     for e in candidates:
         if e.node_a == e.node_b:
@@ -41,7 +43,11 @@ def merge_edges(candidates: Iterable[Edge]) -> list[Edge]:
             kinds[e.kind] = e
     out: list[Edge] = []
     for kinds in best.values():
-        if sum(e.strength for e in kinds.values()) >= MERGE_MIN:
+        fam: dict[str, int] = {}
+        for e in kinds.values():
+            f = ev.family(e.kind)
+            fam[f] = max(fam.get(f, 0), e.strength)
+        if sum(fam.values()) >= MERGE_MIN:
             out.extend(kinds.values())
     return out
 
@@ -72,10 +78,14 @@ def build_campaigns(records: Iterable[Record], label: dict[str, str], edges: Ite
     edges_by_comp: dict[str, list[Edge]] = defaultdict(list)
     for e in edges:
         edges_by_comp[label.get(e.node_a, e.node_a)].append(e)
-    pair_total: dict[tuple[str, str], int] = defaultdict(int)
+    fam_best: dict[tuple[str, str, str], int] = {}  # the strongest edge of each evidence family per pair
     for lst in edges_by_comp.values():
         for e in lst:
-            pair_total[(e.node_a, e.node_b)] += e.strength
+            k = (e.node_a, e.node_b, ev.family(e.kind))
+            fam_best[k] = max(fam_best.get(k, 0), e.strength)
+    pair_total: dict[tuple[str, str], int] = defaultdict(int)
+    for (na, nb, _), s in fam_best.items():
+        pair_total[(na, nb)] += s
     out = []
     for comp, members in by_comp.items():
         if len(members) < 2:

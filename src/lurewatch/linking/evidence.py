@@ -25,6 +25,7 @@ STRENGTH = {
     "employer": 40,
     "burst": 20,
     "template": 35,
+    "script": 35,  # a shared rare sentence of the first message: never merges alone (see docs/linking.md)
 }
 TEMPLATE_JACCARD_MIN = 0.6  # verified exact Jaccard of word 3-gram sets after normalisation
 TEMPLATE_FLAGGED_BONUS = 25  # both texts are flagged texts (see TEMPLATE_FLAGGED_SHARE) and close enough:
@@ -38,9 +39,25 @@ BURST_WINDOW_S = 72 * 3600
 MAX_KEY_NODES = 500
 MAX_TEMPLATE_NODES = 100
 MAX_EMPLOYER_NODES = 50
+MAX_SCRIPT_NODES = 100  # a sentence used by more senders is a stock sentence (greeting, InMail boilerplate)
+MAX_NODES = {"script": MAX_SCRIPT_NODES}  # per kind; MAX_KEY_NODES otherwise
 MAX_TIDS_PER_NODE = 20  # distinct template texts compared per sender (the smallest ids: deterministic)
 
 STRONG_KINDS = frozenset(k for k, v in STRENGTH.items() if v >= MERGE_MIN) - {"same_sender"}
+
+
+# Kinds read from the same text count once in the sum: a shared sentence inside a near-duplicate message is
+# the same evidence as the near-duplicate itself.
+FAMILY = {"script": "template"}
+
+
+def family(kind: str) -> str:
+    return FAMILY.get(kind, kind)
+
+
+def max_nodes(kind: str) -> int:
+    """Senders sharing a key of this kind beyond which the key is common and links nobody."""
+    return MAX_NODES.get(kind, MAX_KEY_NODES)
 
 
 def jaccard_sets(a: frozenset[int] | set[int], b: frozenset[int] | set[int]) -> float:
@@ -106,6 +123,10 @@ def pivot_evidence(kind: str, value: str) -> str:
         return f"same photo file (SHA-256 {value})"
     if kind == "photo_pdq":
         return f"same photo (PDQ {value})"
+    if kind == "script":
+        if value.startswith("~"):
+            return f"similar script sentence (MinHash band {value[1:].split(':', 1)[0]}, 8 of 64 rows equal)"
+        return f"same script sentence: '{value}'"
     return f"shared {kind} {value}"
 
 

@@ -15,6 +15,7 @@ from lurewatch.linking.minhash import band_keys
 from lurewatch.linking.normalise import MIN_SHINGLES, normalise_template, shingles
 from lurewatch.linking.photos import pdq_usable
 from lurewatch.linking.pivots import extract_pivots
+from lurewatch.linking.script import claimed_org, script_keys
 from lurewatch.urls import normalise_profile_url
 
 EXCERPT_CHARS = 240
@@ -149,6 +150,9 @@ def extract(d: dict[str, Any]) -> Record:
     if pdq_usable(pdq, int(quality) if isinstance(quality, int | float) else 0):
         rec.pdq = pdq
         keys.add(("photo_pdq", pdq))
+    if rec.flagged:  # script sentences are evidence between flagged approaches only (recruiters share theirs)
+        keys |= script_keys(first_text, names)
+    # the profile's employer, else the organisation claimed in the first message ("I work with X")
     rec.keys = sorted(f"{k}\t{v}" for k, v in keys)
-    rec.employer = strip_employer(_str(d.get("sender_employer"), 200))
+    rec.employer = strip_employer(_str(d.get("sender_employer"), 200)) or strip_employer(claimed_org(first_text))
     return rec

@@ -27,9 +27,9 @@ def strong_key_edges(records: list[Record]) -> list[Edge]:
                 g[r.node] = r.approach_id
     out = []
     for key, g in groups.items():
-        if not 2 <= len(g) <= ev.MAX_KEY_NODES:
-            continue
         kind, value = key.split("\t", 1)
+        if not 2 <= len(g) <= ev.max_nodes(kind):
+            continue
         center = min(g)
         text = ev.pivot_evidence(kind, value)
         for node in g:

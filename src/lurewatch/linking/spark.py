@@ -139,7 +139,11 @@ def _strong_edges(feats, U):  # noqa: ANN001, ANN202, N803
     kn = (feats.select("node", "approach_id", F.explode("keys").alias("key"))
           .groupBy("key", "node").agg(F.min("approach_id").alias("aid")))
     cnt = (kn.groupBy("key").agg(F.count("*").alias("n"), F.min("node").alias("center"))
-           .where((F.col("n") >= 2) & (F.col("n") <= ev.MAX_KEY_NODES)))
+           .where(F.col("n") >= 2))
+    limit = F.lit(ev.MAX_KEY_NODES)
+    for kind, n in sorted(ev.MAX_NODES.items()):
+        limit = F.when(F.col("key").startswith(kind + "\t"), F.lit(n)).otherwise(limit)
+    cnt = cnt.where(F.col("n") <= limit)
     j = kn.join(cnt, "key")
     centers = j.where(F.col("node") == F.col("center")).select("key", F.col("aid").alias("caid"))
     return (j.where(F.col("node") != F.col("center")).join(centers, "key")
@@ -264,7 +268,11 @@ def _merge(cands):  # noqa: ANN001, ANN202
     )
     w = Window.partitionBy("node_a", "node_b", "kind").orderBy(F.col("strength").desc(), "a", "b", "evidence")
     best = o.withColumn("rk", F.row_number().over(w)).where(F.col("rk") == 1).drop("rk")
-    tot = best.groupBy("node_a", "node_b").agg(F.sum("strength").alias("total")).where(F.col("total") >= ev.MERGE_MIN)
+    fam = F.col("kind")
+    for kind, f in sorted(ev.FAMILY.items()):
+        fam = F.when(F.col("kind") == kind, F.lit(f)).otherwise(fam)
+    tot = (best.withColumn("fam", fam).groupBy("node_a", "node_b", "fam").agg(F.max("strength").alias("s"))
+           .groupBy("node_a", "node_b").agg(F.sum("s").alias("total")).where(F.col("total") >= ev.MERGE_MIN))
     return best.join(tot.select("node_a", "node_b"), ["node_a", "node_b"]).select(*_EDGE_COLS)
 
 
