@@ -153,3 +153,16 @@ def test_the_server_delivers_in_the_background(fresh_url: str, tmp_path: Path, r
         assert receiver.calls and json.loads(receiver.calls[0]["raw"])["event"] == "case.high"
         with s.db.engine.begin() as conn:
             conn.execute(update(alert_outbox).values(status="delivered"))
+
+
+def test_hostile_content_is_inert_in_chat_formats() -> None:
+    """A sender named '<!channel>' must not ping a Slack channel, nor add a link or image in Teams."""
+    body = {"level": "high", "case_id": 7, "score": 90, "path": "/cases/7",
+            "title": "<!channel> [open me](http://evil.example) ![x](http://evil.example/p.png)",
+            "red_flags": [{"indicator": "LW-X", "title": "<@U123> *urgent*"}]}
+    slack = alerts.render("slack", body)["text"]
+    assert "<!channel>" not in slack and "&lt;!channel&gt;" in slack and "<@U123>" not in slack
+    teams = alerts.render("teams", body)
+    assert "[open me](" not in teams["title"] and "![x](" not in teams["title"]
+    assert "\\[open me\\]" in teams["title"] and "\\*urgent\\*" in teams["text"]
+    assert alerts.render("generic", body)["title"] == body["title"]  # JSON consumers get the data as it is

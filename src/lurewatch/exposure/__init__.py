@@ -98,8 +98,9 @@ def assess(owner: Profile | None, connected_on: list[date | None], today: date |
     if owner is None:
         return []
     today = today or date.today()
-    sensitive = sector_of(owner.headline, owner.industry, owner.summary, owner.current_employer,
-                          *(p.title for p in owner.positions[:3]), *(p.summary for p in owner.positions[:3]))
+    texts = (owner.headline, owner.industry, owner.summary, owner.current_employer,
+             *(p.title for p in owner.positions[:3]), *(p.summary for p in owner.positions[:3]))
+    sensitive = sector_of(*(t[:MAX_FIELD] for t in texts if t))
     out: list[ExposureFinding] = []
     for c in checks():
         if c.kind == "text":
@@ -118,10 +119,9 @@ def assess(owner: Profile | None, connected_on: list[date | None], today: date |
                 out.append(ExposureFinding(c.id, c.title, c.severity,
                                            f"{recent} of {len(dates)} connections accepted in the last "
                                            f"{c.params['window_days']} days", "Connections.csv", c.rationale, c.advice))
-        elif c.kind == "headline_sector" and owner.headline and sector_of(owner.headline):
+        elif c.kind == "headline_sector" and (area := sector_of(owner.headline[:MAX_FIELD])):
             out.append(ExposureFinding(c.id, c.title, c.severity, f'"{owner.headline[:200]}" '
-                                       f"(sensitive area: {sector_of(owner.headline)})", "headline",
-                                       c.rationale, c.advice))
+                                       f"(sensitive area: {area})", "headline", c.rationale, c.advice))
     return sorted(out, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.check))
 
 

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from lurewatch.db.alert_tables import alert_outbox, webhooks
+from lurewatch.model import Finding
 from lurewatch.server.background import Loop
 from lurewatch.sharing import tlp
 
@@ -42,7 +44,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def enqueue_case(conn: Connection, case_id: int, case: dict[str, Any], findings: list[dict[str, Any]]) -> int:
+def enqueue_case(conn: Connection, case_id: int, case: dict[str, Any], findings: list[Finding]) -> int:
     """In the case's transaction: one outbox row per enabled webhook whose level the case reaches."""
     level = str(case.get("level") or "low")
     hooks = conn.execute(select(webhooks).where(webhooks.c.enabled.is_(True))).mappings().all()
@@ -57,8 +59,7 @@ def enqueue_case(conn: Connection, case_id: int, case: dict[str, Any], findings:
         if h["include_content"] and tlp.allowed(case_tlp, h["max_tlp"]):
             body["tlp"] = case_tlp
             body["title"] = str(case.get("title") or "")[:300]
-            body["red_flags"] = [{"indicator": f.get("indicator"), "title": str(f.get("title", ""))[:200]}
-                                 for f in findings[:5]]
+            body["red_flags"] = [{"indicator": f.indicator, "title": f.title[:200]} for f in findings[:5]]
         conn.execute(insert(alert_outbox).values(
             webhook_id=h["id"], event=body["event"], case_id=case_id, body=body, status="pending", attempts=0,
             next_attempt_at=_now(), created_at=_now()))
@@ -66,12 +67,22 @@ def enqueue_case(conn: Connection, case_id: int, case: dict[str, Any], findings:
     return n
 
 
+_SLACK = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})  # Slack's control characters (<!channel>)
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")  # Teams renders Markdown: links, images, emphasis
+
+
+def _plain(fmt: str, text: str) -> str:
+    """Content (a case title from the sender's name, red-flag titles) as inert text in a chat message."""
+    return text.translate(_SLACK) if fmt == "slack" else _MARKDOWN.sub(r"\\\1", text) if fmt == "teams" else text
+
+
 def render(fmt: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The payload for the webhook's format (Slack: `text`; Teams: a MessageCard)."""
+    """The payload for the webhook's format (Slack: `text`; Teams: a MessageCard). Content is escaped so
+    that a hostile sender name cannot mention @channel, add links or images in the team's chat."""
     line = f"lurewatch: {body['level']}-risk case #{body['case_id']} (score {body['score']})"
     if body.get("title"):
-        line += f": {body['title']}"
-    flags = "; ".join(str(f["title"]) for f in body.get("red_flags", []))
+        line += f": {_plain(fmt, str(body['title']))}"
+    flags = "; ".join(_plain(fmt, str(f["title"])) for f in body.get("red_flags", []))
     if fmt == "slack":
         return {"text": line + (f"\nRed flags: {flags}" if flags else "") + f"\n{body['path']}"}
     if fmt == "teams":

@@ -141,7 +141,7 @@ def _case_for(conn: Connection, a: Approach, actor: audit.Actor, sector: str) ->
     audit.record(conn, actor, "case.create", "case", cid, after={**row, "approach_id": aid}, case_id=cid)
     from lurewatch.server import alerts  # in the same transaction: an alert exists if and only if the case does
 
-    alerts.enqueue_case(conn, int(cid), row, [f.to_contract() for f in a.findings])
+    alerts.enqueue_case(conn, int(cid), row, a.findings)
     return int(cid)
 
 

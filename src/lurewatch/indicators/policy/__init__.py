@@ -54,13 +54,17 @@ def schema() -> dict[str, Any]:
     return json.loads(_text("rules.schema.json"))
 
 
-def validate_rule_file(name: str, doc: Any) -> list[str]:
-    """Problems of one parsed rule file against the JSON Schema, each naming the file and the place."""
+@cache
+def _validator() -> Any:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema())
+    return jsonschema.Draft202012Validator(schema())
+
+
+def validate_rule_file(name: str, doc: Any) -> list[str]:
+    """Problems of one parsed rule file against the JSON Schema, each naming the file and the place."""
     out = []
-    for err in sorted(validator.iter_errors(doc), key=lambda e: list(e.path)):
+    for err in sorted(_validator().iter_errors(doc), key=lambda e: list(e.path)):
         where = _where(doc, list(err.path))
         if err.validator == "required":  # the loader's established wording: "<file>: <rule> lacks <field>"
             missing = [k for k in err.validator_value if not isinstance(err.instance, dict) or k not in err.instance]
