@@ -136,12 +136,8 @@ def lookalike_domain(a: Approach, target: str = "owner", brands: dict[str, Any] 
         named: list[int] = []
         if pattern is not None:
             for text, _ in _inbound_texts(a):
-                low = text[:20_000].casefold()
-                if not any(n in low for n in names):  # plain substring tests are much faster than the pattern
-                    continue
-                for m in pattern.finditer(low):
-                    i = names.get(m.group(0).casefold())
-                    if i is not None and i not in named:
+                for i in _named_in(text, pattern, names):
+                    if i not in named:
                         named.append(i)
                 if len(named) >= max_named:
                     break
@@ -151,6 +147,32 @@ def lookalike_domain(a: Approach, target: str = "owner", brands: dict[str, Any] 
     if not targets:
         return []
     return list(find_lookalikes(hosts, targets, official | brand_official, _words(tuple(words or ()))))[:3]
+
+
+# Per brand index (its names dict, held so that its id stays unique): text -> the brands it names, in order.
+_NAMED: dict[int, tuple[dict[str, int], dict[str, tuple[int, ...]]]] = {}
+
+
+def _named_in(text: str, pattern: re.Pattern[str], names: dict[str, int]) -> tuple[int, ...]:
+    """The brands a text names (indices into the brand rows, first mention first): a pure function of the
+    text, remembered for texts up to 4,000 characters since templates recur."""
+    entry = _NAMED.get(id(names))
+    if entry is None or entry[0] is not names:
+        entry = _NAMED[id(names)] = (names, {})
+    memo = entry[1]
+    hit = memo.get(text)
+    if hit is not None:
+        return hit
+    low = text[:20_000].casefold()
+    out: list[int] = []
+    if any(n in low for n in names):  # plain substring tests are much faster than the pattern
+        for m in pattern.finditer(low):
+            i = names.get(m.group(0).casefold())
+            if i is not None and i not in out:
+                out.append(i)
+    if len(text) <= 4_000 and len(memo) < 16_384:
+        memo[text] = tuple(out)
+    return tuple(out)
 
 
 @lru_cache(maxsize=8)

@@ -153,12 +153,11 @@ class SemanticLayer:
         if not sents:
             return feats, []
         V, P = self.sentence_probs([s for s, _ in sents])
+        best = P.argmax(axis=0)  # per family, its best sentence
+        top = P[best, np.arange(P.shape[1])]
         findings = []
-        for j, fam in enumerate(self.families):
-            i = int(np.argmax(P[:, j]))
-            p = float(P[i, j])
-            if p < FLOOR:
-                continue
+        for j in np.flatnonzero(top >= FLOOR).tolist():
+            fam, i, p = self.families[j], int(best[j]), float(top[j])
             feats[fam.id] = (p - FLOOR) / (1.0 - FLOOR)
             sentence, where = sents[i]
             sims = self.ex_vecs[fam.family] @ V[i]
