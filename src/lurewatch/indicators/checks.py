@@ -239,6 +239,62 @@ def pushes_past_hesitation(a: Approach, findings: list[Finding]) -> Hit:
     return []
 
 
+# The recipient names the formal route (a portal, an office, a process, legal, a policy) or declines.
+# Bounded patterns: a verb of routing within a few words of a route noun, or a plain refusal.
+_ROUTE = re.compile(
+    r"\b(?:through|via|go(?:es)? through|comes? through|handled by|request(?:ed)? (?:it |access )?(?:there|in)|"
+    r"submit(?:ted)?|use|under|needs?|has to|have to|must|would have to|goes to|covered by)\b"
+    r"(?:\W+\w+){0,5}?\W+"
+    r"(?:portal|process|processes|procedure|office|team|department|desk|cent(?:re|er)|counsel|legal|lawyers?|"
+    r"compliance|procurement|programme|program|committee|agreement|nda|channel|platform|route|review|"
+    r"approval|sign-?off|policy|rules|relations|delegate|contract|clearance)\b"
+    r"|\b(?:can(?:no|')t|cannot|won't|not (?:able|allowed|permitted|in a position|comfortable|something)|"
+    r"(?:i'?d|would) rather not|isn't public|not public|aren't public|decline|off[- ]limits)\b", re.I)
+# A later ask from the sender...
+_ASK = re.compile(
+    r"\b(?:could you|can you|would you|will you|if you could|you could just|please (?:send|forward|share|upload|pass|"
+    r"email|mail|drop|put|attach|sign|grant|open|run)|(?:send|forward|share|upload|pass|email|mail|drop) (?:me|us|it|them|"
+    r"over|across|the|your|a copy)|let me (?:have|see)|would do|all (?:we|i) need|only need|just need)\b", re.I)
+_OFFER_BEFORE = re.compile(r"\b(?:we|i)(?: can| will|'ll| could| would)?\s+$", re.I)  # "we can send them": an offer
+# ... that goes around the route: now, directly, informally, in parallel, tidied up later.
+_AROUND = re.compile(
+    r"\b(?:directly|in parallel|meanwhile|in the meantime|catch up|afterwards|after the fact|retroactive\w*|"
+    r"to keep (?:things |it )?moving|speed (?:things |it )?up|quicker|faster|turnaround|takes? (?:too long|weeks|months)|"
+    r"rather than|instead of|without (?:going through|waiting|involving|the)|skip|bypass\w*|around (?:the|it)|"
+    r"informal(?:ly)?|off the record|unofficial(?:ly)?|between ourselves|just between|outside (?:the|of)|"
+    r"no need (?:to|for)|don't need to|needn't|nobody|no one|never (?:published|attributed|shared)|"
+    r"today|tonight|before (?:the|it|friday|monday)|ahead of|even (?:the|a|just))\b", re.I)
+
+
+def _sentence_at(text: str, i: int) -> str:
+    start = max(text.rfind(". ", 0, i), text.rfind("? ", 0, i), text.rfind("\n", 0, i))
+    start = 0 if start < 0 else start + 2
+    end = min([j for j in (text.find(". ", i), text.find("? ", i), text.find("\n", i)) if j >= 0] or [len(text)])
+    return text[start:end + 1].strip()[:200]
+
+
+@check("goes_around_named_route")
+def goes_around_named_route(a: Approach, findings: list[Finding]) -> Hit:
+    """The recipient names the formal route or declines, and a later message from the sender still asks,
+    now or around that route. Legitimate contacts take the route they are given."""
+    route = None
+    for m in a.messages[:50]:
+        text = m.text[:2_000]
+        if not m.inbound:
+            hit = _ROUTE.search(text)
+            if hit and route is None:
+                route = _sentence_at(text, hit.start())
+            continue
+        if route is None:
+            continue
+        asks = [x for x in _ASK.finditer(text) if not _OFFER_BEFORE.search(text, max(0, x.start() - 14), x.start())]
+        around = _AROUND.search(text)
+        if asks and around:
+            return [(f'the recipient said: "{route}"; the sender then: "{_sentence_at(text, around.start())}"',
+                     "thread")]
+    return []
+
+
 def _domain(addr: str | None) -> str:
     return addr.rsplit("@", 1)[-1].strip().lower().rstrip(">") if addr and "@" in addr else ""
 
