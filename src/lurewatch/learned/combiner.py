@@ -37,7 +37,7 @@ CATEGORIES = ("request", "secrecy", "offer", "pivot", "travel", "files", "cyber"
 SEMANTIC = "semantic"  # the category of the semantic layer's findings (lurewatch.semantic.layer)
 # Only behaviour of the thread: its length, its channel and how long it ran were left out because in the
 # labelled sets they mostly record how each writer wrote (hostile threads written longer), not hostility.
-THREAD = ("sender_first", "owner_replied", "pressed_after_no")
+THREAD = ("sender_first", "owner_replied", "pressed_after_no", "around_route")
 MAX_MODEL_BYTES = 2_000_000
 
 # The recipient declining or hesitating ("I can't share that", "not comfortable"): bounded, literal cues.
@@ -53,6 +53,8 @@ def _log_term(weight: float) -> float:
 
 
 def thread_features(a: Approach) -> dict[str, float]:
+    from lurewatch.indicators.checks import goes_around_named_route
+
     msgs = a.messages
     first = msgs[0] if msgs else None
     pressed = 0.0
@@ -65,6 +67,9 @@ def thread_features(a: Approach) -> dict[str, float]:
             break
     replied = any(not m.inbound for m in msgs)
     return {
+        # the recipient named the formal route or said no, and the sender asked around it (LW-THREAD-003's
+        # check: computed from the thread itself, so that the sets scored by older rules have it too)
+        "around_route": 1.0 if replied and goes_around_named_route(a, []) else 0.0,
         "sender_first": 1.0 if first is None or first.inbound else 0.0,
         "owner_replied": 1.0 if replied else 0.0,
         "pressed_after_no": pressed,

@@ -16,7 +16,9 @@ are not the behaviour. Only the sender's words are read: inbound messages, with 
 
 from __future__ import annotations
 
+
 import hashlib
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -155,6 +157,9 @@ class SemanticLayer:
         V, P = self.sentence_probs([s for s, _ in sents])
         best = P.argmax(axis=0)  # per family, its best sentence
         top = P[best, np.arange(P.shape[1])]
+        late = _late_rows(a, sents)
+        if late:  # the strongest behaviour asked after the recipient had replied ("requests that grow")
+            feats[LATE] = max(0.0, (float(P[late].max()) - FLOOR) / (1.0 - FLOOR))
         findings = []
         for j in np.flatnonzero(top >= FLOOR).tolist():
             fam, i, p = self.families[j], int(best[j]), float(top[j])
@@ -183,6 +188,32 @@ class SemanticLayer:
         """Family -> probe probability for one bare sentence (for examples, tests and `indicators`)."""
         _, P = self.sentence_probs([sentence])
         return {f.family: float(P[0, j]) for j, f in enumerate(self.families)}
+
+
+LATE = "LW-SEM-LATE"  # a combiner input, not a family: no finding of its own
+_MESSAGE_NO = re.compile(r"message (\d+)")
+
+
+def _late_rows(a: Approach, sents: list[tuple[str, str]]) -> list[int]:
+    """Rows of the sender's sentences written after the recipient's first reply."""
+    n, first_late = 0, 0
+    replied = False
+    for m in a.messages:
+        if not m.inbound:
+            replied = True
+        else:
+            n += 1
+            if replied:
+                first_late = n
+                break
+    if not first_late:
+        return []
+    out = []
+    for i, (_, where) in enumerate(sents):
+        hit = _MESSAGE_NO.match(where)
+        if hit and int(hit.group(1)) >= first_late:
+            out.append(i)
+    return out
 
 
 def _split_memo(text: str) -> tuple[str, ...]:
