@@ -164,6 +164,28 @@ def test_a_camera_manifest_is_a_weak_legitimacy_sign_only_when_its_signer_is_tru
     assert res.to_json()["credentials"]["c2pa"]["state"] == "Trusted"
 
 
+def test_an_edit_of_a_generated_image_carries_the_claim_of_its_ingredient(pki: Pki, tmp_path: Path,
+                                                                          trusted: Path) -> None:
+    """A generated image opened and edited in another tool: the active manifest says only 'edited', its
+    ingredient's manifest says trainedAlgorithmicMedia."""
+    generated = sign(pki, "jpg", "trainedAlgorithmicMedia", generator="Imagine Studio")
+    b = c2pa.Builder({"claim_generator_info": [{"name": "PhotoEditor", "version": "2"}], "title": "edited.jpg",
+                      "assertions": [{"label": "c2pa.actions", "data": {"actions": [
+                          {"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}},
+                          {"action": "c2pa.edited"}]}}]})
+    b.add_ingredient({"title": "gen.jpg", "relationship": "parentOf", "label": "parent"}, "image/jpeg",
+                     io.BytesIO(generated))
+    edited = io.BytesIO()
+    Image.open(io.BytesIO(generated)).rotate(3).save(edited, "JPEG")
+    out = io.BytesIO()
+    b.sign(pki.signer(), "image/jpeg", io.BytesIO(edited.getvalue()), out)
+    res = check_photo(write(tmp_path, "edited.jpg", out.getvalue()))
+    f = by_id(res.findings)["LW-PHOTO-005"]
+    assert "in an ingredient (a source image) of the active manifest" in f.evidence
+    assert "claim generator 'PhotoEditor 2'" in f.evidence and "signer on the configured trust list" in f.evidence
+    assert res.credentials.manifest.source_types == [("trainedAlgorithmicMedia", "ingredient")]
+
+
 def test_another_ca_is_not_trusted(pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(c2pa_manifest.TRUST_ENV, str(write(tmp_path, "other.pem", make_pki().ca_pem)))
     res = check_photo(write(tmp_path, "cam.jpg", sign(pki, "jpg", "digitalCapture")))
