@@ -22,12 +22,14 @@ import json
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 READ_TIMEOUT_S = 5.0
+MAX_INFLIGHT = 2  # native reads running at once, abandoned ones included
 MAX_MANIFEST_MB = 4  # decompressed manifest store
 MAX_JSON_CHARS = 8 * 1024 * 1024  # the store as JSON; more is refused rather than parsed
 MAX_TRUST_BYTES = 1024 * 1024
@@ -44,13 +46,14 @@ _SETTINGS: dict[str, Any] = {
     "core": {"allowed_network_hosts": [], "allow_redirects": False,
              "max_decompressed_manifest_size_in_mb": MAX_MANIFEST_MB},
 }
+_INFLIGHT = threading.BoundedSemaphore(MAX_INFLIGHT)
 
 
 @dataclass(slots=True)
 class ManifestReport:
     """What the C2PA manifest store says and how it validated."""
 
-    state: str  # Trusted | Valid | Invalid | remote (not fetched) | unreadable
+    state: str  # Trusted | Valid | Invalid | unreadable | remote (not fetched) | not checked (a bound of ours)
     source_types: list[tuple[str, str]] = field(default_factory=list)  # (NewsCodes term, "active" | "ingredient")
     claim_generator: str | None = None
     signer: str | None = None  # certificate common name
@@ -90,6 +93,8 @@ class ManifestReport:
             return f"{who}; {why} ({', '.join(self.failures) or 'invalid'})"
         if self.state == "remote (not fetched)":
             return "the photo points at a remote manifest, which lurewatch never fetches"
+        if self.state == "not checked":
+            return f"the manifest was not checked ({self.error})"
         return f"the manifest could not be parsed ({self.error})"
 
     def to_json(self) -> dict[str, Any]:
@@ -151,19 +156,25 @@ def read_manifest(data: bytes, image_format: str | None = None, *, anchors: str 
     if c2pa is None or not has_c2pa_marker(data):
         return None
     box: dict[str, Any] = {}
+    start = time.monotonic()
+    # The native call cannot be interrupted: a daemon thread bounds how long the caller waits for it, and a
+    # semaphore how many such threads (abandoned ones included) run at once.
+    if not _INFLIGHT.acquire(timeout=timeout):
+        return ManifestReport("not checked", error=f"{MAX_INFLIGHT} manifest reads already running")
 
     def run() -> None:
         try:
             box["report"] = _read(c2pa, data, _MIME.get(image_format or ""), anchors)
         except Exception as e:  # noqa: BLE001 - any failure of the native reader is reported, not raised
             box["report"] = ManifestReport("unreadable", error=_clean(f"{type(e).__name__}: {e}"))
+        finally:
+            _INFLIGHT.release()
 
-    # The native call cannot be interrupted: a daemon thread bounds how long the caller waits for it.
     t = threading.Thread(target=run, name="c2pa-read", daemon=True)
     t.start()
-    t.join(timeout)
+    t.join(max(0.0, timeout - (time.monotonic() - start)))
     if t.is_alive():
-        return ManifestReport("unreadable", error=f"reading the manifest took over {timeout:g} s; abandoned")
+        return ManifestReport("not checked", error=f"reading it took over {timeout:g} s; abandoned")
     return box.get("report")
 
 
@@ -200,9 +211,11 @@ def summarise(store: dict[str, Any]) -> ManifestReport:
     state = store.get("validation_state")
     codes = [s.get("code") for s in store.get("validation_status") or [] if isinstance(s, dict)]
     codes = [c for c in codes if isinstance(c, str)]
-    rep = ManifestReport(state if state in ("Invalid", "Valid", "Trusted") else "Invalid",
+    rep = ManifestReport(state if state in ("Invalid", "Valid", "Trusted") else "not checked",
                          failures=[_clean(c) for c in codes if c not in UNTRUSTED][:MAX_CODES],
                          untrusted=any(c in UNTRUSTED for c in codes))
+    if rep.state == "not checked":
+        rep.error = "the library reported no validation state"
     if not isinstance(active, dict):
         rep.state, rep.error = "unreadable", "no active manifest in the store"
         return rep
