@@ -375,3 +375,20 @@ def test_a_declared_generated_photo_alone_never_makes_an_approach_medium_or_high
             a = check(text, profile=Profile(name="A", photo=str(photo)), ctx=ScanContext(semantic=semantic))
             assert {"LW-PHOTO-005", "LW-PHOTO-006"} <= {f.indicator for f in a.findings}
             assert a.level == "low", (text, semantic, a.score)
+
+
+def test_a_trusted_camera_photo_lowers_a_score_a_little_and_never_excuses_an_unmitigable_ask(
+        pki: Pki, tmp_path: Path, trusted: Path) -> None:
+    cam = write(tmp_path, "cam.jpg", sign(pki, "jpg", "digitalCapture"))
+    plain = write(tmp_path, "plain.jpg", image_bytes("jpg", seed=5))
+    offer = ("We are a consultancy and would pay you $500 an hour for a short call about your work on "
+             "grid control systems. Let's continue on WhatsApp.")
+    secret = offer + " Please keep this between us and send me your internal design documents."
+    for text in (offer, secret):
+        with_cam = check(text, profile=Profile(name="A", photo=str(cam)), ctx=ScanContext(semantic="off"))
+        without = check(text, profile=Profile(name="A", photo=str(plain)), ctx=ScanContext(semantic="off"))
+        assert "LW-PHOTO-007" in {f.indicator for f in with_cam.findings}
+        if text == secret:  # secrecy and a request for documents: legitimacy signs are ignored
+            assert with_cam.score == without.score
+        else:  # -5: a few points, within the 40% cap on all legitimacy signs together
+            assert without.score - 5 <= with_cam.score < without.score
