@@ -152,8 +152,10 @@ def has_c2pa_marker(data: bytes) -> bool:
 def read_manifest(data: bytes, image_format: str | None = None, *, anchors: str | None = None,
                   timeout: float = READ_TIMEOUT_S) -> ManifestReport | None:
     """Read and verify the manifest store in image bytes. None when there is none (or no c2pa-python)."""
+    if not has_c2pa_marker(data):
+        return None
     c2pa = _lib()
-    if c2pa is None or not has_c2pa_marker(data):
+    if c2pa is None:
         return None
     box: dict[str, Any] = {}
     start = time.monotonic()
@@ -181,7 +183,8 @@ def read_manifest(data: bytes, image_format: str | None = None, *, anchors: str 
 def _read(c2pa: Any, data: bytes, mime: str | None, anchors: str | None) -> ManifestReport | None:
     import io
 
-    ctx = c2pa.Context(c2pa.Settings.from_dict(settings(anchors)))
+    with c2pa.Settings.from_dict(settings(anchors)) as conf:
+        ctx = c2pa.Context(conf)
     try:
         with c2pa.Reader(mime, io.BytesIO(data), context=ctx) as reader:
             text = reader.json()

@@ -75,7 +75,7 @@ class Credentials:
 
     claim: SourceClaim | None = None  # the digital source type the photo declares (a generated one wins)
     manifest: ManifestReport | None = None  # the C2PA manifest as c2pa-python read and verified it
-    c2pa_checked: bool = False  # c2pa-python was installed to read manifests
+    c2pa_checked: bool = False  # the photo may hold a manifest and c2pa-python was there to read it
     notes: list[str] = field(default_factory=list)  # what the analyst should know that is no finding
 
     @property
@@ -130,14 +130,11 @@ class Credentials:
 def read_credentials(data: bytes, image_format: str | None = None) -> Credentials:
     """Read what the image bytes declare of their origin: the C2PA manifest (verified) and the XMP."""
     found = source_claim(data)
-    creds = Credentials(c2pa_checked=c2pa_manifest.available())
-    try:
-        anchors = c2pa_manifest.trust_anchors()
-    except (OSError, ValueError) as e:
-        log.warning("C2PA trust anchors not loaded, no signer is trusted: %s", e)
-        creds.notes.append(f"trust anchors not loaded: {e}")
-        anchors = None
-    m = creds.manifest = c2pa_manifest.read_manifest(data, image_format, anchors=anchors)
+    creds = Credentials()
+    if c2pa_manifest.has_c2pa_marker(data):  # c2pa-python is loaded only for photos that may need it
+        creds.c2pa_checked = c2pa_manifest.available()
+        creds.manifest = _manifest(data, image_format, creds.notes)
+    m = creds.manifest
     codes = [code for code, _ in m.source_types] if m else []
     gen = next((code for code in codes if code in GENERATED), None)
     if gen or codes:
@@ -153,3 +150,13 @@ def read_credentials(data: bytes, image_format: str | None = None) -> Credential
         creds.notes.append("camera claim not counted as a legitimacy sign: the signer is on no configured "
                            f"trust list ({c2pa_manifest.TRUST_ENV})")
     return creds
+
+
+def _manifest(data: bytes, image_format: str | None, notes: list[str]) -> ManifestReport | None:
+    try:
+        anchors = c2pa_manifest.trust_anchors()
+    except (OSError, ValueError) as e:
+        log.warning("C2PA trust anchors not loaded, no signer is trusted: %s", e)
+        notes.append(f"trust anchors not loaded: {e}")
+        anchors = None
+    return c2pa_manifest.read_manifest(data, image_format, anchors=anchors)
