@@ -1,4 +1,4 @@
-"""`lurewatch photo PATH...`: photo checks on local image files (faces, AI-generated face, PDQ hash)."""
+"""`lurewatch photo PATH...`: photo checks on local image files (faces, AI-generated face, PDQ hash, content credentials)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def photo(
     explain: bool = typer.Option(False, "--explain", help="After the table, each photo's content credentials "
                                  "(C2PA manifest and XMP) and every finding with its evidence and rationale."),
 ) -> None:
-    """Check profile photos: faces found, AI-generated face score, PDQ hash for reuse, findings."""
+    """Check profile photos: faces found, AI-generated face score, PDQ hash for reuse, content credentials
+    (C2PA manifest verified offline, IPTC source type), findings."""
     from lurewatch.photo.aiface import bundled_model, load_model
     from lurewatch.photo.check import check_photo
 
