@@ -12,6 +12,7 @@ import numpy as np
 from lurewatch.model import Finding
 from lurewatch.photo import pdq
 from lurewatch.photo.aiface import AiFaceModel, bundled_model
+from lurewatch.photo.credentials import Credentials
 from lurewatch.photo.decode import Photo, PhotoError, load_photo
 from lurewatch.photo.faces import find_faces
 from lurewatch.photo.findings import finding
@@ -32,6 +33,7 @@ class PhotoResult:
     error: str | None = None
     findings: list[Finding] = field(default_factory=list)
     source_claim: str | None = None  # the IPTC digital source type its metadata declares, if any
+    credentials: Credentials | None = None  # C2PA manifest (verified) and XMP claims
 
     @property
     def usable_pdq(self) -> pdq.PdqHash | None:
@@ -49,6 +51,7 @@ class PhotoResult:
             "sha256": self.sha256,
             "error": self.error,
             "source_claim": self.source_claim,
+            "credentials": self.credentials.to_json() if self.credentials else None,
             "findings": [f.to_contract() for f in self.findings],
         }
 
@@ -73,12 +76,10 @@ def check_decoded(photo: Photo, path: str, model: AiFaceModel | None) -> PhotoRe
                                                     "frontal, tilted and profile)"))
     elif res.faces > 1:
         res.findings.append(finding("LW-PHOTO-002", f"{res.faces} faces found in the photo"))
-    claim = photo.source_claim
-    res.source_claim = f"{claim.code} ({claim.container})" if claim else None
-    if claim is not None and claim.generated:
-        res.findings.append(finding("LW-PHOTO-005", f"the photo's {claim.container} declares its digital source "
-                                                    f"type as '{claim.code}' (IPTC: made or composited by a "
-                                                    "generative model); the claim is not signature-checked"))
+    res.credentials = photo.credentials
+    if photo.credentials is not None:
+        res.source_claim = photo.credentials.summary
+        res.findings.extend(photo.credentials.findings())
     if res.ai_face:
         res.findings.append(finding("LW-PHOTO-003", f"AI-face score {res.ai_face_score:.2f} "
                                                     f"(threshold {model.threshold:.2f}); "

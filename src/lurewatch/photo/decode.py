@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from lurewatch.ingest.safety import UnsafeInput, read_bounded
-from lurewatch.photo.credentials import SourceClaim, source_claim
+from lurewatch.photo.credentials import Credentials, SourceClaim, read_credentials
 
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -51,7 +51,11 @@ class Photo:
     format: str
     width: int  # original size after EXIF orientation
     height: int
-    source_claim: SourceClaim | None = None  # what its metadata says of its origin (lurewatch.photo.credentials)
+    credentials: Credentials | None = None  # what it declares of its origin (lurewatch.photo.credentials)
+
+    @property
+    def source_claim(self) -> SourceClaim | None:
+        return self.credentials.claim if self.credentials else None
 
 
 def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
@@ -97,7 +101,8 @@ def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
         raise PhotoError(f"image too small or of unexpected shape {rgb.shape}")
     if (rgb.shape[1] >= rgb.shape[0]) != (w >= h):
         w, h = h, w  # EXIF orientation turned it by 90 degrees
-    return Photo(rgb=rgb, sha256=digest, format=fmt, width=w, height=h, source_claim=source_claim(data))
+    return Photo(rgb=rgb, sha256=digest, format=fmt, width=w, height=h,
+                 credentials=read_credentials(data, fmt))
 
 
 def _shrink(im: Image.Image) -> Image.Image:

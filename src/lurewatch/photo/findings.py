@@ -24,10 +24,18 @@ RATIONALE = {
     "LW-PHOTO-005": ("The photo's own metadata (IPTC digital source type in XMP or a C2PA manifest) says a "
                      "generative model made it; fake personas wear generated faces (AP 2019; Stanford Internet "
                      "Observatory 2022). The generators that label their output follow IPTC and C2PA."),
+    "LW-PHOTO-006": ("The photo carries a C2PA manifest (content credentials) that fails validation: the file was "
+                     "changed after signing, or the manifest is corrupt. Editing a labelled image to hide where it "
+                     "came from breaks its manifest; so can careless tools, hence the modest weight."),
+    "LW-PHOTO-007": ("The photo's C2PA manifest validates, chains to a trusted signer and declares a camera "
+                     "capture: the pixels were not generated. A weak sign only: a real photo can be stolen from "
+                     "its owner, and the trust list is the one configured."),
 }
 
 WEIGHTS = {"LW-PHOTO-000": 0.0, "LW-PHOTO-001": 10.0, "LW-PHOTO-002": 5.0, "LW-PHOTO-003": 35.0,
-           "LW-PHOTO-004": 30.0, "LW-PHOTO-005": 40.0}
+           "LW-PHOTO-004": 30.0, "LW-PHOTO-005": 40.0, "LW-PHOTO-006": 10.0, "LW-PHOTO-007": -5.0}
+# A trusted camera manifest is a sign of legitimacy (a negative weight that lowers the score a little).
+CATEGORIES = {"LW-PHOTO-007": "legitimacy"}
 
 TITLES = {
     "LW-PHOTO-000": "Profile photo could not be checked",
@@ -36,9 +44,11 @@ TITLES = {
     "LW-PHOTO-003": "Profile photo looks AI-generated",
     "LW-PHOTO-004": "Profile photo reused by another persona",
     "LW-PHOTO-005": "Profile photo declares itself AI-generated",
+    "LW-PHOTO-006": "Profile photo's content credentials fail validation",
+    "LW-PHOTO-007": "Profile photo carries trusted camera content credentials",
 }
 
 
 def finding(indicator: str, evidence: str) -> Finding:
-    return Finding(indicator=indicator, title=TITLES[indicator], category=CATEGORY,
+    return Finding(indicator=indicator, title=TITLES[indicator], category=CATEGORIES.get(indicator, CATEGORY),
                    weight=WEIGHTS[indicator], evidence=evidence, rationale=RATIONALE[indicator], field=FIELD)
