@@ -16,7 +16,6 @@ are not the behaviour. Only the sender's words are read: inbound messages, with 
 
 from __future__ import annotations
 
-
 import hashlib
 import re
 import threading
