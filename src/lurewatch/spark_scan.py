@@ -28,7 +28,8 @@ from lurewatch.scoring.providers import ScanContext
 STAGED = "key string, file string, ord long, payload string"
 SCORED = "kind string, neg_score int, approach_id string, level string, record string"
 CHUNK = 256  # approaches read on the driver, pickled per Spark row
-MAX_PROBLEMS = 1000  # problems brought back to the driver
+MAX_PROBLEMS = 1000
+PART_BYTES = 32 * 1024 * 1024  # input bytes per partition (the output is about twice the input)  # problems brought back to the driver
 _CACHE: dict[str, tuple[Any, dict[str, Profile]]] = {}
 
 
@@ -176,6 +177,13 @@ def _staged_tables(spark: Any, tables: list[str]) -> Any:
     return staged
 
 
+def _size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
 def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *, master: str | None = None,
                fmt: str = "jsonl", output: Path | None = None, min_level: str = "low",
                partitions: int | None = None, write: Any = None) -> SparkScan:
@@ -195,7 +203,10 @@ def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *
     spark = session(master, "lurewatch-scan")
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     sc = spark.sparkContext
-    n_parts = partitions or max(2, sc.defaultParallelism * 2)
+    # partitions of about PART_BYTES of input: the sorted output comes to the driver one partition at a time
+    in_bytes = sum(_size(t) for t in result.message_tables)
+    n_parts = partitions or max(2, sc.defaultParallelism * 2, -(-in_bytes // PART_BYTES))
+    spark.conf.set("spark.sql.shuffle.partitions", str(n_parts))  # the partitions of the final sort
     analyser = Analyser(ctx)
     try:
         blob = pickle.dumps(("analyser", analyser, loaded.profiles))
