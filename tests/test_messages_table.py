@@ -129,3 +129,13 @@ def test_streaming_holds_one_conversation_not_the_file(tmp_path: Path) -> None:
         tracemalloc.stop()
         assert res.rows_read == n and count > n // 4
     assert peaks[1] < 2 * peaks[0] + 2_000_000, peaks
+
+
+def test_table_uris_survive_pathlib() -> None:
+    """typer hands paths as Path, which folds `s3a://b` into `s3a:/b`: the Spark engine restores them."""
+    from lurewatch.spark_scan import is_uri, uri
+
+    assert uri(str(Path("s3a://store/messages/"))) == "s3a://store/messages"
+    assert uri(str(Path("hdfs://nn:8020/m.parquet"))) == "hdfs://nn:8020/m.parquet"
+    assert uri(str(Path("file:///data/m.jsonl"))) == "file:/data/m.jsonl"
+    assert not is_uri(str(Path("/data/m.jsonl"))) and not is_uri("C:/data/m.jsonl")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -160,8 +161,8 @@ def _staged_tables(spark: Any, tables: list[str]) -> Any:
     from pyspark.sql import functions as F
 
     frames = []
-    jsonl = [t for t in tables if not t.lower().endswith(".parquet")]
-    parquet = [t for t in tables if t.lower().endswith(".parquet")]
+    parquet = [t for t in tables if ".parquet" in t.lower()]
+    jsonl = [t for t in tables if t not in parquet]
     if jsonl:
         frames.append(spark.read.option("lineSep", "\n").text(jsonl))
     for p in parquet:  # one by one: files may carry different subsets of the optional columns
@@ -177,7 +178,26 @@ def _staged_tables(spark: Any, tables: list[str]) -> Any:
     return staged
 
 
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]+):/+", re.IGNORECASE)
+
+
+def is_uri(path: str) -> bool:
+    """A table Spark reads itself (a folder of part files on HDFS, S3...), never opened by the driver."""
+    return _SCHEME.match(path) is not None
+
+
+def uri(path: str) -> str:
+    """Undo pathlib's folding of `s3a://bucket` into `s3a:/bucket` (file: URIs keep one slash)."""
+    m = _SCHEME.match(path)
+    if m is None:
+        return path
+    scheme = m.group(1).lower()
+    return f"{scheme}:/{path[m.end():]}" if scheme == "file" else f"{scheme}://{path[m.end():]}"
+
+
 def _size(path: str) -> int:
+    if is_uri(path):
+        return 0
     try:
         return Path(path).stat().st_size
     except OSError:
@@ -195,8 +215,10 @@ def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *
     from lurewatch.linking.spark import session
     from lurewatch.pipeline import Analyser
 
-    loaded = scan_inputs(list(paths), profiles_dir)
+    uris = [uri(str(p)) for p in paths if is_uri(str(p))]  # read by Spark alone (hdfs://, s3a://, file://)
+    loaded = scan_inputs([Path(p) for p in paths if not is_uri(str(p))], profiles_dir)
     result = loaded.result
+    result.message_tables += uris
     for gen in result.pending:
         gen.close()  # the executors read the message tables; the driver never iterates them
     result.pending = []
@@ -247,7 +269,7 @@ def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *
         if fmt == "parquet":
             assert output is not None
             (shown.select("approach_id", (-F.col("neg_score")).alias("score"), "level", "record")
-             .write.mode("errorifexists").parquet(str(output)))
+             .write.mode("errorifexists").parquet(uri(str(output))))
             scan.written = sum(scan.levels[lv] for lv in floor)
         else:
             for row in shown.select("record").toLocalIterator():

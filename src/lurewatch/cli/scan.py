@@ -65,7 +65,7 @@ def scan(
     if min_level not in ("low", "medium", "high"):
         fail("--min-level must be low, medium or high")
     for p in paths:
-        if not p.exists():
+        if not p.exists() and not (engine == "spark" and ":/" in str(p)):
             fail(f"{p}: no such file or folder")
     if profiles is not None and not profiles.is_dir():
         fail(f"--profiles {profiles}: not a folder")
@@ -141,7 +141,7 @@ def _scan_spark(paths: list[Path], profiles: Path | None, ctx: ScanContext, fmt:
         fail("--engine spark writes --format jsonl or parquet")
     if fmt is Format.parquet and output is None:
         fail("--format parquet needs --output FOLDER")
-    if fmt is Format.parquet and output is not None and output.exists():
+    if fmt is Format.parquet and output is not None and ":/" not in str(output) and output.exists():
         fail(f"{output} exists; Parquet is written to a new folder")
     try:
         from lurewatch.spark_scan import scan_spark
@@ -225,6 +225,8 @@ def check(
         if default_layer(semantic) is None and layer_problem():
             console.print(f"[yellow]warning[/]: semantic layer off, scoring with the rules alone: "
                           f"{layer_problem()}", highlight=False)
+    if fmt is Format.parquet:
+        fail("--format parquet is for `scan --engine spark`")
     a = check_message(message, prof, ctx=ctx)
     _emit([a], fmt, output, None)
 
