@@ -7,6 +7,7 @@ Everything here is plain dataclasses so that every stage (local, Spark, server) 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -279,9 +280,15 @@ class IngestResult:
     rows_read: int = 0
     rows_skipped: int = 0
     files_read: int = 0
+    # approaches still to be read, streamed from inputs too large to hold (message tables): iterating one
+    # reads its file and updates the counts and problems above as it goes
+    pending: list[Iterator[Approach]] = field(default_factory=list)
+    message_tables: list[str] = field(default_factory=list)  # the files behind `pending`
 
     def extend(self, other: IngestResult) -> None:
         self.approaches += other.approaches
+        self.pending += other.pending
+        self.message_tables += other.message_tables
         self.problems += other.problems
         self.rows_read += other.rows_read
         self.rows_skipped += other.rows_skipped

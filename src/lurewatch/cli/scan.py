@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ class Format(str, Enum):
     json = "json"
     jsonl = "jsonl"
     html = "html"
+    parquet = "parquet"
 
 
 @app.command()
@@ -48,6 +50,12 @@ def scan(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary on stderr."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=256,
                              help="Worker processes for scoring (the output is the same for any number)."),
+    engine: str = typer.Option("local", "--engine", help="local (this machine, --jobs processes) or spark "
+                               "(Apache Spark executors; writes jsonl or parquet)."),
+    spark_master: str | None = typer.Option(None, "--spark-master", help="Spark master URL (default local[*]; "
+                                            "spark-submit sets it)."),
+    spark_partitions: int | None = typer.Option(None, "--spark-partitions", min=1, max=100_000,
+                                                help="Partitions of the conversations (default 2x the cores)."),
 ) -> None:
     """Scan inputs for hostile approaches and explain every red flag. Writes nothing to disk unless
     --output or --store is given. Exits 2 when no input could be read at all."""
@@ -57,7 +65,7 @@ def scan(
     if min_level not in ("low", "medium", "high"):
         fail("--min-level must be low, medium or high")
     for p in paths:
-        if not p.exists():
+        if not p.exists() and not (engine == "spark" and ":/" in str(p)):
             fail(f"{p}: no such file or folder")
     if profiles is not None and not profiles.is_dir():
         fail(f"--profiles {profiles}: not a folder")
@@ -70,6 +78,13 @@ def scan(
         fail("--semantic must be auto, static, full or off")
     ctx = ScanContext(db_url=db_url, use_photos=not no_photos, use_text_model=not no_model, persist=store,
                       semantic=semantic)
+    if engine not in ("local", "spark"):
+        fail("--engine must be local or spark")
+    if engine == "spark":
+        _scan_spark(paths, profiles, ctx, fmt, output, store, min_level, quiet, spark_master, spark_partitions)
+        return
+    if fmt is Format.parquet:
+        fail("--format parquet is written by --engine spark; the local engine writes jsonl")
 
     show = not quiet and console.is_terminal
     with _bar(show) as bar:
@@ -86,11 +101,15 @@ def scan(
     sink = _Sink(fmt)
     levels = {"high": 0, "medium": 0, "low": 0}
     flagged: list[Approach] = []
-    total = len(result.approaches)
+    total: int | None = len(result.approaches)
+    source: Iterator[Approach] = drain(result.approaches)
+    if result.pending:  # message tables: streamed, conversation by conversation, as they are scored
+        source, total = chain(source, *result.pending), None
+        result.pending = []
     # Each approach is written out as soon as it is scored and then released (drain removes it from the
     # ingest's list): only compact rows (or, for HTML, the approaches shown) are held until the sorted
     # report is written.
-    with Scorer(drain(result.approaches), ctx, jobs, total=total) as scorer, _bar(show) as bar:
+    with Scorer(source, ctx, jobs, total=total) as scorer, _bar(show) as bar:
         t_score = bar.add_task("scoring", total=total)
         for i, a in enumerate(scorer):
             levels[a.level] += 1
@@ -111,6 +130,44 @@ def scan(
         _summary(result, levels)
     if nothing_read(result, sum(levels.values())):  # as grep: exit 2 when no input could be read at all
         fail(f"nothing could be read from the inputs ({len(result.problems)} refused or unreadable)")
+
+
+def _scan_spark(paths: list[Path], profiles: Path | None, ctx: ScanContext, fmt: Format, output: Path | None,
+                store: bool, min_level: str, quiet: bool, master: str | None, partitions: int | None) -> None:
+    """`scan --engine spark`: JSONL (byte-identical to the local engine's) or a Parquet folder."""
+    if store:
+        fail("--store is not available with --engine spark (store the JSONL with `lurewatch import`)")
+    if fmt not in (Format.jsonl, Format.parquet):
+        fail("--engine spark writes --format jsonl or parquet")
+    if fmt is Format.parquet and output is None:
+        fail("--format parquet needs --output FOLDER")
+    if fmt is Format.parquet and output is not None and ":/" not in str(output) and output.exists():
+        fail(f"{output} exists; Parquet is written to a new folder")
+    try:
+        from lurewatch.spark_scan import scan_spark
+    except ImportError as e:
+        fail(f"--engine spark needs pyspark (pip install 'lurewatch[spark]'): {e}")
+    fh = None
+    try:
+        if fmt is Format.jsonl and output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(output, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+        write = fh.write if fh is not None else sys.stdout.write
+        done = scan_spark(list(paths), profiles, ctx, master=master, fmt=fmt.value, output=output,
+                          min_level=min_level, partitions=partitions, write=write)
+    except OSError as e:
+        fail(f"cannot write {output}: {e}")
+    except Exception as e:  # noqa: BLE001 - a clean message, never a traceback, when Spark fails
+        fail(f"spark engine failed: {type(e).__name__}: {str(e)[:500]}")
+    finally:
+        if fh is not None:
+            fh.close()
+    if output is not None and not quiet:
+        console.print(f"wrote {done.written} approaches to {output}")
+    if not quiet:
+        _summary(done.result, done.levels)
+    if nothing_read(done.result, sum(done.levels.values())):
+        fail(f"nothing could be read from the inputs ({len(done.result.problems)} refused or unreadable)")
 
 
 def nothing_read(result: IngestResult, scored: int) -> bool:
@@ -168,6 +225,8 @@ def check(
         if default_layer(semantic) is None and layer_problem():
             console.print(f"[yellow]warning[/]: semantic layer off, scoring with the rules alone: "
                           f"{layer_problem()}", highlight=False)
+    if fmt is Format.parquet:
+        fail("--format parquet is for `scan --engine spark`")
     a = check_message(message, prof, ctx=ctx)
     _emit([a], fmt, output, None)
 

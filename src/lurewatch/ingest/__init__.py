@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lurewatch.ingest import linkedin
+from lurewatch.ingest import linkedin, messages_table
 from lurewatch.ingest.contract import iter_json_documents, load_contract, looks_like_contract
 from lurewatch.ingest.jsonresume import add_profile, load_profile_bytes, load_profiles
 from lurewatch.ingest.linkedin import LinkedInExport
@@ -211,6 +211,9 @@ class _Dispatcher:
         if suffix in (".json", ".jsonl", ".ndjson"):
             self._add_json(path, head, st.st_size)
             return
+        if suffix == ".parquet":
+            self._add_message_table(path)
+            return
         self.problem(path, "not a recognised input (LinkedIn export, e-mail, mailbox, job adverts, "
                            "approaches or profiles JSON); skipped")
 
@@ -260,11 +263,20 @@ class _Dispatcher:
 
             self.merge(jobads.load_adverts(path))
             return
+        if messages_table.looks_like_message_row(first):
+            self._add_message_table(path)
+            return
         if first is None or looks_like_contract(first):
             self.merge(load_contract(path))  # reports what is wrong record by record
             return
         self.problem(path, "JSON that is neither approaches (lurewatch contract), job adverts nor a JSON "
                            "Resume profile; skipped")
+
+    def _add_message_table(self, path: Path) -> None:
+        """A message table is streamed when the approaches are read, with the profiles found by then."""
+        res = self.loaded.result
+        res.pending.append(messages_table.stream_approaches(path, res, self.loaded.profiles))
+        res.message_tables.append(str(path))
 
     @staticmethod
     def _first_json_object(path: Path, head: bytes, size: int) -> object:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -417,7 +417,12 @@ def parse_messages(text: str, file: str, result: IngestResult,
     table, rows = iter_rows(text, file, MESSAGE_COLUMNS, MESSAGE_REQUIRED, result, progress)
     if table is None:
         return []
-    ix = table.index
+    return raw_messages(rows, table.index, file, result)
+
+
+def raw_messages(rows: Iterable[tuple[int, list[str]]], ix: dict[str, int], file: str,
+                 result: IngestResult) -> list[RawMessage]:
+    """Rows (line, fields at the positions `ix` gives for each MESSAGE_COLUMNS key) -> RawMessages."""
     i_conv, i_title, i_from, i_from_url = ix["conversation_id"], ix["title"], ix["from"], ix["from_url"]
     i_to, i_to_urls, i_date, i_subject = ix["to"], ix["to_urls"], ix["date"], ix["subject"]
     i_content, i_folder, i_att, i_draft = ix["content"], ix["folder"], ix["attachments"], ix["draft"]
@@ -634,8 +639,10 @@ def _names(field_text: str) -> list[str]:
 
 
 def build_export(messages: list[RawMessage], invitations: list[Invitation], connections: list[Connection],
-                 owner: Profile | None, origin: str, result: IngestResult) -> LinkedInExport:
-    owner_url, owner_name = infer_owner(messages, invitations, owner)
+                 owner: Profile | None, origin: str, result: IngestResult,
+                 owner_known: tuple[str | None, str] | None = None) -> LinkedInExport:
+    """Thread the messages into approaches; `owner_known` (URL, name) skips inferring the owner."""
+    owner_url, owner_name = owner_known if owner_known is not None else infer_owner(messages, invitations, owner)
     if owner is None and (owner_url or owner_name):
         owner = Profile(name=owner_name)
     if owner is not None:

@@ -37,6 +37,13 @@ def session(master: str | None = None, app_name: str = "lurewatch-link"):  # noq
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
+    if os.environ.get("PYSPARK_GATEWAY_PORT") and not master:
+        # under spark-submit: the cluster's master, addresses and memory come from spark-submit's settings
+        spark = (SparkSession.builder.appName(app_name)
+                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+                 .config("spark.sql.adaptive.enabled", "false").getOrCreate())
+        spark.sparkContext.setLogLevel("ERROR")
+        return spark
     spark = (
         SparkSession.builder.master(master or "local[*]")
         .appName(app_name)

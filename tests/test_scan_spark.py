@@ -1,0 +1,96 @@
+"""`scan --engine spark` gives exactly the local engine's approaches, scores and findings (local[2]; needs a JVM)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lurewatch.cli import app
+
+pytestmark = pytest.mark.spark
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo-export"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def spark():  # noqa: ANN201
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime")
+    pytest.importorskip("pyarrow")
+    from lurewatch.linking.spark import session
+
+    s = session("local[2]")
+    yield s
+    s.stop()
+
+
+def _gen():  # noqa: ANN202
+    sys.path.insert(0, str(ROOT / "bench"))
+    spec = importlib.util.spec_from_file_location("gen_messages", ROOT / "bench" / "gen_messages.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _scan(inputs: list[Path], out: Path, *extra: str) -> str:
+    r = runner.invoke(app, ["scan", *map(str, inputs), "-f", "jsonl", "-o", str(out), *extra])
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def test_demo_export_identical_on_both_engines(spark, tmp_path: Path) -> None:  # noqa: ANN001
+    for level in ("low", "medium"):
+        local, remote = tmp_path / f"local-{level}.jsonl", tmp_path / f"spark-{level}.jsonl"
+        _scan([DEMO], local, "--min-level", level)
+        out = _scan([DEMO], remote, "--min-level", level, "--engine", "spark", "--spark-master", "local[2]")
+        assert local.read_bytes() == remote.read_bytes()
+        assert "8 high" in out
+    recs = [json.loads(x) for x in (tmp_path / "spark-low.jsonl").read_text("utf-8").splitlines()]
+    assert len(recs) == 24 and recs[0]["level"] == "high" and recs[0]["findings"]
+
+
+def test_message_tables_identical_on_both_engines(spark, tmp_path: Path) -> None:  # noqa: ANN001
+    gen = _gen()
+    gen.write(2500, tmp_path / "a.jsonl", seed=11)
+    gen.write(1200, tmp_path / "b.parquet", seed=12, parquet=True)
+    with open(tmp_path / "a.jsonl", "a", encoding="utf-8") as fh:  # hostile rows: reported, skipped alike
+        fh.write('{"conversation_id": "zz", "from": "", "date": "x", "content": "no sender"}\n{not json\n\n')
+        fh.write(json.dumps({"conversation_id": "new", "from": "Late Row", "date": "2026-01-01",
+                             "content": "My client pays USD 2,000 per report."}) + "\n")
+    inputs = [tmp_path / "a.jsonl", tmp_path / "b.parquet", DEMO]
+    local, remote = tmp_path / "local.jsonl", tmp_path / "spark.jsonl"
+    out_local = _scan(inputs, local, "--no-photos")
+    out_spark = _scan(inputs, remote, "--no-photos", "--engine", "spark", "--spark-master", "local[2]",
+                      "--spark-partitions", "3")
+    assert local.read_bytes() == remote.read_bytes()
+    assert local.stat().st_size > 100_000
+    summary = [ln for ln in out_local.splitlines() if ln.startswith("read ")]
+    assert summary and summary == [ln for ln in out_spark.splitlines() if ln.startswith("read ")]
+    assert "(2 skipped)" in summary[0]
+
+    folder = tmp_path / "out.parquet"
+    r = runner.invoke(app, ["scan", *map(str, inputs), "-f", "parquet", "-o", str(folder), "--no-photos",
+                            "--engine", "spark", "--spark-master", "local[2]"])
+    assert r.exit_code == 0, r.output
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(str(folder), format="parquet").to_table().to_pylist()
+    want = [json.loads(x) for x in local.read_text("utf-8").splitlines()]
+    got = sorted(table, key=lambda t: (-t["score"], t["approach_id"]))
+    assert [json.loads(t["record"]) for t in got] == want
+    assert all(t["score"] == json.loads(t["record"])["score"] for t in got[:50])
+
+
+def test_spark_engine_refuses_what_it_cannot_write(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["scan", str(DEMO), "--engine", "spark", "-f", "table"])
+    assert r.exit_code == 2 and "jsonl or parquet" in r.output
+    r = runner.invoke(app, ["scan", str(DEMO), "-f", "parquet"])
+    assert r.exit_code == 2 and "--engine spark" in r.output
