@@ -1,0 +1,196 @@
+"""The intake mailbox's poller (IMAPS) and the verdict replies' sender (SMTP); stdlib imaplib and smtplib.
+
+One step: log in, make sure the done folder exists, select the intake folder, and for each message (by
+UID, oldest first, at most `max_per_poll`): unless already recorded, fetch it (never over the e-mail
+reader's size bound; BODY.PEEK, so nothing is marked read) and take it in (mail_intake.process), then
+move it to the done folder (MOVE, else COPY + \\Deleted + expunge). A message recorded before a crash is
+only moved. Then the pending verdict replies are sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import logging
+import re
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import select, update
+
+from lurewatch.db.mail_tables import mail_intake
+from lurewatch.ingest.email import MAX_MESSAGE_BYTES
+from lurewatch.ingest.forward import MARKER_HEADER
+from lurewatch.server.background import Loop
+from lurewatch.server.deps import State
+from lurewatch.server.mail_intake import Key, MailConfig, crash_point, process, record_outcome, recorded
+
+log = logging.getLogger(__name__)
+TIMEOUT_SECONDS = 30
+MAX_REPLY_ATTEMPTS = 5
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+
+
+class MailError(Exception):
+    pass
+
+
+def _tls(mc: MailConfig) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=mc.ca_file)  # certificate and host name checked
+
+
+def _mailbox(name: str) -> str:
+    """A folder name as an IMAP quoted string (ASCII only: no modified UTF-7 here)."""
+    if not name or not name.isascii() or not name.isprintable() or len(name) > 200:
+        raise MailError(f"unusable folder name {name!r}: printable ASCII only")
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _ok(resp: tuple[str, Any], what: str) -> Any:
+    typ, data = resp
+    if typ != "OK":
+        raise MailError(f"IMAP {what}: {typ} {data!r:.200}")
+    return data
+
+
+def connect(mc: MailConfig) -> imaplib.IMAP4_SSL:
+    imap = imaplib.IMAP4_SSL(mc.imap_host, mc.imap_port, ssl_context=_tls(mc), timeout=TIMEOUT_SECONDS)
+    try:
+        _ok(imap.login(mc.imap_user, mc.imap_password), "LOGIN")
+    except BaseException:
+        imap.shutdown()
+        raise
+    return imap
+
+
+def _move(imap: imaplib.IMAP4_SSL, uid: int, done: str) -> None:
+    if "MOVE" in imap.capabilities:
+        _ok(imap.uid("MOVE", str(uid), done), "MOVE")
+        return
+    _ok(imap.uid("COPY", str(uid), done), "COPY")
+    _ok(imap.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted)"), "STORE")
+    if "UIDPLUS" in imap.capabilities:
+        _ok(imap.uid("EXPUNGE", str(uid)), "UID EXPUNGE")
+    else:
+        _ok(imap.expunge(), "EXPUNGE")
+
+
+def _size(imap: imaplib.IMAP4_SSL, uid: int) -> int:
+    data = _ok(imap.uid("FETCH", str(uid), "(RFC822.SIZE)"), "FETCH SIZE")
+    for item in data:
+        m = _SIZE.search(item if isinstance(item, bytes) else item[0] if isinstance(item, tuple) else b"")
+        if m:
+            return int(m.group(1))
+    raise MailError(f"no size for UID {uid}")
+
+
+def _fetch(imap: imaplib.IMAP4_SSL, uid: int) -> bytes:
+    data = _ok(imap.uid("FETCH", str(uid), "(BODY.PEEK[])"), "FETCH")
+    for item in data:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
+            return item[1]
+    raise MailError(f"no body for UID {uid}")
+
+
+def poll_once(st: State, mc: MailConfig) -> int:
+    """Take in what waits in the intake folder; returns how many messages were handled."""
+    imap = connect(mc)
+    try:
+        folder, done = _mailbox(mc.folder), _mailbox(mc.done_folder)
+        imap.create(done)  # NO when it exists already
+        _ok(imap.select(folder), "SELECT")
+        _, validity = imap.response("UIDVALIDITY")
+        if not validity or not validity[0]:
+            raise MailError("the server sent no UIDVALIDITY")
+        uidvalidity = int(validity[0])
+        found = _ok(imap.uid("SEARCH", None, "UNDELETED"), "SEARCH")
+        uids = sorted(int(x) for x in (found[0] or b"").split())[:mc.max_per_poll]
+        for uid in uids:
+            key = Key(mc.folder, uidvalidity, uid)
+            with st.db.read() as conn:
+                done_row = recorded(conn, key)
+            if done_row is None:
+                size = _size(imap, uid)
+                if size > MAX_MESSAGE_BYTES:  # kept in the done folder, never read
+                    record_outcome(st, {"mailbox": key.mailbox, "uidvalidity": uidvalidity, "uid": uid, "forwarder": "",
+                                 "subject": "", "status": "refused", "case_ids": [], "reply_status": "none",
+                                 "reply_attempts": 0, "received_at": datetime.now(UTC),
+                                 "reason": f"{size} bytes, over the {MAX_MESSAGE_BYTES} limit"})
+                else:
+                    process(st, mc, key, _fetch(imap, uid))
+                crash_point("before-move")
+            _move(imap, uid, done)
+        return len(uids)
+    finally:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
+            imap.logout()
+
+
+def _smtp(mc: MailConfig) -> smtplib.SMTP:
+    if mc.smtp_tls == "ssl":
+        s: smtplib.SMTP = smtplib.SMTP_SSL(mc.smtp_host, mc.smtp_port, timeout=TIMEOUT_SECONDS, context=_tls(mc))
+    else:
+        s = smtplib.SMTP(mc.smtp_host, mc.smtp_port, timeout=TIMEOUT_SECONDS)
+        if mc.smtp_tls == "starttls":
+            s.starttls(context=_tls(mc))
+    if mc.smtp_user:
+        s.login(mc.smtp_user, mc.smtp_password)
+    return s
+
+
+def compose(mc: MailConfig, reply: dict[str, Any]) -> EmailMessage:
+    msg = EmailMessage()  # policy.default: a header value with a line break raises, never injects
+    msg["From"] = mc.smtp_from
+    msg["To"] = reply["to"]
+    msg["Subject"] = reply["subject"]
+    msg["Message-ID"] = reply["message_id"]
+    if reply.get("in_reply_to"):
+        msg["In-Reply-To"] = msg["References"] = reply["in_reply_to"]
+    msg["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-reply to this
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg[MARKER_HEADER] = "verdict"
+    msg.set_content(reply["text"])
+    return msg
+
+
+def send_replies(st: State, mc: MailConfig, limit: int = 20) -> int:
+    """Send pending verdict replies; returns how many were attempted."""
+    if not mc.smtp_host:
+        return 0
+    with st.db.read() as conn:
+        rows = conn.execute(select(mail_intake.c.id, mail_intake.c.reply, mail_intake.c.reply_attempts)
+                            .where(mail_intake.c.reply_status == "pending").order_by(mail_intake.c.id)
+                            .limit(limit)).mappings().all()
+    if not rows:
+        return 0
+    with _smtp(mc) as smtp:
+        for r in rows:
+            values: dict[str, Any] = {"reply_attempts": r["reply_attempts"] + 1}
+            try:
+                smtp.send_message(compose(mc, r["reply"]))
+                values.update(reply_status="sent", reply_error=None)
+            except (smtplib.SMTPException, ValueError) as e:
+                values["reply_error"] = f"{type(e).__name__}: {str(e)[:300]}"
+                if values["reply_attempts"] >= MAX_REPLY_ATTEMPTS:
+                    values["reply_status"] = "failed"
+            with st.db.write() as conn:
+                conn.execute(update(mail_intake).where(mail_intake.c.id == r["id"]).values(**values))
+    return len(rows)
+
+
+class Poller(Loop):
+    """Polls the intake mailbox every `poll_seconds` and sends the verdicts (started with the job worker)."""
+
+    name = "lurewatch-mail"
+
+    def __init__(self, st: State, mc: MailConfig) -> None:
+        super().__init__(mc.poll_seconds)
+        self.st, self.mc = st, mc
+
+    def step(self) -> bool:
+        n = poll_once(self.st, self.mc)
+        send_replies(self.st, self.mc)
+        return n >= self.mc.max_per_poll  # a full batch: there may be more right away

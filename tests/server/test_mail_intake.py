@@ -1,0 +1,218 @@
+"""Forwarded e-mail intake against a real Dovecot (IMAPS) and an SMTP sink (aiosmtpd): a forward becomes a
+case and a verdict reply, unknown senders are quarantined for an analyst, loops are not answered, and a
+poller killed between scoring and moving neither loses nor duplicates anything."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from tests.server.conftest import HOSTILE, Server, make_server
+from tests.server.mailserver import Imap, Sink, dovecot, smtp_sink
+
+from lurewatch.db.mail_tables import mail_intake
+from lurewatch.server import audit
+from lurewatch.server import mail_intake as intake
+from lurewatch.server.mail_poller import poll_once, send_replies
+from lurewatch.server.tables import audit_log, audit_queue, case_approaches, cases, reports
+
+DONE = "lurewatch-done"
+
+
+def original(text: str = HOSTILE, sender: str = "Li Wei <li.wei@thinktank.example>", mid: str = "orig-1") -> EmailMessage:
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = "alice@corp.example"
+    m["Subject"] = "Paid consultancy"
+    m["Date"] = "Tue, 04 Mar 2025 09:30:00 +0000"
+    m["Message-ID"] = f"<{mid}@thinktank.example>"
+    m.set_content(text)
+    return m
+
+
+def forward(sender: str = "Alice Staff <alice@corp.example>", attach: EmailMessage | None = None, body: str = "Legit?",
+            mid: str = "fwd-1", **headers: str) -> bytes:
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = "intake@lurewatch.test"
+    m["Subject"] = "Fwd: Paid consultancy"
+    m["Message-ID"] = f"<{mid}@corp.example>"
+    for k, v in headers.items():
+        m[k.replace("_", "-")] = v
+    m.set_content(body)
+    if attach is not None:
+        m.add_attachment(attach)
+    return m.as_bytes()
+
+
+@pytest.fixture()
+def env(tmp_path: Path, fresh_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Server, Imap, Sink, Any]]:
+    with dovecot(tmp_path) as imap, smtp_sink() as sink:
+        for k, v in {**imap.env(), **sink.env(), "LUREWATCH_IMAP_POLL_SECONDS": "0.5"}.items():
+            monkeypatch.setenv(k, v)
+        s = make_server(fresh_url, tmp_path / "data")
+        with s.client:
+            s.people["alice"] = s.add_user("reporter", f"alice-{tmp_path.name[-6:]}")
+            s.people["analyst"] = s.add_user("analyst")
+            s.people["admin"] = s.add_user("admin")
+            r = s.api("admin", "POST", "/api/v1/mail/addresses",
+                      json={"user_id": s.people["alice"].id, "address": "Alice@Corp.example"})
+            assert r.status_code == 201, r.text
+            yield s, imap, sink, intake.MailConfig.from_env()
+        s.db.engine.dispose()
+
+
+def _rows(s: Server) -> list[dict[str, Any]]:
+    with s.db.read() as conn:
+        return [dict(r) for r in conn.execute(select(mail_intake).order_by(mail_intake.c.id)).mappings()]
+
+
+def test_forward_becomes_a_case_and_the_forwarder_gets_the_verdict(env: Any) -> None:
+    s, imap, sink, mc = env
+    st = s.app.state.lw
+    imap.append(forward(attach=original()))
+    assert poll_once(st, mc) == 1
+    [row] = _rows(s)
+    assert row["status"] == "scored" and row["user_id"] == s.people["alice"].id and row["reply_status"] == "pending"
+    assert imap.count("INBOX") == 0 and imap.count(DONE) == 1
+    with s.db.read() as conn:
+        case = conn.execute(select(cases).where(cases.c.id == row["case_ids"][0])).mappings().one()
+        rep = conn.execute(select(reports).where(reports.c.id == row["report_id"])).mappings().one()
+    assert case["level"] == "high" and rep["reporter_id"] == s.people["alice"].id and rep["kind"] == "eml"
+    assert "Legit?" in rep["comment"]
+    # the reporter sees it as their own report, through the API
+    r = s.api("alice", "GET", f"/api/v1/reports/{row['report_id']}")
+    assert r.status_code == 200 and r.json()["approaches"][0]["level"] == "high"
+
+    assert send_replies(st, mc) == 1
+    [reply] = sink.wait(1)
+    assert reply["To"] == "alice@corp.example" and reply["Auto-Submitted"] == "auto-replied"
+    assert reply["X-Lurewatch"] == "verdict" and reply["In-Reply-To"] == "<fwd-1@corp.example>"
+    text = reply.get_content()
+    assert "HIGH RISK" in text and "What to do" in text and "3,000 USD" not in text  # no hostile content echoed
+    assert _rows(s)[0]["reply_status"] == "sent"
+
+    # the verdict forwarded back, and an auto-reply to it: recorded, moved, never scored nor answered
+    imap.append(forward(attach=_as_message(reply), mid="fwd-2"))
+    imap.append(forward(body="I am out of office", mid="ooo", Auto_Submitted="auto-replied",
+                        In_Reply_To=reply["Message-ID"]))
+    assert poll_once(st, mc) == 2
+    assert [r["status"] for r in _rows(s)[1:]] == ["ignored", "ignored"]
+    assert send_replies(st, mc) == 0 and len(sink.messages) == 1
+    with s.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(case_approaches)).scalar_one() == 1
+
+
+def _as_message(m: Any) -> EmailMessage:
+    from email import message_from_bytes, policy
+
+    return message_from_bytes(m.as_bytes(), policy=policy.default)  # type: ignore[return-value]
+
+
+def test_unknown_sender_is_quarantined_then_released_or_discarded(env: Any) -> None:
+    s, imap, sink, mc = env
+    st = s.app.state.lw
+    imap.append(forward(sender="Mallory <mallory@evil.example>", attach=original(), mid="q1"))
+    imap.append(forward(sender="Bob <bob@corp.example>", attach=original(mid="orig-2"), mid="q2"))
+    assert poll_once(st, mc) == 2
+    assert imap.count("INBOX") == 0 and imap.count(DONE) == 2
+    rows = _rows(s)
+    assert [r["status"] for r in rows] == ["quarantined", "quarantined"]
+    assert "not a verified address" in rows[0]["reason"] and rows[0]["report_id"] is None
+    assert send_replies(st, mc) == 0 and sink.messages == []  # unknown senders are never answered
+    # analysts see the quarantine (reporters do not), release one to an account, discard the other
+    assert s.api("alice", "GET", "/api/v1/mail/quarantine").status_code == 403
+    q = s.api("analyst", "GET", "/api/v1/mail/quarantine").json()["items"]
+    assert {x["forwarder"] for x in q} == {"mallory@evil.example", "bob@corp.example"}
+    bob = next(x for x in q if x["forwarder"] == "bob@corp.example")
+    r = s.api("analyst", "POST", f"/api/v1/mail/quarantine/{bob['id']}/release",
+              json={"user_id": s.people["alice"].id})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "released" and r.json()["case_ids"]
+    assert s.api("analyst", "POST", f"/api/v1/mail/quarantine/{bob['id']}/release",
+                 json={"user_id": s.people["alice"].id}).status_code == 422  # decided once only
+    mal = next(x for x in q if x["forwarder"] == "mallory@evil.example")
+    assert s.api("analyst", "POST", f"/api/v1/mail/quarantine/{mal['id']}/discard").status_code == 204
+    assert [r["status"] for r in _rows(s)] == ["discarded", "released"]
+    assert not any((st.cfg.data_dir / "mail-quarantine").iterdir())  # the kept messages are gone
+    with s.db.read() as conn:
+        queued = [e["action"] if isinstance(e, dict) else json.loads(e)["action"]
+                  for (e,) in conn.execute(select(audit_queue.c.entry))]
+        actions = set(queued) | {a for (a,) in conn.execute(select(audit_log.c.action))}
+    assert {"mail.quarantined", "mail.release", "mail.discard"} <= actions
+
+
+def test_rate_limit_quarantines_a_flood(env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    s, imap, _sink, mc = env
+    mc.max_per_hour = 2
+    for n in range(3):
+        imap.append(forward(attach=original(mid=f"o{n}"), mid=f"f{n}"))
+    assert poll_once(s.app.state.lw, mc) == 3
+    assert [r["status"] for r in _rows(s)] == ["scored", "scored", "quarantined"]
+
+
+def test_no_forward_inside_is_answered_with_help(env: Any) -> None:
+    s, imap, sink, mc = env
+    imap.append(forward(body="Someone phoned me offering money for reports, what now?", mid="nf"))
+    poll_once(s.app.state.lw, mc)
+    [row] = _rows(s)
+    assert row["status"] == "refused" and "no forwarded message" in row["reason"]
+    send_replies(s.app.state.lw, mc)
+    assert "as an attachment" in sink.wait(1)[0].get_content()
+
+
+def _poll_subprocess(url: str, data: Path, extra: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, **extra, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run([sys.executable, "-c", "from lurewatch.cli import main; main()", "mail", "poll", "--once",
+                           "--db", url, "--data-dir", str(data)], env=env, capture_output=True, timeout=300)
+
+
+@pytest.mark.parametrize("where", ["in-transaction", "before-move"])
+def test_killed_mid_poll_nothing_lost_nothing_duplicated(env: Any, where: str) -> None:
+    s, imap, _sink, mc = env
+    imap.append(forward(attach=original(), mid="k1"))
+    imap.append(forward(attach=original(text=HOSTILE + " Second.", mid="orig-k2"), mid="k2"))
+    # the poller dies (as with kill -9) inside the case's transaction, or after the commit before the move
+    p = _poll_subprocess(s.cfg.db_url, s.cfg.data_dir, {"LUREWATCH_TEST_MAIL_CRASH": where})
+    assert p.returncode == 137, p.stderr[-2000:]
+    assert imap.count("INBOX") == 2 and imap.count(DONE) == 0
+    assert len(_rows(s)) == (0 if where == "in-transaction" else 1)
+    # restarted: the first message is scored once (or only moved), the second is taken in
+    assert poll_once(s.app.state.lw, mc) == 2
+    rows = _rows(s)
+    assert [r["status"] for r in rows] == ["scored", "scored"] and len({r["uid"] for r in rows}) == 2
+    assert imap.count("INBOX") == 0 and imap.count(DONE) == 2
+    with s.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(case_approaches)).scalar_one() == 2
+        assert conn.execute(select(func.count()).select_from(reports)).scalar_one() == 2
+    assert poll_once(s.app.state.lw, mc) == 0
+
+
+def test_the_server_polls_on_its_own_within_one_interval(fresh_url: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    with dovecot(tmp_path) as imap, smtp_sink() as sink:
+        for k, v in {**imap.env(), **sink.env(), "LUREWATCH_IMAP_POLL_SECONDS": "1"}.items():
+            monkeypatch.setenv(k, v)
+        s = make_server(fresh_url, tmp_path / "data", run_worker=True)
+        with s.client:
+            alice = s.add_user("reporter")
+            with s.db.write() as conn:
+                intake.add_address(conn, alice.id, "alice@corp.example", audit.Actor(None, "test"))
+            t0 = time.monotonic()
+            imap.append(forward(attach=original()))
+            while time.monotonic() - t0 < 15 and not any(r["status"] == "scored" for r in _rows(s)):
+                time.sleep(0.1)
+            took = time.monotonic() - t0
+            assert any(r["status"] == "scored" for r in _rows(s)), "no case within the polling interval"
+            assert took < 1 + 10  # one interval, plus the scoring of a first report (the analyser warms up)
+            assert sink.wait(1)[0]["To"] == "alice@corp.example"
+        s.db.engine.dispose()
