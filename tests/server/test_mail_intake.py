@@ -216,3 +216,41 @@ def test_the_server_polls_on_its_own_within_one_interval(fresh_url: str, tmp_pat
             assert took < 1 + 10  # one interval, plus the scoring of a first report (the analyser warms up)
             assert sink.wait(1)[0]["To"] == "alice@corp.example"
         s.db.engine.dispose()
+
+
+def test_web_page_quarantine_and_addresses(fresh_url: str, tmp_path: Path) -> None:
+    """The same decisions from the browser: an admin adds an address, an analyst releases and discards."""
+    from fastapi.testclient import TestClient
+    from tests.server.conftest import login
+
+    s = make_server(fresh_url, tmp_path / "data")
+    with s.client:
+        rep, ana = s.add_user("reporter"), s.add_user("analyst")
+        adm = s.add_user("admin")
+        st, mc = s.app.state.lw, intake.MailConfig()
+        for n, sender in enumerate(['"<script>x</script>" <evil@x.example>', "Bob <bob@corp.example>"], 1):
+            intake.process(st, mc, intake.Key("INBOX", 7, n), forward(sender=sender, attach=original(mid=f"w{n}")))
+        with TestClient(s.app, base_url="http://127.0.0.1") as browser:
+            csrf = login(browser, adm.username)
+            r = browser.post("/mail/addresses", data={"user_id": rep.id, "address": "Rep@Corp.example",
+                                                      "csrf_token": csrf}, follow_redirects=False)
+            assert r.status_code == 303
+            page = browser.get("/mail").text
+            assert "rep@corp.example" in page and "<script>x" not in page
+        with TestClient(s.app, base_url="http://127.0.0.1") as browser:
+            csrf = login(browser, ana.username)
+            page = browser.get("/mail").text
+            assert "evil@x.example" in page and "not a verified address" in page and "Verified addresses" not in page
+            q = {x["forwarder"]: x["id"] for x in s.api(ana, "GET", "/api/v1/mail/quarantine").json()["items"]}
+            assert browser.post(f"/mail/{q['bob@corp.example']}/release", data={"user_id": rep.id, "csrf_token": csrf},
+                                follow_redirects=False).status_code == 303
+            assert browser.post(f"/mail/{q['evil@x.example']}/discard", data={"csrf_token": csrf},
+                                follow_redirects=False).status_code == 303
+            assert browser.post(f"/mail/{q['evil@x.example']}/discard", data={},
+                                follow_redirects=False).status_code == 403  # CSRF
+        with TestClient(s.app, base_url="http://127.0.0.1") as browser:
+            login(browser, rep.username)
+            assert browser.get("/mail").status_code == 403
+            assert "Paid consultancy" in browser.get("/reports").text or s.api(rep, "GET", "/api/v1/reports").json()
+        assert sorted(r["status"] for r in _rows(s)) == ["discarded", "released"]
+    s.db.engine.dispose()
