@@ -254,3 +254,22 @@ def test_web_page_quarantine_and_addresses(fresh_url: str, tmp_path: Path) -> No
             assert "Paid consultancy" in browser.get("/reports").text or s.api(rep, "GET", "/api/v1/reports").json()
         assert sorted(r["status"] for r in _rows(s)) == ["discarded", "released"]
     s.db.engine.dispose()
+
+
+def test_one_bad_message_does_not_hold_up_the_others(env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    s, imap, _sink, mc = env
+    imap.append(forward(attach=original(mid="bad"), mid="bad", body="poison"))
+    imap.append(forward(attach=original(mid="good"), mid="good"))
+    real = intake.process
+
+    def flaky(st: Any, mc: Any, key: Any, raw: bytes) -> Any:
+        if b"poison" in raw:
+            raise RuntimeError("a bug met hostile input")
+        return real(st, mc, key, raw)
+
+    monkeypatch.setattr("lurewatch.server.mail_poller.process", flaky)
+    assert poll_once(s.app.state.lw, mc) == 2
+    assert [r["status"] for r in _rows(s)] == ["scored"] and imap.count("INBOX") == 1  # the bad one waits
+    monkeypatch.setattr("lurewatch.server.mail_poller.process", real)
+    assert poll_once(s.app.state.lw, mc) == 1
+    assert [r["status"] for r in _rows(s)] == ["scored", "scored"] and imap.count("INBOX") == 0

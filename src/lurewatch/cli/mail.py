@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import typer
 from rich.markup import escape
@@ -33,20 +34,24 @@ def poll(once: bool = typer.Option(True, "--once/--loop", help="one poll (defaul
     """Take in the intake mailbox now and send pending verdicts (the server does this on its own when
     LUREWATCH_IMAP_HOST is set)."""
     from lurewatch.server.mail_intake import MailConfig
-    from lurewatch.server.mail_poller import Poller, poll_once, send_replies
+    from lurewatch.server.mail_poller import poll_once, send_replies
 
     mc = MailConfig.from_env()
     if not mc.enabled:
         fail("set LUREWATCH_IMAP_HOST, LUREWATCH_IMAP_USER and LUREWATCH_IMAP_PASSWORD (or _PASSWORD_FILE)")
     st = _state(db, data_dir)
-    if not once:
-        p = Poller(st, mc)
-        p.start()
+    while not once:
         try:
-            p._thread.join()
+            poll_once(st, mc)
+            send_replies(st, mc)
         except KeyboardInterrupt:
-            p.stop()
-        return
+            return
+        except Exception as e:  # noqa: BLE001 - the mail server or the database briefly away: try again
+            console.print(f"[yellow]poll failed:[/] {escape(str(e)[:300])}")
+        try:
+            time.sleep(mc.poll_seconds)
+        except KeyboardInterrupt:
+            return
     n = poll_once(st, mc)
     sent = send_replies(st, mc)
     console.print(f"{n} message(s) taken in, {sent} verdict(s) sent", highlight=False)

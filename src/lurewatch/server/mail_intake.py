@@ -40,6 +40,7 @@ from lurewatch.server.service import Invalid, NotFound
 from lurewatch.server.tables import users
 
 LEVEL_LABEL = {"high": "HIGH RISK", "medium": "SUSPICIOUS", "low": "LOW RISK"}
+_MSGID = re.compile(r"[!-;=?-~]{1,300}")  # printable ASCII without < > (RFC 5322 msg-id)
 _ADDRESS = re.compile(r"^[^@\s<>\"]{1,64}@[^@\s<>\"]{1,255}$")
 
 
@@ -287,19 +288,18 @@ class _Upload:
 
 
 def _score(st: State, mc: MailConfig, key: Key, fwd: Forward, row: dict[str, Any], user: auth.User,
-           status: str = "scored", decided_by: int | None = None) -> dict[str, Any]:
+           status: str = "scored", decided_by: auth.User | None = None) -> dict[str, Any]:
     act = audit.Actor(user.id, user.username, f"mail:{key.uid}")
     comment = f"Forwarded by e-mail ({fwd.subject[:200]})" + (f": {fwd.note}" if fwd.note else "")
 
     def in_tx(conn: Connection, rep: dict[str, Any], found: list[Approach], case_ids: list[int]) -> None:
+        crash_point("in-transaction")
         values = {**row, "status": status, "user_id": user.id, "report_id": rep["id"], "case_ids": case_ids,
                   "reply": verdict_mail(mc, fwd, rep["id"], found) if status == "scored" else None,
-                  "reply_status": "pending" if status == "scored" else "none",  # a release answers nobody
-                  "decided_by": decided_by, "decided_at": _now() if decided_by else None}
-        crash_point("in-transaction")
+                  "reply_status": "pending" if status == "scored" else "none"}  # a release answers nobody
         if status == "released":
-            conn.execute(update(mail_intake).where(mail_intake.c.id == row["id"]).values(
-                **{k: v for k, v in values.items() if k not in ("id", "received_at", "raw_name")}))
+            _decide(conn, row["id"], decided_by, "mail.release", {"user_id": user.id, "report_id": rep["id"]},
+                    status="released", user_id=user.id, report_id=rep["id"], case_ids=case_ids)
         else:
             conn.execute(insert(mail_intake).values(**values))
 
@@ -321,8 +321,8 @@ def _score(st: State, mc: MailConfig, key: Key, fwd: Forward, row: dict[str, Any
                   "reply_status": "pending"}
         if status == "released":
             with st.db.write() as conn:
-                conn.execute(update(mail_intake).where(mail_intake.c.id == row["id"]).values(
-                    status="refused", reason=reason, user_id=user.id, decided_by=decided_by, decided_at=_now()))
+                _decide(conn, row["id"], decided_by, "mail.release", {"user_id": user.id, "refused": reason},
+                        status="refused", reason=reason, user_id=user.id)
         else:
             record_outcome(st, values)
     with st.db.read() as conn:
@@ -347,35 +347,32 @@ def release(st: State, mc: MailConfig, intake_id: int, user_id: int, by: auth.Us
         user = auth.load_user(conn, user_id)
     if user is None:
         raise Invalid("no active account with this id")
-    path = _raw_path(st, row["raw_name"] or "")
-    raw = path.read_bytes() if row["raw_name"] and path.is_file() else b""
+    path = _raw_path(st, row["raw_name"]) if row["raw_name"] else None
+    raw = path.read_bytes() if path is not None and path.is_file() else b""  # gone: refused, "nothing inside"
     fwd = parse_forward(raw, mc.own_domain, mc.own_addresses)
-    with st.db.write() as conn:  # claim it: a second analyst's release now finds it no longer quarantined
-        n = conn.execute(update(mail_intake).where(mail_intake.c.id == intake_id,
-                                                   mail_intake.c.status == "quarantined")
-                         .values(status="releasing")).rowcount
-        if n != 1:
-            raise Invalid("this message was decided already")
-        audit.record(conn, audit.Actor(by.id, by.username), "mail.release", "mail_intake", intake_id,
-                     after={"user_id": user_id})
-    try:
-        out = _score(st, mc, Key(row["mailbox"], row["uidvalidity"], row["uid"]), fwd, row, user, "released", by.id)
-    except BaseException:
-        with st.db.write() as conn:  # back to the quarantine, so that nothing is lost
-            conn.execute(update(mail_intake).where(mail_intake.c.id == intake_id,
-                                                   mail_intake.c.status == "releasing").values(status="quarantined"))
-        raise
-    path.unlink(missing_ok=True)
+    out = _score(st, mc, Key(row["mailbox"], row["uidvalidity"], row["uid"]), fwd, row, user, "released", by)
+    if path is not None:
+        path.unlink(missing_ok=True)
     return out
+
+
+def _decide(conn: Connection, intake_id: int, by: auth.User | None, action: str, after: dict[str, Any],
+            **values: Any) -> None:
+    """Take a quarantined message out of the quarantine, once: in the transaction of what is decided, so a
+    second analyst (or a crash) never decides it twice nor loses it."""
+    n = conn.execute(update(mail_intake).where(mail_intake.c.id == intake_id, mail_intake.c.status == "quarantined")
+                     .values(**values, raw_name=None, decided_by=by.id if by else None, decided_at=_now())).rowcount
+    if n != 1:
+        raise Invalid("this message was decided already")
+    audit.record(conn, audit.Actor(by.id if by else None, by.username if by else "mail-intake"), action,
+                 "mail_intake", intake_id, after=after)
 
 
 def discard(st: State, intake_id: int, by: auth.User) -> None:
     with st.db.write() as conn:
         row = quarantine_row(conn, intake_id)
-        conn.execute(update(mail_intake).where(mail_intake.c.id == intake_id).values(
-            status="discarded", decided_by=by.id, decided_at=_now(), raw_name=None))
-        audit.record(conn, audit.Actor(by.id, by.username), "mail.discard", "mail_intake", intake_id,
-                     before={"forwarder": row["forwarder"], "subject": row["subject"][:300]})
+        _decide(conn, intake_id, by, "mail.discard", {"forwarder": row["forwarder"], "subject": row["subject"][:300]},
+                status="discarded")
     if row["raw_name"]:
         _raw_path(st, row["raw_name"]).unlink(missing_ok=True)
 
@@ -399,8 +396,9 @@ def _plain(text: str, n: int) -> str:
 
 def _reply_headers(mc: MailConfig, fwd: Forward, tag: str) -> dict[str, Any]:
     subject = _plain(fwd.subject, 200)
+    mid = fwd.message_id or ""
     return {"to": fwd.forwarder, "subject": f"lurewatch verdict: {subject}" if subject else "lurewatch verdict",
-            "in_reply_to": f"<{fwd.message_id}>" if fwd.message_id else "",
+            "in_reply_to": f"<{mid}>" if _MSGID.fullmatch(mid) else "",
             "message_id": make_msgid(f"lw-verdict.{tag}", domain=mc.own_domain)}
 
 

@@ -112,21 +112,35 @@ def poll_once(st: State, mc: MailConfig) -> int:
             key = Key(mc.folder, uidvalidity, uid)
             with st.db.read() as conn:
                 done_row = recorded(conn, key)
-            if done_row is None:
-                size = _size(imap, uid)
-                if size > MAX_MESSAGE_BYTES:  # kept in the done folder, never read
-                    record_outcome(st, {"mailbox": key.mailbox, "uidvalidity": uidvalidity, "uid": uid, "forwarder": "",
-                                 "subject": "", "status": "refused", "case_ids": [], "reply_status": "none",
-                                 "reply_attempts": 0, "received_at": datetime.now(UTC),
-                                 "reason": f"{size} bytes, over the {MAX_MESSAGE_BYTES} limit"})
-                else:
-                    process(st, mc, key, _fetch(imap, uid))
-                crash_point("before-move")
+            if done_row is None and not _take_in(st, mc, imap, key):
+                continue  # left in the folder: tried again next poll
             _move(imap, uid, done)
         return len(uids)
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             imap.logout()
+
+
+def _take_in(st: State, mc: MailConfig, imap: imaplib.IMAP4_SSL, key: Key) -> bool:
+    """Fetch and take in one message; False if it failed (a database or parser failure is logged, and the
+    message stays where it is: one bad message does not hold up the others)."""
+    uid = key.uid
+    try:
+        size = _size(imap, uid)
+        if size > MAX_MESSAGE_BYTES:  # moved to the done folder as it is, never fetched
+            record_outcome(st, {"mailbox": key.mailbox, "uidvalidity": key.uidvalidity, "uid": uid, "forwarder": "",
+                                "subject": "", "status": "refused", "case_ids": [], "reply_status": "none",
+                                "reply_attempts": 0, "received_at": datetime.now(UTC),
+                                "reason": f"{size} bytes, over the {MAX_MESSAGE_BYTES} limit"})
+        else:
+            process(st, mc, key, _fetch(imap, uid))
+    except (imaplib.IMAP4.abort, OSError):
+        raise  # the connection is gone: the whole poll stops
+    except Exception:  # noqa: BLE001 - logged; the message is tried again next poll
+        log.exception("mail intake: UID %s of %s could not be taken in", uid, key.mailbox)
+        return False
+    crash_point("before-move")
+    return True
 
 
 def _smtp(mc: MailConfig) -> smtplib.SMTP:
