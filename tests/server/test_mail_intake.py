@@ -273,3 +273,34 @@ def test_one_bad_message_does_not_hold_up_the_others(env: Any, monkeypatch: pyte
     monkeypatch.setattr("lurewatch.server.mail_poller.process", real)
     assert poll_once(s.app.state.lw, mc) == 1
     assert [r["status"] for r in _rows(s)] == ["scored", "scored"] and imap.count("INBOX") == 0
+
+
+def test_cli_addresses_list_release_discard(tmp_path: Path) -> None:
+    """The operator's commands: vouch for an address, see the quarantine, release and discard."""
+    from typer.testing import CliRunner
+
+    from lurewatch.cli import app
+    from lurewatch.server import auth
+    from lurewatch.server.config import ServerConfig
+
+    url, data = f"sqlite:///{tmp_path}/lw.sqlite", tmp_path / "data"
+    st = intake.headless_state(ServerConfig(db_url=url, data_dir=data))
+    with st.db.write() as conn:
+        auth.create_user(conn, "alice", "reporter", "a-long-password", audit.Actor(None, "test"))
+    ids = [intake.process(st, intake.MailConfig(), intake.Key("INBOX", 1, n),
+                          forward(sender="Stranger <s@x.example>", attach=original(mid=f"c{n}"), mid=f"c{n}"))["id"]
+           for n in (1, 2)]
+    run = CliRunner().invoke
+    r = run(app, ["mail", "add-address", "alice", "Alice@Corp.example", "--db", url])
+    assert r.exit_code == 0, r.output
+    assert "alice@corp.example\talice" in run(app, ["mail", "addresses", "--db", url]).output
+    listed = [json.loads(x) for x in run(app, ["mail", "list", "--status", "quarantined", "--db", url]).output.splitlines()]
+    assert sorted(x["id"] for x in listed) == sorted(ids) and {x["forwarder"] for x in listed} == {"s@x.example"}
+    r = run(app, ["mail", "release", str(ids[0]), "--as", "alice", "--db", url, "--data-dir", str(data)])
+    assert r.exit_code == 0 and "released" in r.output, r.output
+    assert run(app, ["mail", "discard", str(ids[1]), "--db", url, "--data-dir", str(data)]).exit_code == 0
+    assert run(app, ["mail", "discard", str(ids[1]), "--db", url, "--data-dir", str(data)]).exit_code == 2
+    with st.db.read() as conn:
+        [rep] = conn.execute(select(reports)).mappings().all()
+    assert rep["kind"] == "eml"
+    st.db.engine.dispose()

@@ -1,4 +1,4 @@
-"""`lurewatch mail poll|add-address|remove-address|addresses|list`: the forwarded e-mail intake."""
+"""`lurewatch mail poll|list|release|discard|add-address|remove-address|addresses`: the forwarded e-mail intake."""
 
 from __future__ import annotations
 
@@ -55,6 +55,39 @@ def poll(once: bool = typer.Option(True, "--once/--loop", help="one poll (defaul
     n = poll_once(st, mc)
     sent = send_replies(st, mc)
     console.print(f"{n} message(s) taken in, {sent} verdict(s) sent", highlight=False)
+
+
+@mail_app.command("release")
+def release(intake_id: int, username: str = typer.Option(..., "--as", help="the account the report is filed for"),
+            db: str = DB, data_dir: str = typer.Option(None, "--data-dir", help="the server's data directory")) -> None:
+    """Score a quarantined forward as reported by an account (you vouch that it is theirs)."""
+    from sqlalchemy import select
+
+    from lurewatch.server import mail_intake, service
+    from lurewatch.server.tables import users
+
+    st = _state(db, data_dir)
+    with st.db.read() as conn:
+        uid = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+    if uid is None:
+        fail(f"no account {username!r}")
+    try:
+        out = mail_intake.release(st, mail_intake.MailConfig.from_env(), intake_id, int(uid), None)
+    except (service.Invalid, service.NotFound) as e:
+        fail(str(e))
+    console.print(f"#{intake_id}: {out['status']}, cases {out['case_ids']}", highlight=False)
+
+
+@mail_app.command("discard")
+def discard(intake_id: int, db: str = DB,
+            data_dir: str = typer.Option(None, "--data-dir", help="the server's data directory")) -> None:
+    """Discard a quarantined forward (its kept copy is deleted)."""
+    from lurewatch.server import mail_intake, service
+
+    try:
+        mail_intake.discard(_state(db, data_dir), intake_id, None)
+    except (service.Invalid, service.NotFound) as e:
+        fail(str(e))
 
 
 @mail_app.command("add-address")

@@ -340,8 +340,9 @@ def quarantine_row(conn: Connection, intake_id: int) -> dict[str, Any]:
     return dict(r)
 
 
-def release(st: State, mc: MailConfig, intake_id: int, user_id: int, by: auth.User) -> dict[str, Any]:
-    """Score a quarantined message as reported by account `user_id` (the analyst vouches for it)."""
+def release(st: State, mc: MailConfig, intake_id: int, user_id: int, by: auth.User | None) -> dict[str, Any]:
+    """Score a quarantined message as reported by account `user_id` (the analyst `by` vouches for it;
+    None: an operator at the command line)."""
     with st.db.read() as conn:
         row = quarantine_row(conn, intake_id)
         user = auth.load_user(conn, user_id)
@@ -364,11 +365,11 @@ def _decide(conn: Connection, intake_id: int, by: auth.User | None, action: str,
                      .values(**values, raw_name=None, decided_by=by.id if by else None, decided_at=_now())).rowcount
     if n != 1:
         raise Invalid("this message was decided already")
-    audit.record(conn, audit.Actor(by.id if by else None, by.username if by else "mail-intake"), action,
+    audit.record(conn, audit.Actor(by.id if by else None, by.username if by else "cli", "" if by else "cli"), action,
                  "mail_intake", intake_id, after=after)
 
 
-def discard(st: State, intake_id: int, by: auth.User) -> None:
+def discard(st: State, intake_id: int, by: auth.User | None) -> None:
     with st.db.write() as conn:
         row = quarantine_row(conn, intake_id)
         _decide(conn, intake_id, by, "mail.discard", {"forwarder": row["forwarder"], "subject": row["subject"][:300]},
