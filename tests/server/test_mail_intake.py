@@ -304,3 +304,59 @@ def test_cli_addresses_list_release_discard(tmp_path: Path) -> None:
         [rep] = conn.execute(select(reports)).mappings().all()
     assert rep["kind"] == "eml"
     st.db.engine.dispose()
+
+
+def test_two_pollers_at_once_take_each_message_once(env: Any) -> None:
+    """Several server workers each run a poller: the unique key keeps every message to one case."""
+    import threading
+
+    s, imap, _sink, mc = env
+    for n in range(4):
+        imap.append(forward(attach=original(text=HOSTILE + f" Variant {n}.", mid=f"r{n}"), mid=f"r{n}"))
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            poll_once(s.app.state.lw, mc)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    poll_once(s.app.state.lw, mc)  # whatever one poller could not move
+    rows = _rows(s)
+    assert len(rows) == 4 and {r["status"] for r in rows} == {"scored"}
+    assert imap.count("INBOX") == 0 and imap.count(DONE) == 4
+    with s.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(case_approaches)).scalar_one() == 4
+        assert conn.execute(select(func.count()).select_from(reports)).scalar_one() == 4
+
+
+def test_the_poll_lease(tmp_path: Path) -> None:
+    """One poller at a time: a live holder keeps it, an expired one or a dead process of this host loses it."""
+    import socket
+
+    from lurewatch.server import mail_poller
+    from lurewatch.server.config import ServerConfig
+
+    st = intake.headless_state(ServerConfig(db_url=f"sqlite:///{tmp_path}/lw.sqlite", data_dir=tmp_path / "d"))
+    me = f"{socket.gethostname()}|{os.getpid()}|"
+    assert mail_poller._lease(st, me + "a", 60)
+    assert not mail_poller._lease(st, me + "b", 60)  # held by a live process
+    assert not mail_poller._lease(st, me + "b", 60, renew=True)
+    assert mail_poller._lease(st, me + "a", 60, renew=True)
+    mail_poller._unlease(st, me + "a")
+    assert mail_poller._lease(st, me + "b", 0.01)
+    time.sleep(0.05)
+    assert mail_poller._lease(st, "otherhost|1|c", 60)  # expired: taken over
+    assert not mail_poller._lease(st, me + "d", 60)  # another host's live lease is trusted until it expires
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with st.db.write() as conn:
+        conn.execute(mail_poller.update(mail_poller.settings).values(value=f"{socket.gethostname()}|{dead.pid}|e 9e12"))
+    assert mail_poller._lease(st, me + "f", 60)  # its holder died on this host: taken over at once
+    st.db.engine.dispose()

@@ -72,6 +72,7 @@ class MailConfig:
     max_per_hour: int = 20  # forwards per forwarder per hour; more are quarantined
     require_auth: str = ""  # an authserv-id: its Authentication-Results must say dmarc=pass
     max_per_poll: int = 50
+    lease_seconds: float = 120.0  # one poller at a time; renewed before each message
 
     @property
     def enabled(self) -> bool:
@@ -103,6 +104,7 @@ class MailConfig:
         c.smtp_port = int(env.get("LUREWATCH_SMTP_PORT") or (465 if c.smtp_tls == "ssl" else 587))
         c.poll_seconds = float(env.get("LUREWATCH_IMAP_POLL_SECONDS") or 60)
         c.max_per_hour = int(env.get("LUREWATCH_MAIL_MAX_PER_HOUR") or 20)
+        c.lease_seconds = float(env.get("LUREWATCH_IMAP_LEASE_SECONDS") or 120)
         if c.smtp_tls not in ("starttls", "ssl", "none"):
             raise ValueError("LUREWATCH_SMTP_TLS must be starttls, ssl or none")
         return c

@@ -12,14 +12,19 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
+import os
 import re
+import secrets
 import smtplib
+import socket
 import ssl
+import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from lurewatch.db.mail_tables import mail_intake
 from lurewatch.ingest.email import MAX_MESSAGE_BYTES
@@ -27,10 +32,12 @@ from lurewatch.ingest.forward import MARKER_HEADER
 from lurewatch.server.background import Loop
 from lurewatch.server.deps import State
 from lurewatch.server.mail_intake import Key, MailConfig, crash_point, process, record_outcome, recorded
+from lurewatch.server.tables import settings
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 30
 MAX_REPLY_ATTEMPTS = 5
+LEASE_KEY = "mail_poll_lease"
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 
@@ -95,8 +102,69 @@ def _fetch(imap: imaplib.IMAP4_SSL, uid: int) -> bytes:
     raise MailError(f"no body for UID {uid}")
 
 
+def _holder_alive(holder: str) -> bool:
+    """False when the lease's holder is a process of this host that is gone (killed, restarted)."""
+    host, _, rest = holder.partition("|")
+    pid = rest.partition("|")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another host's: trust its expiry
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def _lease(st: State, owner: str, seconds: float, renew: bool = False) -> bool:
+    """Take (or renew) the one poller's lease, a compare-and-set on a `settings` row: several server
+    workers or hosts never poll at once (two IMAP sessions moving one message would file it twice in the
+    done folder). An expired lease, or one held by a dead process of this host, is taken over."""
+    now = time.time()
+    try:
+        with st.db.write() as conn:
+            cur = conn.execute(select(settings.c.value).where(settings.c.key == LEASE_KEY)).scalar()
+            value = f"{owner} {now + seconds:.3f}"
+            if cur is None:
+                conn.execute(insert(settings).values(key=LEASE_KEY, value=value))
+                return True
+            holder, _, until = cur.rpartition(" ")
+            free = holder == owner or (not renew and (_float(until) < now or not _holder_alive(holder)))
+            if not free:
+                return False
+            return conn.execute(update(settings).where(settings.c.key == LEASE_KEY, settings.c.value == cur)
+                                .values(value=value)).rowcount == 1
+    except IntegrityError:
+        return False  # another poller inserted it first
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def _unlease(st: State, owner: str) -> None:
+    with st.db.write() as conn:
+        conn.execute(update(settings).where(settings.c.key == LEASE_KEY, settings.c.value.like(f"{owner} %"))
+                     .values(value=f"{owner} 0"))
+
+
 def poll_once(st: State, mc: MailConfig) -> int:
-    """Take in what waits in the intake folder; returns how many messages were handled."""
+    """Take in what waits in the intake folder; returns how many messages were handled (0 as well when
+    another poller holds the lease)."""
+    owner = f"{socket.gethostname()}|{os.getpid()}|{secrets.token_hex(4)}"
+    if not _lease(st, owner, mc.lease_seconds):
+        return 0
+    try:
+        return _poll(st, mc, owner)
+    finally:
+        _unlease(st, owner)
+
+
+def _poll(st: State, mc: MailConfig, owner: str) -> int:
     imap = connect(mc)
     try:
         folder, done = _mailbox(mc.folder), _mailbox(mc.done_folder)
@@ -112,9 +180,14 @@ def poll_once(st: State, mc: MailConfig) -> int:
             key = Key(mc.folder, uidvalidity, uid)
             with st.db.read() as conn:
                 done_row = recorded(conn, key)
+            if not _lease(st, owner, mc.lease_seconds, renew=True):
+                raise MailError("the poller's lease was taken over (a message took longer than the lease)")
             if done_row is None and not _take_in(st, mc, imap, key):
                 continue  # left in the folder: tried again next poll
-            _move(imap, uid, done)
+            try:
+                _move(imap, uid, done)
+            except MailError as e:  # another worker's poller moved it first; else moved next poll
+                log.warning("mail intake: UID %s not moved: %s", uid, e)
         return len(uids)
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
