@@ -135,3 +135,23 @@ def test_hostile_headers_in_inline_forward_stay_one_header() -> None:
     body = "---------- Forwarded message ---------\nFrom: Evil <e@x.example>\rBcc: victim@corp.example\n\nhi"
     f = parse_forward(forward(body))
     assert f.original is not None and b"\r\nBcc:" not in f.original
+
+
+def test_hostile_input_never_raises() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(["---------- Forwarded message ---------\n", "Begin forwarded message:\n", "From: ",
+                              "Sent: ", "Subject: ", "> ", "\n", "\r", "x@y.example", "<", ">", "[mailto:", "]",
+                              "Content-Type: message/rfc822\n", "--b\n", "=?utf-8?b?", "\x00", "é"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pieces, max_size=60), st.binary(max_size=200))
+    def check(parts: list[str], noise: bytes) -> None:
+        body = "".join(parts)
+        for raw in (forward(body), b"From: a@b.example\r\n\r\n" + body.encode("utf-8", "surrogatepass") + noise):
+            f = parse_forward(raw)
+            if f.original is not None:
+                load_mail_bytes(f.original, "fuzz")
+
+    check()

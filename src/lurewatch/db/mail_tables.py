@@ -13,7 +13,7 @@ mail_addresses = Table(
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("address", String(320), nullable=False, unique=True),  # lower-case; one account per address
-    Column("via", String(16), nullable=False),  # admin (an admin vouched for it) | code (the user confirmed it)
+    Column("via", String(16), nullable=False),  # admin (an admin vouched for it) | oidc (a trusted sign-on said so)
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

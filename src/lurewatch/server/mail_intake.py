@@ -154,6 +154,27 @@ def add_address(conn: Connection, user_id: int, address: str, act: audit.Actor) 
     return int(aid)
 
 
+def learn_from_sign_on(conn: Connection, user_id: int, issuer: str, claims: dict[str, Any], act: audit.Actor) -> bool:
+    """At a single sign-on: the identity provider's verified e-mail becomes the account's verified address,
+    only for an issuer whose e-mails the admin trusts (LUREWATCH_OIDC_EMAIL_LINK_ISSUERS, as for account
+    linking: some providers let users set their e-mail claim) and never taken from another account."""
+    from lurewatch.server import identities
+
+    v = claims.get("email_verified")
+    if identities.norm_issuer(issuer) not in identities.email_link_issuers() or not (
+            v is True or (isinstance(v, str) and v.lower() == "true")):
+        return False
+    try:
+        a = norm_address(str(claims.get("email") or ""))
+    except Invalid:
+        return False
+    if conn.execute(select(mail_addresses.c.id).where(mail_addresses.c.address == a)).first() is not None:
+        return False
+    conn.execute(insert(mail_addresses).values(user_id=user_id, address=a, via="oidc", created_at=_now()))
+    audit.record(conn, act, "mail_address.add", "user", user_id, after={"address": a, "via": "oidc"})
+    return True
+
+
 def remove_address(conn: Connection, address_id: int, act: audit.Actor) -> None:
     r = conn.execute(select(mail_addresses).where(mail_addresses.c.id == address_id)).mappings().first()
     if r is None:
