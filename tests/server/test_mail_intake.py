@@ -360,3 +360,55 @@ def test_the_poll_lease(tmp_path: Path) -> None:
         conn.execute(mail_poller.update(mail_poller.settings).values(value=f"{socket.gethostname()}|{dead.pid}|e 9e12"))
     assert mail_poller._lease(st, me + "f", 60)  # its holder died on this host: taken over at once
     st.db.engine.dispose()
+
+
+def test_sigkill_at_a_random_moment_then_restart(env: Any) -> None:
+    """A real kill -9 of `lurewatch mail poll --loop` while it works through a batch; the next poll finishes
+    it: every message once in the done folder, one record and one case each."""
+    import signal
+
+    s, imap, _sink, mc = env
+    n = 6
+    for i in range(n):
+        imap.append(forward(attach=original(text=HOSTILE + f" Batch {i}.", mid=f"b{i}"), mid=f"b{i}"))
+    env_vars = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    p = subprocess.Popen([sys.executable, "-c", "from lurewatch.cli import main; main()", "mail", "poll", "--loop",
+                          "--db", s.cfg.db_url, "--data-dir", str(s.cfg.data_dir)], env=env_vars,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        end = time.monotonic() + 120
+        while time.monotonic() < end and len(_rows(s)) < 2:
+            time.sleep(0.05)
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(10)
+    assert 2 <= len(_rows(s)) <= n
+    while poll_once(s.app.state.lw, mc):
+        pass
+    rows = _rows(s)
+    assert len(rows) == n and {r["status"] for r in rows} == {"scored"} and len({r["uid"] for r in rows}) == n
+    assert imap.count("INBOX") == 0 and imap.count(DONE) == n
+    with s.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(case_approaches)).scalar_one() == n
+        assert conn.execute(select(func.count()).select_from(reports)).scalar_one() == n
+
+
+def test_a_move_cut_short_after_its_copy_is_not_filed_twice(env: Any) -> None:
+    """A kill during MOVE left the copy in the done folder and the original in the inbox: the next poll
+    expunges the original instead of copying it again (and a message without such a copy is moved)."""
+    s, imap, _sink, mc = env
+    raws = [forward(attach=original(mid=f"m{i}"), mid=f"m{i}") for i in range(2)]
+    for raw in raws:
+        imap.append(raw)
+    c = imap.client()
+    try:
+        c.select('"INBOX"')
+        validity = int(c.response("UIDVALIDITY")[1][0])
+        c.create(f'"{DONE}"')
+        assert c.uid("COPY", "1", f'"{DONE}"')[0] == "OK"  # the MOVE's copy of message 1 happened
+    finally:
+        c.logout()
+    for uid, raw in enumerate(raws, 1):  # both recorded (and scored) by the poll that died
+        intake.process(s.app.state.lw, mc, intake.Key("INBOX", validity, uid), raw)
+    assert poll_once(s.app.state.lw, mc) == 2
+    assert imap.count("INBOX") == 0 and imap.count(DONE) == 2 and len(_rows(s)) == 2

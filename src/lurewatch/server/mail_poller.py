@@ -176,22 +176,63 @@ def _poll(st: State, mc: MailConfig, owner: str) -> int:
         uidvalidity = int(validity[0])
         found = _ok(imap.uid("SEARCH", None, "UNDELETED"), "SEARCH")
         uids = sorted(int(x) for x in (found[0] or b"").split())[:mc.max_per_poll]
+        recovered = []
         for uid in uids:
             key = Key(mc.folder, uidvalidity, uid)
             with st.db.read() as conn:
-                done_row = recorded(conn, key)
+                if recorded(conn, key) is not None:
+                    recovered.append(uid)  # taken in by a poll that died before or during its move
+                    continue
             if not _lease(st, owner, mc.lease_seconds, renew=True):
                 raise MailError("the poller's lease was taken over (a message took longer than the lease)")
-            if done_row is None and not _take_in(st, mc, imap, key):
+            if not _take_in(st, mc, imap, key):
                 continue  # left in the folder: tried again next poll
             try:
                 _move(imap, uid, done)
-            except MailError as e:  # another worker's poller moved it first; else moved next poll
+            except MailError as e:  # moved next poll
                 log.warning("mail intake: UID %s not moved: %s", uid, e)
+        if recovered:
+            _settle(imap, recovered, folder, done)
         return len(uids)
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             imap.logout()
+
+
+_MESSAGE_ID = re.compile(rb"<([!-;=?-~]{1,300})>")
+
+
+def _settle(imap: imaplib.IMAP4_SSL, uids: list[int], folder: str, done: str) -> None:
+    """Move messages an earlier poll took in but did not move. A kill during MOVE can leave the copy made
+    and the original not expunged (seen with Dovecot): a message whose copy (same Message-ID and size) is
+    in the done folder already is only expunged, so the done folder never holds it twice."""
+    seen: dict[int, tuple[int, str]] = {}
+    for uid in uids:
+        data = _ok(imap.uid("FETCH", str(uid), "(RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"), "FETCH")
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2:
+                size, mid = _SIZE.search(item[0]), _MESSAGE_ID.search(item[1] or b"")
+                if size and mid:
+                    seen[uid] = (int(size.group(1)), mid.group(1).decode("ascii"))
+    copied = set()
+    if seen:
+        _ok(imap.select(done, readonly=True), "EXAMINE")
+        for uid, (size, mid) in seen.items():
+            quoted = '"' + mid.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            found = _ok(imap.uid("SEARCH", None, "HEADER", "Message-ID", quoted, "LARGER", str(size - 1),
+                                 "SMALLER", str(size + 1)), "SEARCH")
+            if found and found[0] and found[0].split():
+                copied.add(uid)
+        _ok(imap.select(folder), "SELECT")
+    for uid in uids:
+        try:
+            if uid in copied:
+                _ok(imap.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted)"), "STORE")
+                _ok(imap.uid("EXPUNGE", str(uid)) if "UIDPLUS" in imap.capabilities else imap.expunge(), "EXPUNGE")
+            else:
+                _move(imap, uid, done)
+        except MailError as e:  # settled next poll
+            log.warning("mail intake: UID %s not moved: %s", uid, e)
 
 
 def _take_in(st: State, mc: MailConfig, imap: imaplib.IMAP4_SSL, key: Key) -> bool:
