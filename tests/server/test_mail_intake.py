@@ -412,3 +412,29 @@ def test_a_move_cut_short_after_its_copy_is_not_filed_twice(env: Any) -> None:
         intake.process(s.app.state.lw, mc, intake.Key("INBOX", validity, uid), raw)
     assert poll_once(s.app.state.lw, mc) == 2
     assert imap.count("INBOX") == 0 and imap.count(DONE) == 2 and len(_rows(s)) == 2
+
+
+def test_required_authentication_results(tmp_path: Path) -> None:
+    """LUREWATCH_MAIL_REQUIRE_AUTH: only the top-most Authentication-Results of that server, with
+    dmarc=pass, lets a forward be attributed; a forged lower one, or another server's, does not."""
+    from lurewatch.server import auth
+    from lurewatch.server.config import ServerConfig
+
+    st = intake.headless_state(ServerConfig(db_url=f"sqlite:///{tmp_path}/lw.sqlite", data_dir=tmp_path / "d"))
+    with st.db.write() as conn:
+        uid = auth.create_user(conn, "alice", "reporter", "a-long-password", audit.Actor(None, "test"))
+        intake.add_address(conn, uid, "alice@corp.example", audit.Actor(None, "test"))
+    mc = intake.MailConfig(require_auth="mx.corp.example")
+    good = "mx.corp.example 1; spf=pass smtp.mailfrom=corp.example; dkim=pass; dmarc=pass header.from=corp.example"
+    cases = [
+        ([good], "scored"),
+        (["mx.corp.example; dmarc=fail header.from=corp.example", good], "quarantined"),  # forged one below
+        (["mx.evil.example; dmarc=pass"], "quarantined"),
+        ([], "quarantined"),
+    ]
+    for n, (results, expected) in enumerate(cases, 1):
+        raw = forward(attach=original(mid=f"a{n}"), mid=f"a{n}")
+        raw = b"".join(f"Authentication-Results: {h}\r\n".encode() for h in results) + raw
+        row = intake.process(st, mc, intake.Key("INBOX", 1, n), raw)
+        assert row["status"] == expected, (results, row["reason"])
+    st.db.engine.dispose()

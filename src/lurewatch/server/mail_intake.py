@@ -267,9 +267,9 @@ def _authenticated(results: list[str], authserv_id: str) -> bool:
     """The top-most Authentication-Results (added by the receiving server) says dmarc=pass."""
     if not results:
         return False
-    top = results[0]
-    return top.split(";", 1)[0].strip().lower() == authserv_id.lower() and \
-        re.search(r"\bdmarc=pass\b", top, re.IGNORECASE) is not None
+    head, _, rest = results[0].partition(";")
+    ident = (head.split() or [""])[0]  # RFC 8601: "authserv-id [version]; results"
+    return ident.lower() == authserv_id.lower() and re.search(r"\bdmarc=pass\b", rest, re.IGNORECASE) is not None
 
 
 def process(st: State, mc: MailConfig, key: Key, raw: bytes) -> dict[str, Any]:
