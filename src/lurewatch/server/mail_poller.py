@@ -284,7 +284,7 @@ def compose(mc: MailConfig, reply: dict[str, Any]) -> EmailMessage:
     return msg
 
 
-def send_replies(st: State, mc: MailConfig, limit: int = 20) -> int:
+def send_replies(st: State, mc: MailConfig, limit: int = 200) -> int:
     """Send pending verdict replies; returns how many were attempted."""
     if not mc.smtp_host:
         return 0
