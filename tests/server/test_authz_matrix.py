@@ -56,6 +56,17 @@ def world(server: Server) -> dict[str, Any]:
     ids["webhook"] = server.api("admin", "POST", "/api/v1/alerts/webhooks",
                                 json={"name": "world-hook", "url": "http://127.0.0.1:9/x"}).json()["id"]
     ids["share"] = 999_999
+    from lurewatch.server import audit as audit_mod
+    from lurewatch.server import mail_intake
+
+    st, mc = server.app.state.lw, mail_intake.MailConfig()
+    for n, tag in enumerate(("mail", "mail2", "mail3", "mail4"), 1):
+        raw = f"From: stranger@x.example\r\nSubject: s\r\nMessage-ID: <m{n}@x>\r\n\r\nhello\r\n".encode()
+        ids[tag] = mail_intake.process(st, mc, mail_intake.Key("matrix", 1, n), raw)["id"]
+    with server.db.write() as conn:
+        for n, tag in enumerate(("address", "address2")):
+            ids[tag] = mail_intake.add_address(conn, server.people["analyst2"].id, f"matrix-{n}@a.example",
+                                               audit_mod.Actor(None, "test"))
     sh = server.api("analyst", "POST", "/api/v1/sharing/exports",
                     json={"case_id": ids["case"], "format": "stix", "tlp": "amber"})
     if sh.status_code == 201 or sh.status_code == 200:
@@ -144,6 +155,19 @@ ROWS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("GET", "/audit/export.jsonl", {}, "lead", None),
     ("GET", "/admin/users", {}, "admin", None),
     ("GET", "/admin/alerts", {}, "admin", None),
+    # mail intake: the log and the quarantine (analyst), the verified addresses (admin)
+    ("GET", "/api/v1/mail/intake", {}, "analyst", None),
+    ("GET", "/api/v1/mail/quarantine", {}, "analyst", None),
+    ("POST", "/api/v1/mail/quarantine/{mail}/release", {"json": {"user_id": "{user}"}}, "analyst", None),
+    ("POST", "/api/v1/mail/quarantine/{mail2}/discard", {}, "analyst", None),
+    ("GET", "/api/v1/mail/addresses", {}, "admin", None),
+    ("POST", "/api/v1/mail/addresses", {"json": {"user_id": "{user}", "address": "matrix@x.example"}}, "admin", None),
+    ("DELETE", "/api/v1/mail/addresses/{address}", {}, "admin", None),
+    ("GET", "/mail", {}, "analyst", None),
+    ("POST", "/mail/{mail3}/release", {"data": {"user_id": "{user}"}}, "analyst", None),
+    ("POST", "/mail/{mail4}/discard", {}, "analyst", None),
+    ("POST", "/mail/addresses", {"data": {"user_id": "{user}", "address": "matrix2@x.example"}}, "admin", None),
+    ("POST", "/mail/addresses/{address2}/remove", {}, "admin", None),
     ("POST", "/admin/users", {"data": {"username": "y", "role": "bogus", "password": "p" * 12}}, "admin", None),
 ]
 
@@ -153,7 +177,8 @@ def _template(path: str) -> str:
 
     names = {"report": "report_id", "approach": "approach_id", "job": "job_id", "upload": "upload_id",
              "case": "case_id", "task": "task_id", "user": "user_id", "key": "key_id", "name": "name",
-             "share": "rid", "chart": "name", "webhook": "webhook_id"}
+             "share": "rid", "chart": "name", "webhook": "webhook_id", "mail": "intake_id", "mail2": "intake_id",
+             "mail3": "intake_id", "mail4": "intake_id", "address": "address_id", "address2": "address_id"}
     path = path.replace("matrix-camp", "{name}")
     return re.sub(r"\{(\w+)\}", lambda m: "{" + names[m.group(1)] + "}", path)
 
@@ -181,7 +206,8 @@ def _fill(path: str, world: dict[str, Any], whose: str) -> str:
     d = world[whose]
     return path.format(report=d["report"], approach=d["approach"], job=d["job"], upload=d["upload"],
                        key=d["key"], case=world["case"], task=world["task"], user=world["user"],
-                       share=world["share"], chart="weekly", webhook=world["webhook"])
+                       share=world["share"], chart="weekly", webhook=world["webhook"],
+                       **{k: world[k] for k in ("mail", "mail2", "mail3", "mail4", "address", "address2")})
 
 
 DENIED = {401, 403, 404}

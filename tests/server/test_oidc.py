@@ -238,3 +238,34 @@ def test_failed_flows_are_refused(sso: Any, idp: TestIdP) -> None:
     idp.published = published
     r = sso_login(c, idp, {"sub": "ivy-1"})
     assert r.status_code == 401 and c.get("/api/v1/me").status_code == 401
+
+
+def test_a_trusted_issuers_verified_email_becomes_the_mail_intake_address(sso: Any, idp: TestIdP,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forwarded e-mails are attributed by verified address: a sign-on from a trusted issuer supplies it."""
+    from lurewatch.server import identities, mail_intake
+
+    app, c = sso
+    dave, erin = _user(app, "dave"), _user(app, "erin")
+    with app.state.lw.db.write() as conn:
+        identities.link(conn, dave, idp.issuer, "s-dave", "admin", audit.Actor(None, "test"))
+        identities.link(conn, erin, idp.issuer, "s-erin", "admin", audit.Actor(None, "test"))
+        mail_intake.add_address(conn, erin, "erin@example.org", audit.Actor(None, "test"))
+
+    def addresses() -> dict[str, str]:
+        with app.state.lw.db.read() as conn:
+            return {r["address"]: r["username"] for r in mail_intake.list_addresses(conn)}
+
+    claims = {"sub": "s-dave", "email": "Dave@Example.org", "email_verified": True}
+    assert _logged_in(c, sso_login(c, idp, claims))
+    assert addresses() == {"erin@example.org": "erin"}  # the issuer's e-mails are not trusted by default
+    monkeypatch.setenv("LUREWATCH_OIDC_EMAIL_LINK_ISSUERS", idp.issuer)
+    c.cookies.clear()
+    assert _logged_in(c, sso_login(c, idp, {**claims, "email_verified": False}))
+    assert "dave@example.org" not in addresses()
+    c.cookies.clear()
+    assert _logged_in(c, sso_login(c, idp, claims))
+    assert addresses() == {"erin@example.org": "erin", "dave@example.org": "dave"}
+    c.cookies.clear()  # another account's address is never taken
+    assert _logged_in(c, sso_login(c, idp, {**claims, "email": "erin@example.org"}))
+    assert addresses() == {"erin@example.org": "erin", "dave@example.org": "dave"}

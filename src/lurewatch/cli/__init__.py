@@ -16,6 +16,7 @@ from lurewatch.cli import share  # noqa: E402,F401  (export, import, taxii push|
 from lurewatch.cli import train  # noqa: E402,F401  (train --from-cases|--list|--rollback|--text-model)
 from lurewatch.cli import link  # noqa: E402,F401  (link)
 from lurewatch.cli import exposure  # noqa: E402,F401  (exposure)
+from lurewatch.cli import mail  # noqa: E402,F401  (mail poll|list|release|discard|add-address|remove-address|addresses)
 
 
 def main() -> None:

@@ -530,6 +530,19 @@ def load_mail(path: Path) -> IngestResult:
         res.problems.append(IngestProblem(file, None, f"refused: {e}"))
         return res
     res.files_read = 1
+    return _load_mail_data(data, file, res)
+
+
+def load_mail_bytes(data: bytes, origin: str) -> IngestResult:
+    """As load_mail, for a message already in memory (a forwarded e-mail's original): the same bounds."""
+    res = IngestResult(files_read=1)
+    if len(data) > MAX_MESSAGE_BYTES:
+        res.problems.append(IngestProblem(origin, None, f"refused: over the {MAX_MESSAGE_BYTES} bytes limit"))
+        return res
+    return _load_mail_data(data, origin, res)
+
+
+def _load_mail_data(data: bytes, file: str, res: IngestResult) -> IngestResult:
     if data.startswith(_OLE2_MAGIC):
         res.problems.append(IngestProblem(
             file, None, "Outlook .msg files are not supported: save the message as .eml (or export mbox)"))

@@ -74,7 +74,7 @@ def create_app(cfg: ServerConfig | None = None, login_limits: LoginLimits | None
         worker = None
         # compile the indicators now rather than inside the first reports
         threading.Thread(target=_warm, args=(cfg.db_url,), daemon=True, name="lw-warm").start()
-        sender = None
+        sender = mail = None
         if cfg.run_worker:
             from lurewatch.server.alerts import Sender
             from lurewatch.server.jobs import Worker
@@ -83,6 +83,7 @@ def create_app(cfg: ServerConfig | None = None, login_limits: LoginLimits | None
             worker.start()
             sender = Sender(db.engine, max(cfg.worker_poll_seconds, 0.2))
             sender.start()
+            mail = _mail_poller(st)
         try:
             yield
         finally:
@@ -90,6 +91,8 @@ def create_app(cfg: ServerConfig | None = None, login_limits: LoginLimits | None
                 worker.stop()
             if sender is not None:
                 sender.stop()
+            if mail is not None:
+                mail.stop()
 
     app = FastAPI(title="lurewatch analyst server", version="1", lifespan=lifespan,
                   description="Report, triage and work cases of hostile approaches. All API routes need an "
@@ -111,6 +114,20 @@ def create_app(cfg: ServerConfig | None = None, login_limits: LoginLimits | None
     app.add_middleware(SecurityMiddleware, max_body=cfg.max_zip_bytes + 2 * 1024 * 1024,
                        hsts=cfg.secure_cookies)
     return app
+
+
+def _mail_poller(st: State) -> Any:
+    """The forwarded e-mail intake's poller, when LUREWATCH_IMAP_HOST and _USER are set."""
+    from lurewatch.server.mail_intake import MailConfig
+    from lurewatch.server.mail_poller import Poller
+
+    mc = MailConfig.from_env()
+    if not mc.enabled:
+        return None
+    poller = Poller(st, mc)
+    poller.start()
+    log.info("mail intake: polling %s on %s every %s s", mc.folder, mc.imap_host, mc.poll_seconds)
+    return poller
 
 
 def _warm(db_url: str) -> None:

@@ -64,6 +64,10 @@ async def oidc_callback(request: Request) -> Response:
     issuer = str(info.get("iss") or client.server_metadata.get("issuer") or state(request).cfg.oidc_issuer)
     with state(request).db.write() as conn:
         outcome = identities.resolve(conn, issuer, dict(info), actor(request, None))
+        if outcome.uid is not None:
+            from lurewatch.server.mail_intake import learn_from_sign_on
+
+            learn_from_sign_on(conn, outcome.uid, issuer, dict(info), actor(request, None))
     if outcome.uid is None:
         return render(request, "login.html", None, status=403, csrf="", error=outcome.error)
     resp = redirect("/")

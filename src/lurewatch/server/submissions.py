@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from lurewatch.model import Approach, Profile
 from lurewatch.server import analysis, audit, jobs, service, uploads
@@ -14,9 +17,13 @@ from lurewatch.server.auth import User
 from lurewatch.server.deps import State
 from lurewatch.server.service import Invalid
 
+# Called inside the report's own transaction with (connection, report row, approaches, case ids): a caller
+# records there what must commit or roll back with the cases (the mail intake's exactly-once record).
+InTx = Callable[[Connection, dict[str, Any], list[Approach], list[int]], None]
+
 
 def _store_report(st: State, user: User, act: audit.Actor, kind: str, found: list[Approach], sector: str,
-                  comment: str, files: list[tuple[uploads.Stored, str]]) -> dict[str, Any]:
+                  comment: str, files: list[tuple[uploads.Stored, str]], in_tx: InTx | None = None) -> dict[str, Any]:
     with st.db.write() as conn:
         rep = service.create_report_row(conn, user, act, kind, comment)
         out_files = []
@@ -24,6 +31,8 @@ def _store_report(st: State, user: User, act: audit.Actor, kind: str, found: lis
             fid = uploads.record(conn, stored, user.id, rep["id"], fkind)
             out_files.append({"id": fid, "kind": fkind, "original_name": stored.original_name, "size": stored.size})
         case_ids = service.attach_approaches(conn, rep["id"], found, act, sector=sector)
+        if in_tx is not None:
+            in_tx(conn, rep, found, case_ids)
     items = []
     for a, cid in sorted(zip(found, case_ids, strict=True), key=lambda x: -x[0].score):
         d = a.to_contract()
@@ -35,7 +44,7 @@ def _store_report(st: State, user: User, act: audit.Actor, kind: str, found: lis
 
 def submit_text(st: State, user: User, act: audit.Actor, message: str, sender_name: str = "",
                 profile_url: str | None = None, jsonresume: dict[str, Any] | None = None, sector: str = "",
-                comment: str = "") -> dict[str, Any]:
+                comment: str = "", in_tx: InTx | None = None) -> dict[str, Any]:
     profile = None
     files: list[tuple[uploads.Stored, str]] = []
     if jsonresume is not None:
@@ -49,12 +58,14 @@ def submit_text(st: State, user: User, act: audit.Actor, message: str, sender_na
         raise Invalid("give the message, the sender's profile URL or their profile")
     a = analysis.check_message(message, sender_name=sender_name, profile_url=profile_url, profile=profile,
                                ctx=analysis.context(st.cfg.db_url))
-    return _store_report(st, user, act, "message" if message.strip() else "profile", [a], sector, comment, files)
+    return _store_report(st, user, act, "message" if message.strip() else "profile", [a], sector, comment, files,
+                         in_tx)
 
 
 def submit_files(st: State, user: User, act: audit.Actor, *, message: str = "", sender_name: str = "",
                  profile_url: str | None = None, sector: str = "", comment: str = "", photo: Any = None,
-                 jsonresume: Any = None, eml: Any = None, export: Any = None) -> dict[str, Any]:
+                 jsonresume: Any = None, eml: Any = None, export: Any = None, in_tx: InTx | None = None
+                 ) -> dict[str, Any]:
     cfg = st.cfg
     files: list[tuple[uploads.Stored, str]] = []
     given = [f for f in (photo, jsonresume, eml, export) if f is not None and getattr(f, "filename", "")]
@@ -86,13 +97,13 @@ def submit_files(st: State, user: User, act: audit.Actor, *, message: str = "", 
             files.append((stored, "eml"))
             found = _one_email(stored)
             found = analysis.analyse(found, analysis.context(cfg.db_url))
-            return _store_report(st, user, act, "eml", found, sector, comment, files)
+            return _store_report(st, user, act, "eml", found, sector, comment, files, in_tx)
         if not message.strip() and profile is None and not profile_url and photo_path is None:
             raise Invalid("give the message, the sender's profile or a file")
         a = analysis.check_message(message, sender_name=sender_name, profile_url=profile_url, profile=profile,
                                    photo_path=photo_path, ctx=analysis.context(cfg.db_url))
         kind = "message" if message.strip() else ("photo" if photo_path else "profile")
-        return _store_report(st, user, act, kind, [a], sector, comment, files)
+        return _store_report(st, user, act, kind, [a], sector, comment, files, in_tx)
     except BaseException:
         for stored, _ in files:
             stored.path.unlink(missing_ok=True)
