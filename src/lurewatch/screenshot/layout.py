@@ -10,7 +10,7 @@ headline, location, "500+ connections", then sections (About, Experience...). Li
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 
 from lurewatch.screenshot.ocr import Line
@@ -156,9 +156,20 @@ def _message_head(text: str) -> tuple[str, time] | None:
     return name, time(h, mi)
 
 
+def _normal(ln: Line) -> Line:
+    """A phone's back arrow read at the start of a line is dropped (and the line starts after it); a lone
+    "|" is the pronoun "I" (Tesseract's usual slip on sans-serif text)."""
+    text = re.sub(r"(?<!\S)\|(?!\S)", "I", ln.text)
+    if _ARROW.match(text) and len(ln.words) >= 2:
+        words = ln.words[1:]
+        return replace(ln, text=_ARROW.sub("", text), x0=words[0][1], words=words)
+    return replace(ln, text=text) if text != ln.text else ln
+
+
 def parse(lines: list[Line], today: date | None = None) -> ParsedPage:
     """The page's structure from its OCR lines (top to bottom)."""
     today = today or datetime.now(UTC).date()
+    lines = [_normal(ln) for ln in lines]
     page = ParsedPage()
     found = find_header(lines)
     if found is None:
