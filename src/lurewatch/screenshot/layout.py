@@ -31,6 +31,8 @@ _SECTIONS = {"about", "experience", "education", "activity", "skills", "featured
 _DATES_LINE = re.compile(r"\b(19|20)\d{2}\b.*(\b(19|20)\d{2}\b|present)", re.I)
 MAX_NAME_WORDS = 6
 _ARROW = re.compile(r"^[<‹«←]\s+")
+_ARROW_WORD = re.compile(r"^[<‹«←]$")
+_PIPE_I = re.compile(r"(?<!\S)\|(?= [a-z]|$)")
 
 
 @dataclass(slots=True)
@@ -61,7 +63,11 @@ class ParsedPage:
 
 
 def clean_name(text: str) -> str:
-    return re.sub(r"^[^\w]+|[^\w.)]+$", "", text).strip()
+    """Without surrounding punctuation or a stray glyph before it ("O Sam Carter": the photo read as "O")."""
+    words = re.sub(r"^[^\w]+|[^\w.)]+$", "", text).strip().split()
+    while len(words) > 2 and (len(words[0]) == 1 or not any(c.isalpha() for c in words[0])):
+        words.pop(0)
+    return " ".join(words)
 
 
 def degree_of(raw: str) -> str:
@@ -146,7 +152,8 @@ def _message_head(text: str) -> tuple[str, time] | None:
         return None
     name = clean_name(m["name"])
     h, mi = int(m["h"]), int(m["m"])
-    if not _is_name(name) or h > 23 or mi > 59:
+    h = h % 10 if h > 23 else h  # "92:07": a stray glyph read into the hour
+    if not _is_name(name) or mi > 59:
         return None
     ampm = (m["ampm"] or "").upper()
     if ampm[:1] == "P" and h < 12:
@@ -157,19 +164,34 @@ def _message_head(text: str) -> tuple[str, time] | None:
 
 
 def _normal(ln: Line) -> Line:
-    """A phone's back arrow read at the start of a line is dropped (and the line starts after it); a lone
-    "|" is the pronoun "I" (Tesseract's usual slip on sans-serif text)."""
-    text = re.sub(r"(?<!\S)\|(?!\S)", "I", ln.text)
-    if _ARROW.match(text) and len(ln.words) >= 2:
-        words = ln.words[1:]
-        return replace(ln, text=_ARROW.sub("", text), x0=words[0][1], words=words)
+    """Glyphs read from a photo or icon at the start of a line (a phone's back arrow, "@" for an avatar)
+    are dropped and the line starts after them; a lone "|" before a lowercase word is the pronoun "I"
+    (Tesseract's usual slip on sans-serif text; "Advisor | Maritime" in a headline stays)."""
+    text = _PIPE_I.sub("I", ln.text)
+    words = list(ln.words)
+    while len(words) >= 2 and _junk_lead(words):
+        words.pop(0)
+    if len(words) < len(ln.words):
+        text = _PIPE_I.sub("I", " ".join(w[0] for w in words))
+        return replace(ln, text=text, x0=words[0][1], y0=min(w[3] for w in words), y1=max(w[4] for w in words),
+                       words=tuple(words))
     return replace(ln, text=text) if text != ln.text else ln
+
+
+def _junk_lead(words: list[tuple[str, int, int, int, int]]) -> bool:
+    w = words[0][0]
+    if not (_ARROW_WORD.match(w) or len(w) == 1 or not any(c.isalpha() for c in w)):
+        return False
+    gaps = sorted(b[1] - a[2] for a, b in zip(words[1:], words[2:], strict=False))
+    usual = gaps[len(gaps) // 2] if gaps else (words[1][2] - words[1][1]) / max(1, len(words[1][0])) * 1.5
+    return words[1][1] - words[0][2] > 2.5 * max(usual, 1)
 
 
 def parse(lines: list[Line], today: date | None = None) -> ParsedPage:
     """The page's structure from its OCR lines (top to bottom)."""
     today = today or datetime.now(UTC).date()
-    lines = [_normal(ln) for ln in lines]
+    # lines with fewer than two letters or digits are a photo or an icon read as glyphs
+    lines = [_normal(ln) for ln in lines if sum(c.isalnum() for c in ln.text) >= 2]
     page = ParsedPage()
     found = find_header(lines)
     if found is None:

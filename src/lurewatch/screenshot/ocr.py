@@ -39,7 +39,7 @@ class Line:
     x1: int
     y1: int
     conf: float = 100.0
-    words: tuple[tuple[str, int, int], ...] = ()  # (text, x0, x1) of each word, when the engine gives them
+    words: tuple[tuple[str, int, int, int, int], ...] = ()  # (text, x0, x1, y0, y1) of each word, if given
 
     @property
     def height(self) -> int:
@@ -107,14 +107,28 @@ class TesseractEngine:
                 groups.setdefault(key, []).append(i)
         out = []
         for idx in groups.values():
-            x0 = min(d["left"][i] for i in idx)
-            y0 = min(d["top"][i] for i in idx)
-            x1 = max(d["left"][i] + d["width"][i] for i in idx)
-            y1 = max(d["top"][i] + d["height"][i] for i in idx)
-            conf = sum(float(d["conf"][i]) for i in idx) / len(idx)
-            words = tuple((d["text"][i], d["left"][i], d["left"][i] + d["width"][i]) for i in idx)
-            out.append(Line(" ".join(d["text"][i] for i in idx), x0, y0, x1, y1, conf, words))
+            for part in _split_at_gaps(sorted(idx, key=lambda i: d["left"][i]), d):
+                x0 = min(d["left"][i] for i in part)
+                y0 = min(d["top"][i] for i in part)
+                x1 = max(d["left"][i] + d["width"][i] for i in part)
+                y1 = max(d["top"][i] + d["height"][i] for i in part)
+                conf = sum(float(d["conf"][i]) for i in part) / len(part)
+                words = tuple((d["text"][i], d["left"][i], d["left"][i] + d["width"][i], d["top"][i],
+                               d["top"][i] + d["height"][i]) for i in part)
+                out.append(Line(" ".join(d["text"][i] for i in part), x0, y0, x1, y1, conf, words))
         return sorted(out, key=lambda ln: (ln.y0, ln.x0))
+
+
+def _split_at_gaps(idx: list[int], d: dict) -> list[list[int]]:
+    """Words Tesseract put on one line across columns (a conversation list beside the thread, a photo
+    read as a glyph) are split where the gap is wider than three times the text's height."""
+    h = sorted(d["height"][i] for i in idx)[len(idx) // 2]
+    parts = [[idx[0]]]
+    for a, b in zip(idx, idx[1:], strict=False):
+        if d["left"][b] - (d["left"][a] + d["width"][a]) > 3 * h:
+            parts.append([])
+        parts[-1].append(b)
+    return parts
 
 
 class RapidOcrEngine:
@@ -170,4 +184,4 @@ def read_lines(eng: OcrEngine, rgb: np.ndarray, timeout: float = OCR_TIMEOUT_S) 
     if back == 1.0:
         return lines
     return [Line(ln.text, round(ln.x0 * back), round(ln.y0 * back), round(ln.x1 * back), round(ln.y1 * back),
-                 ln.conf, tuple((w, round(a * back), round(b * back)) for w, a, b in ln.words)) for ln in lines]
+                 ln.conf, tuple((w, *(round(v * back) for v in box)) for w, *box in ln.words)) for ln in lines]
