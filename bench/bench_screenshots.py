@@ -94,7 +94,11 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="write the rendered screenshots here")
     args = ap.parse_args()
     cases = pick_cases(args.n)
-    ctx = ScanContext(semantic="full")
+    # one analyser for all (loading one per case is slow); photo checks off, as every persona here wears one
+    # of four drawn faces (they would all be "reused"): the photo checks on the crop are tested in
+    # tests/test_screenshot.py
+    ctx = ScanContext(semantic="full", use_photos=False)
+    an = Analyser(ctx)
     eng = ocr.engine("tesseract")
     rapid = ocr.engine("rapidocr") if args.rapidocr else None
     rows = []
@@ -113,7 +117,7 @@ def main() -> None:
                 (args.keep / f"{i:03d}-{case['id']}.{'png' if 'pack' not in v else v['pack'][0].lower()}"
                  ).write_bytes(data)
             pasted = check("\n\n".join(x for inbound, x in t.messages if inbound), ctx=ctx, sender_name=t.sender)
-            truth = Analyser(ctx).analyse_one(true_thread(t))
+            truth = an.analyse_one(true_thread(t))
             row = {"id": case["id"], "layout": label(v), "pasted": pasted.level, "truth": truth.level,
                    "label": case.get("label")}
             for name, e in (("tesseract", eng), ("rapidocr", rapid)):
@@ -129,7 +133,7 @@ def main() -> None:
                                  "wall": time.perf_counter() - w0}
                     continue
                 wall = time.perf_counter() - w0
-                a = Analyser(ctx).analyse_one(intake.approach)  # a fresh analyser: no photo reuse across cases
+                a = an.analyse_one(intake.approach)
                 row[name] = {"level": a.level, "name_ok": intake.approach.sender_name == t.sender,
                              "wall": wall, "n_msgs": len(intake.approach.messages), "true_msgs": len(t.messages),
                              "photo": intake.photo_box is not None, "headline_ok": (
