@@ -124,12 +124,12 @@ def _assemble(pages: list[tuple[str, ParsedPage, np.ndarray]], workdir: Path, pr
 
 def _read_degree(eng: ocr.OcrEngine, rgb: np.ndarray, page: ParsedPage, timeout: float) -> str | None:
     """OCR again just right of the name, where "· 2nd" is drawn smaller than the name (read poorly with it)."""
-    head = page.header
-    if head is None:
+    if page.header is None:
         return None
-    h = head.height
-    x0, x1 = page.name_right + h // 4, min(rgb.shape[1], page.name_right + 5 * h)
-    y0, y1 = max(0, head.y0 - h // 3), min(rgb.shape[0], head.y1 + h // 3)
+    _nx0, ny0, nx1, ny1 = page.name_box
+    h = max(ny1 - ny0, 6)
+    x0, x1 = nx1 + h // 4, min(rgb.shape[1], nx1 + 5 * h)
+    y0, y1 = max(0, ny0 - h // 3), min(rgb.shape[0], ny1 + h // 3)
     if x1 - x0 < h:
         return None
     try:

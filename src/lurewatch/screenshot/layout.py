@@ -16,7 +16,8 @@ from datetime import UTC, date, datetime, time
 from lurewatch.screenshot.ocr import Line
 
 _SEP = r"[·•\-–—.,:*°]?"
-_DEGREE = re.compile(rf"^(?P<name>.*?\S)\s*{_SEP}\s*(?P<deg>[1il|]st|2n[dq]|3r[dq]\+?)\W{{0,2}}$", re.I)
+_DEGREE = re.compile(rf"^(?P<name>.*?\S)(?:\s*{_SEP[:-1]}\s*|\s+)(?P<deg>[1il|]st|2n[dq]|3r[dq]\+?|[1|]s|2n|3r\+?)"
+                     r"\W{0,2}$", re.I)
 DEGREE_TOKEN = re.compile(r"(?<!\w)([1il|]st|2n[dq]|3r[dq]\+?)(?!\w)", re.I)
 _TIME = re.compile(r"^(?P<name>.*?[A-Za-z].*?)\s*[·•\-]?\s*(?P<h>\d{1,2})\s*[:.;]\s*(?P<m>\d{2})\s*"
                    r"(?P<ampm>[AaPp4][MmN™]?\.?[Mm]?\.?)?\W{0,2}$")
@@ -25,7 +26,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "j
 _DATE = re.compile(r"^(?:(?P<mon>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2})|(?P<day2>\d{1,2})\s+(?P<mon2>[A-Za-z]{3})"
                    r"[a-z]*\.?)(?:,?\s+(?P<year>\d{4}))?$")
 _RELATIVE = re.compile(r"^(today|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$", re.I)
-_CONNECTIONS = re.compile(r"(\d[\d,]*)(\+?)\s+connections?", re.I)
+_CONNECTIONS = re.compile(r"(\d[\d,]*)(\+?)\s+conn[a-z]*", re.I)  # "500+ conne": the end is often lost
 _SECTIONS = {"about", "experience", "education", "activity", "skills", "featured", "licenses & certifications",
              "volunteering", "interests", "recommendations", "languages", "projects", "publications", "honors & awards"}
 _DATES_LINE = re.compile(r"\b(19|20)\d{2}\b.*(\b(19|20)\d{2}\b|present)", re.I)
@@ -52,7 +53,7 @@ class ParsedPage:
     degree: str | None = None
     headline: str = ""
     header: Line | None = None  # the name line
-    name_right: int = 0  # where the name's last word ends (the degree, when not read, is to its right)
+    name_box: tuple[int, int, int, int] = (0, 0, 0, 0)  # the name's words (the degree, when not read, is right)
     header_bottom: int = 0  # the bottom of the name and headline
     column_left: int = 0
     messages: list[ParsedMessage] = field(default_factory=list)
@@ -72,6 +73,7 @@ def clean_name(text: str) -> str:
 
 def degree_of(raw: str) -> str:
     r = raw.lower().replace("|", "1").replace("i", "1").replace("l", "1").replace("q", "d")
+    r = {"1s": "1st", "1": "1st", "2n": "2nd", "3r": "3rd", "3r+": "3rd+"}.get(r, r)  # the end often lost
     return r if r in ("1st", "2nd", "3rd", "3rd+") else raw
 
 
@@ -114,10 +116,13 @@ def _leading_name(ln: Line) -> str:
     return " ".join(words)
 
 
-def name_right(ln: Line, name: str) -> int:
-    """Where the name's words end on the line (its right edge when the engine gave no word boxes)."""
+def name_box(ln: Line, name: str) -> tuple[int, int, int, int]:
+    """The box of the name's words on the line (the line's box when the engine gave no word boxes)."""
     n = len(name.split())
-    return ln.words[n - 1][2] if len(ln.words) >= n > 0 else ln.x1
+    if not len(ln.words) >= n > 0:
+        return ln.x0, ln.y0, ln.x1, ln.y1
+    words = ln.words[:n]
+    return words[0][1], min(w[3] for w in words), words[-1][2], max(w[4] for w in words)
 
 
 def _date_of(text: str, today: date) -> date | None:
@@ -198,7 +203,7 @@ def parse(lines: list[Line], today: date | None = None) -> ParsedPage:
         return page
     head, page.name, page.degree = found
     page.header = head
-    page.name_right = name_right(head, page.name)
+    page.name_box = name_box(head, page.name)
     h = max(head.height, 8)
     page.column_left = max(0, head.x0 - 4 * h)
     body = [ln for ln in lines if ln.x1 > page.column_left and ln.y0 >= head.y0 and ln is not head]
