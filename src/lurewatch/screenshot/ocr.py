@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,6 +20,15 @@ import numpy as np
 MAX_OCR_PIXELS = 8_000_000  # a phone screenshot at 3x (1170 x 6800) is scaled down to this
 OCR_TIMEOUT_S = 20.0
 MIN_TEXT_WIDTH = 700  # narrower images (a phone at 1x, a scaled-down desktop) are upscaled 2x for OCR
+
+
+def _slots() -> threading.BoundedSemaphore:
+    from lurewatch.photo.decode import image_workers
+
+    return threading.BoundedSemaphore(image_workers())
+
+
+_SLOTS = _slots()  # OCR runs at once in one process (LUREWATCH_IMAGE_WORKERS, default 2): one core each
 
 
 class OcrUnavailable(RuntimeError):
@@ -180,7 +190,8 @@ def engine(name: str = "auto") -> OcrEngine:
 def read_lines(eng: OcrEngine, rgb: np.ndarray, timeout: float = OCR_TIMEOUT_S) -> list[Line]:
     """OCR a decoded screenshot: prepared, bounded and timed; boxes in the screenshot's own pixels."""
     grey, back = prepare(rgb)
-    lines = eng.lines(grey, timeout)
+    with _SLOTS:
+        lines = eng.lines(grey, timeout)
     if back == 1.0:
         return lines
     return [Line(ln.text, round(ln.x0 * back), round(ln.y0 * back), round(ln.x1 * back), round(ln.y1 * back),
