@@ -97,7 +97,7 @@ def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
 
 LAYOUTS = [  # (dark, phone, scale, recompress: (format, quality, scale) or None)
     (False, False, 1.0, None),
-    (True, False, 1.0, ("JPEG", 75, 0.9)),  # at q65 a message head is sometimes lost (docs)
+    (True, False, 1.0, ("JPEG", 65, 0.9)),
     (False, True, 3.0, ("WEBP", 75, 0.85)),
     (True, True, 2.0, ("JPEG", 70, 0.75)),
 ]

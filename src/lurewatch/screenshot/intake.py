@@ -147,24 +147,25 @@ def _same_person(a: str, b: str) -> bool:
 def find_avatar(rgb: np.ndarray, page: ParsedPage) -> tuple[int, int, int, int] | None:
     """The round picture by the name: left of it in a thread's header, above it on a profile page.
 
-    The page's background is the dominant colour of the name's own line; the photo is the largest
+    The page's background is the commonest colour around the name; the photo is the largest
     near-square blob of other colours in the search area, at least a line and a half high."""
     from scipy import ndimage
 
-    head = page.header
-    if head is None:
+    if page.header is None:
         return None
-    h = max(head.height, 8)
+    nx0, ny0, nx1, ny1 = page.name_box
+    h = max(ny1 - ny0, 8)
     H, W = rgb.shape[:2]
     if page.kind == "profile":
-        x0, x1, y0, y1 = 0, min(W, head.x0 + 14 * h), max(0, head.y0 - 16 * h), head.y0
+        x0, x1, y0, y1 = 0, min(W, nx0 + 14 * h), max(0, ny0 - 16 * h), ny0
     else:
-        x0, x1 = max(0, head.x0 - 8 * h), head.x0
-        y0, y1 = max(0, head.y0 - 3 * h), min(H, max(page.header_bottom, head.y1) + 3 * h)
+        x0, x1 = max(0, nx0 - 8 * h), nx0
+        y0, y1 = max(0, ny0 - 3 * h), min(H, max(page.header_bottom, ny1) + 3 * h)
     if x1 - x0 < h or y1 - y0 < h:
         return None
-    line = rgb[head.y0:head.y1, head.x0:head.x1].reshape(-1, 3)
-    bg = np.median(line, axis=0)
+    band = rgb[max(0, ny0 - h):ny1 + h, nx0:nx1].reshape(-1, 3) // 8  # the name and the page around it
+    colours, counts = np.unique(band, axis=0, return_counts=True)
+    bg = colours[counts.argmax()].astype(np.int16) * 8 + 4  # the commonest colour: the page, not the text
     region = rgb[y0:y1, x0:x1].astype(np.int16)
     mask = np.abs(region - bg).max(axis=2) > 30
     mask = ndimage.binary_fill_holes(ndimage.binary_opening(mask, iterations=1))

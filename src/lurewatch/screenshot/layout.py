@@ -111,6 +111,8 @@ def _leading_name(ln: Line) -> str:
             break
         words.append(w)
     rest = ln.text.split()[len(words):]
+    while len(words) > 1 and len(words[-1]) == 1:  # "Whitcombe I": the degree's separator read as a letter
+        rest.insert(0, words.pop())
     if not words or any(len(w) > 4 for w in rest):
         return ""
     return " ".join(words)
@@ -185,8 +187,11 @@ def _normal(ln: Line) -> Line:
 
 def _junk_lead(words: list[tuple[str, int, int, int, int]]) -> bool:
     w = words[0][0]
-    if not (_ARROW_WORD.match(w) or len(w) == 1 or not any(c.isalpha() for c in w)):
-        return False
+    if not (_ARROW_WORD.match(w) or len(w) <= 2 or not any(c.isalpha() for c in w)):
+        return False  # a photo is read as one or two glyphs ("@", "Oo"); a word of the text is not that far
+    heights = sorted(x[4] - x[3] for x in words[1:])
+    if words[0][4] - words[0][3] > 2 * max(heights[len(heights) // 2], 1):
+        return True  # far taller than the text: the photo itself
     gaps = sorted(b[1] - a[2] for a, b in zip(words[1:], words[2:], strict=False))
     usual = gaps[len(gaps) // 2] if gaps else (words[1][2] - words[1][1]) / max(1, len(words[1][0])) * 1.5
     return words[1][1] - words[0][2] > 2.5 * max(usual, 1)
@@ -204,8 +209,9 @@ def parse(lines: list[Line], today: date | None = None) -> ParsedPage:
     head, page.name, page.degree = found
     page.header = head
     page.name_box = name_box(head, page.name)
-    h = max(head.height, 8)
-    page.column_left = max(0, head.x0 - 4 * h)
+    nx0, ny0, _nx1, ny1 = page.name_box  # the name's own words: a glyph read from the photo can stretch the line
+    h = max(ny1 - ny0, 8)
+    page.column_left = max(0, nx0 - 4 * h)
     body = [ln for ln in lines if ln.x1 > page.column_left and ln.y0 >= head.y0 and ln is not head]
     if any(_message_head(ln.text) for ln in body):
         i, bottom = _thread_headline(page, head, body, today)
@@ -220,13 +226,14 @@ def parse(lines: list[Line], today: date | None = None) -> ParsedPage:
 
 def _thread_headline(page: ParsedPage, head: Line, body: list[Line], today: date) -> tuple[int, int]:
     """The headline: up to three lines just under the name, aligned with it."""
-    h = max(head.height, 8)
-    bottom, i = head.y1, 0
+    nx0, ny0, _nx1, ny1 = page.name_box
+    h = max(ny1 - ny0, 8)
+    bottom, i = ny1, 0
     hl = []
     while i < len(body) and len(hl) < 3:
         ln = body[i]
         text = _ARROW.sub("", ln.text.strip())  # a phone's back arrow, read on the headline's line
-        aligned = abs(ln.x0 - head.x0) <= h or text != ln.text.strip()
+        aligned = abs(ln.x0 - nx0) <= h or text != ln.text.strip()
         if ln.y0 - bottom > 1.2 * h or not aligned or _message_head(text) or _date_of(text, today):
             break
         hl.append(text)

@@ -19,7 +19,9 @@ import numpy as np
 
 MAX_OCR_PIXELS = 8_000_000  # a phone screenshot at 3x (1170 x 6800) is scaled down to this
 OCR_TIMEOUT_S = 20.0
-MIN_TEXT_WIDTH = 700  # narrower images (a phone at 1x, a scaled-down desktop) are upscaled 2x for OCR
+# Narrower images are upscaled 2x for OCR: a desktop capture at 1x (14 px text, less once scaled or
+# recompressed) loses names and message heads otherwise (bench_screenshots: 3 of 64 misread at 1x).
+MIN_TEXT_WIDTH = 1400
 
 
 def _slots() -> threading.BoundedSemaphore:
