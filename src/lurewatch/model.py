@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-Source = Literal["linkedin-message", "linkedin-invitation", "email", "job-advert"]
+Source = Literal["linkedin-message", "linkedin-invitation", "email", "job-advert", "screenshot"]
 Level = Literal["low", "medium", "high"]
 
 
@@ -63,6 +63,7 @@ class Profile:
     education: list[Position] = field(default_factory=list)  # company=institution, title=degree/area
     skills: list[str] = field(default_factory=list)
     connections: int | None = None
+    degree: str | None = None  # the owner's connection degree to them as LinkedIn shows it: 1st, 2nd, 3rd+
     followers: int | None = None
     account_created: str | None = None  # ISO date
     photo: str | None = None  # local path, never a URL we fetch

@@ -192,10 +192,21 @@ def check(
                                   help="Database with watchlists and shared indicators to match against."),
     semantic: str = typer.Option("full", "--semantic", help="The semantic layer's sentence encoder: full "
                                  "(the default for one message: the best generalisation), static, auto or off."),
+    screenshot: list[Path] = typer.Option(None, "--screenshot", help="A screenshot (PNG, JPEG, WebP) of the "
+                                          "LinkedIn thread or the sender's profile; repeat for several of one "
+                                          "thread, in order (docs/screenshots.md)."),
 ) -> None:
-    """Check one message (from --message, --message-file or stdin) and an optional sender profile."""
+    """Check one message (from --message, --message-file, stdin or --screenshot) and an optional sender profile."""
     from lurewatch.pipeline import check as check_message
 
+    if fmt is Format.parquet:
+        fail("--format parquet is for `scan --engine spark`")
+    if screenshot:
+        if message is not None or message_file is not None or profile is not None:
+            fail("--screenshot reads the message and the profile from the picture: give no --message, "
+                 "--message-file or --profile with it")
+        _check_screenshots(screenshot, _context(db, semantic), fmt, output)
+        return
     if message is not None and message_file is not None:
         fail("give either --message or --message-file, not both")
     if message is None:
@@ -211,6 +222,11 @@ def check(
     if not message.strip():
         fail("the message is empty")
     prof: Profile | None = _load_profile(profile) if profile else None
+    a = check_message(message, prof, ctx=_context(db, semantic))
+    _emit([a], fmt, output, None)
+
+
+def _context(db: str | None, semantic: str) -> ScanContext:
     db_url = None
     if db:
         from lurewatch.store import resolve_db
@@ -218,17 +234,41 @@ def check(
         db_url = resolve_db(db)
     if semantic not in ("auto", "static", "full", "off"):
         fail("--semantic must be full, static, auto or off")
-    ctx = ScanContext(db_url=db_url, semantic=semantic)
     if semantic != "off":
         from lurewatch.semantic.layer import default_layer, layer_problem
 
         if default_layer(semantic) is None and layer_problem():
             console.print(f"[yellow]warning[/]: semantic layer off, scoring with the rules alone: "
                           f"{layer_problem()}", highlight=False)
-    if fmt is Format.parquet:
-        fail("--format parquet is for `scan --engine spark`")
-    a = check_message(message, prof, ctx=ctx)
-    _emit([a], fmt, output, None)
+    return ScanContext(db_url=db_url, semantic=semantic)
+
+
+def _check_screenshots(paths: list[Path], ctx: ScanContext, fmt: Format, output: Path | None) -> None:
+    from lurewatch.ingest.safety import UnsafeInput, read_bounded
+    from lurewatch.screenshot import (
+        MAX_SCREENSHOT_BYTES,
+        MAX_SCREENSHOTS,
+        OcrUnavailable,
+        ScreenshotError,
+        check_screenshots,
+    )
+
+    if len(paths) > MAX_SCREENSHOTS:
+        fail(f"{len(paths)} screenshots: at most {MAX_SCREENSHOTS} at a time")
+    items = []
+    for p in paths:
+        try:
+            items.append((p.name, read_bounded(p, MAX_SCREENSHOT_BYTES)))
+        except (OSError, UnsafeInput) as e:
+            fail(f"{p}: {getattr(e, 'strerror', None) or e}")
+    try:
+        intake = check_screenshots(items, ctx)
+    except (ScreenshotError, OcrUnavailable) as e:
+        fail(str(e))
+        raise AssertionError from e  # unreachable
+    for problem in intake.problems:
+        console.print(f"[yellow]warning[/]: {problem}", markup=True, highlight=False)
+    _emit([intake.approach], fmt, output, None)
 
 
 def _read_text(path: Path) -> str:

@@ -91,10 +91,16 @@ def few_connections(a: Approach, max_connections: int = 100) -> Hit:
     return [(f"{p.connections} connections", "profile.meta.connections")]
 
 
+def _career_unseen(a: Approach) -> bool:
+    """The profile holds only what a thread's header shows (a screenshot without the profile page, which
+    always shows the connections): its career is unknown, not short."""
+    return a.source == "screenshot" and a.profile is not None and a.profile.connections is None
+
+
 @check("thin_profile")
 def thin_profile(a: Approach, max_positions: int = 1, min_summary_chars: int = 80) -> Hit:
     p = a.profile
-    if p is None or (a.source == "email" and not p.url):
+    if p is None or (a.source == "email" and not p.url) or _career_unseen(a):
         return []  # an e-mail sender's "profile" is only a name and an address, not a thin persona
     summary = (p.summary or "").strip()
     if len(p.positions) > max_positions or len(summary) >= min_summary_chars:
@@ -111,7 +117,7 @@ def _years(p: list[Position], until: date) -> float:
 @check("inflated_title")
 def inflated_title(a: Approach, min_years: float = 6) -> Hit:
     p = a.profile
-    if p is None:
+    if p is None or _career_unseen(a):
         return []
     title = p.positions[0].title if p.positions else ""
     for t in (p.headline, title):

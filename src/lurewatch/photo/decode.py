@@ -58,8 +58,11 @@ class Photo:
         return self.credentials.claim if self.credentials else None
 
 
-def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
+def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS, max_side: int = WORK_MAX_SIDE) -> Photo:
     """Decode image bytes in any format Pillow reads. Raises PhotoError on anything unsafe or broken.
+
+    The result's longest side is at most `max_side` (the photo checks' working size by default; the
+    screenshot intake asks for more, as OCR needs the text's own resolution).
 
     Memory is bounded: JPEGs decode at reduced scale, a raster larger than MAX_DECODE_BYTES is refused
     before decoding, every image is shrunk before any mode conversion, and at most IMAGE_WORKERS decodes
@@ -75,18 +78,18 @@ def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
                 raise PhotoError(f"image declares {w}x{h} pixels, over the limit of {max_pixels}")
             fmt = im.format or "unknown"
             im.seek(0)  # first frame of an animation only
-            im.draft("RGB", (WORK_MAX_SIDE, WORK_MAX_SIDE))  # JPEG: decode at reduced scale when large
+            im.draft("RGB", (max_side, max_side))  # JPEG: decode at reduced scale when large
             raster = im.size[0] * im.size[1] * _BYTES_PER_PIXEL.get(im.mode, 4)
             if raster > MAX_DECODE_BYTES:
                 raise PhotoError(f"image of {w}x{h} pixels ({im.mode}) needs {raster >> 20} MB to decode, over "
                                  f"the bound of {MAX_DECODE_BYTES >> 20} MB: send a smaller picture")
             im.load()
             orientation = im.getexif().get(0x0112)
-            im = _shrink(im)  # before any conversion: a 16-bit or alpha mode is converted at working size
+            im = _shrink(im, max_side)  # before any conversion: a 16-bit or alpha mode is converted at working size
             im = _orient(im, orientation)
             im = _to_rgb(im)
-            if max(im.size) > WORK_MAX_SIDE:
-                im.thumbnail((WORK_MAX_SIDE, WORK_MAX_SIDE), Image.Resampling.LANCZOS)
+            if max(im.size) > max_side:
+                im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
             rgb = np.asarray(im, dtype=np.uint8).copy()
     except PhotoError:
         raise
@@ -105,9 +108,9 @@ def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
                  credentials=read_credentials(data, fmt))
 
 
-def _shrink(im: Image.Image) -> Image.Image:
+def _shrink(im: Image.Image, max_side: int = WORK_MAX_SIDE) -> Image.Image:
     """Box-reduce to at most twice the working size (what Pillow's thumbnail does first anyway)."""
-    factor = max(im.size) // (2 * WORK_MAX_SIDE)
+    factor = max(im.size) // (2 * max_side)
     if factor < 2:
         return im
     size = (max(1, im.size[0] // factor), max(1, im.size[1] // factor))

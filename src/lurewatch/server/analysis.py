@@ -116,6 +116,31 @@ def check_message(message: str, *, sender_name: str = "", profile_url: str | Non
         return an.analyse_one(a)
 
 
+def check_screenshots(items: list[tuple[str, bytes]], ctx: ScanContext | None = None
+                      ) -> tuple[Approach, list[str], bytes | None]:
+    """Score the approach shown in screenshots (label, bytes) of one thread: the approach, what could not be
+    read, and the sender's photo cropped from them (PNG) for the analyst. Raises service.Invalid with a
+    clear message when nothing could be read or no OCR engine is installed."""
+    import tempfile
+
+    from lurewatch.screenshot import OcrUnavailable, ScreenshotError, read_screenshots
+    from lurewatch.server.service import Invalid
+
+    an = _analyser(ctx)
+    with tempfile.TemporaryDirectory(prefix="lurewatch-shot-") as tmp:
+        try:
+            intake = read_screenshots(items, Path(tmp))  # outside the run lock: OCR is its own process
+        except (ScreenshotError, OcrUnavailable) as e:
+            raise Invalid(str(e)) from e
+        prof = intake.approach.profile
+        crop = Path(prof.photo).read_bytes() if prof is not None and prof.photo else None
+        with _run_lock:
+            an.analyse_one(intake.approach)
+        if prof is not None:
+            prof.photo = None
+    return intake.approach, intake.problems, crop
+
+
 def scan_files(paths: list[Path], progress: Callable[[int, int], None] | None = None,
                ctx: ScanContext | None = None, names: dict[str, str] | None = None
                ) -> tuple[list[Approach], list[str]]:

@@ -64,12 +64,17 @@ def submit_text(st: State, user: User, act: audit.Actor, message: str, sender_na
 
 def submit_files(st: State, user: User, act: audit.Actor, *, message: str = "", sender_name: str = "",
                  profile_url: str | None = None, sector: str = "", comment: str = "", photo: Any = None,
-                 jsonresume: Any = None, eml: Any = None, export: Any = None, in_tx: InTx | None = None
-                 ) -> dict[str, Any]:
+                 jsonresume: Any = None, eml: Any = None, export: Any = None,
+                 screenshots: list[Any] | None = None, in_tx: InTx | None = None) -> dict[str, Any]:
     cfg = st.cfg
     files: list[tuple[uploads.Stored, str]] = []
+    shots = [f for f in screenshots or [] if f is not None and getattr(f, "filename", "")]
     given = [f for f in (photo, jsonresume, eml, export) if f is not None and getattr(f, "filename", "")]
     try:
+        if shots:
+            if given or message.strip():
+                raise Invalid("send screenshots on their own: the message and the sender are read from them")
+            return _screenshots(st, user, act, shots, sector, comment, files)
         if export is not None and export.filename:
             if len(given) > 1 or message.strip():
                 raise Invalid("send an export zip on its own")
@@ -108,6 +113,28 @@ def submit_files(st: State, user: User, act: audit.Actor, *, message: str = "", 
         for stored, _ in files:
             stored.path.unlink(missing_ok=True)
         raise
+
+
+def _screenshots(st: State, user: User, act: audit.Actor, shots: list[Any], sector: str, comment: str,
+                 files: list[tuple[uploads.Stored, str]]) -> dict[str, Any]:
+    """Screenshots of one thread (and the sender's profile): kept like any upload, read by OCR within the
+    intake's bounds (count, bytes, pixels, time), the sender's photo cropped from them kept as a photo."""
+    from lurewatch.screenshot import MAX_SCREENSHOTS
+
+    if len(shots) > MAX_SCREENSHOTS:
+        raise Invalid(f"{len(shots)} screenshots: at most {MAX_SCREENSHOTS} at a time")
+    items = []
+    for f in shots:
+        stored = uploads.store_stream(f.file, st.cfg.data_dir, st.cfg.max_image_bytes, f.filename)
+        files.append((stored, "screenshot"))
+        items.append((stored.original_name or "screenshot", stored.path.read_bytes()))
+    a, problems, crop = analysis.check_screenshots(items, analysis.context(st.cfg.db_url))
+    if crop is not None:
+        files.append((uploads.store_stream(io.BytesIO(crop), st.cfg.data_dir, st.cfg.max_image_bytes,
+                                           "sender photo (from the screenshot).png"), "photo"))
+    out = _store_report(st, user, act, "screenshot", [a], sector, comment, files)
+    out["problems"] = problems
+    return out
 
 
 def _one_email(stored: uploads.Stored) -> list[Approach]:

@@ -65,12 +65,14 @@ def upload_report(
     jsonresume: UploadFile | None = File(None),
     eml: UploadFile | None = File(None),
     export: UploadFile | None = File(None),
+    screenshot: list[UploadFile] | None = File(None, description="screenshots (PNG, JPEG, WebP) of one LinkedIn "
+                                              "thread or the sender's profile, in order; at most 8"),
     user: User = Depends(current_user),
 ) -> dict[str, Any]:
     return submit_files(state(request), user, actor(request, user), message=message, sender_name=sender_name,
                         profile_url=sender_profile_url or profile_url or None, sector=sector, comment=comment,
                         photo=photo,
-                        jsonresume=jsonresume, eml=eml, export=export)
+                        jsonresume=jsonresume, eml=eml, export=export, screenshots=screenshot)
 
 
 @router.get("/submissions", response_model=ListOut, summary="Submissions: your own (reporters) or all (analysts)")

@@ -35,6 +35,8 @@ def report_submit(
     jsonresume: UploadFile | None = File(None),
     eml: UploadFile | None = File(None),
     export: UploadFile | None = File(None),
+    screenshot: list[UploadFile] | None = File(None, description="screenshots (PNG, JPEG, WebP) of one LinkedIn "
+                                              "thread or the sender's profile, in order; at most 8"),
     user: User = Depends(current_user),
 ) -> Response:
     form = {"message": message, "sender_name": sender_name, "profile_url": profile_url, "sector": sector,
@@ -42,7 +44,7 @@ def report_submit(
     try:
         out = submit_files(state(request), user, actor(request, user), message=message, sender_name=sender_name,
                            profile_url=profile_url or None, sector=sector, comment=comment, photo=photo,
-                           jsonresume=jsonresume, eml=eml, export=export)
+                           jsonresume=jsonresume, eml=eml, export=export, screenshots=screenshot)
     except service.Invalid as e:
         return render(request, "report_form.html", user, status=422, error=str(e), form=form)
     if out.get("job_id"):
