@@ -438,3 +438,63 @@ def test_required_authentication_results(tmp_path: Path) -> None:
         row = intake.process(st, mc, intake.Key("INBOX", 1, n), raw)
         assert row["status"] == expected, (results, row["reason"])
     st.db.engine.dispose()
+
+
+def test_self_service_address_with_a_mailed_code(fresh_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user adds their own address: the code goes to that address only; wrong codes run out; an address
+    of another account is never taken; then forwards from it are theirs."""
+    import re
+
+    from fastapi.testclient import TestClient
+    from tests.server.conftest import login
+
+    with smtp_sink() as sink:
+        for k, v in sink.env().items():
+            monkeypatch.setenv(k, v)
+        s = make_server(fresh_url, tmp_path / "data")
+        with s.client:
+            rep, other = s.add_user("reporter"), s.add_user("reporter")
+            with s.db.write() as conn:
+                intake.add_address(conn, other.id, "taken@corp.example", audit.Actor(None, "test"))
+            assert s.api(rep, "POST", "/api/v1/me/mail-addresses", json={"address": "taken@corp.example"}).status_code == 422
+            r = s.api(rep, "POST", "/api/v1/me/mail-addresses", json={"address": "Rep@Corp.example"})
+            assert r.status_code == 202, r.text
+            [mail] = sink.wait(1)
+            assert mail["To"] == "rep@corp.example" and mail["Auto-Submitted"] == "auto-replied"
+            code = re.search(r"code is ([A-Z2-7]{8})", mail.get_content()).group(1)  # type: ignore[union-attr]
+            assert s.api(other, "POST", "/api/v1/me/mail-addresses/confirm",
+                         json={"address": "rep@corp.example", "code": code}).status_code == 422  # not their claim
+            for _ in range(2):
+                bad = s.api(rep, "POST", "/api/v1/me/mail-addresses/confirm",
+                            json={"address": "rep@corp.example", "code": "AAAAAAAA"})
+                assert bad.status_code == 422 and "wrong code" in bad.text
+            ok = s.api(rep, "POST", "/api/v1/me/mail-addresses/confirm",
+                       json={"address": "rep@corp.example", "code": code.lower()})
+            assert ok.status_code == 201, ok.text
+            mine = s.api(rep, "GET", "/api/v1/me/mail-addresses").json()
+            assert [a["address"] for a in mine["verified"]] == ["rep@corp.example"] and mine["pending"] == []
+            assert mine["verified"][0]["via"] == "code"
+            # the forwards from it are now this user's reports
+            row = intake.process(s.app.state.lw, intake.MailConfig(), intake.Key("INBOX", 1, 1),
+                                 forward(sender="Rep <rep@corp.example>", attach=original()))
+            assert row["status"] == "scored" and row["user_id"] == rep.id
+            # five wrong codes end a claim
+            assert s.api(rep, "POST", "/api/v1/me/mail-addresses", json={"address": "second@corp.example"}).status_code == 202
+            code2 = re.search(r"code is ([A-Z2-7]{8})", sink.wait(2)[1].get_content()).group(1)  # type: ignore[union-attr]
+            for _ in range(5):
+                s.api(rep, "POST", "/api/v1/me/mail-addresses/confirm", json={"address": "second@corp.example",
+                                                                               "code": "AAAAAAAA"})
+            late = s.api(rep, "POST", "/api/v1/me/mail-addresses/confirm",
+                         json={"address": "second@corp.example", "code": code2})
+            assert late.status_code == 422 and "ask for a new one" in late.text
+            # the page does the same
+            with TestClient(s.app, base_url="http://127.0.0.1") as browser:
+                csrf = login(browser, rep.username)
+                page = browser.post("/account/mail", data={"address": "third@corp.example", "csrf_token": csrf})
+                assert page.status_code == 200 and "A code was sent to" in page.text and "rep@corp.example" in page.text
+                code3 = re.search(r"code is ([A-Z2-7]{8})", sink.wait(3)[2].get_content()).group(1)  # type: ignore[union-attr]
+                r = browser.post("/account/mail/confirm", data={"address": "third@corp.example", "code": code3,
+                                                                "csrf_token": csrf}, follow_redirects=False)
+                assert r.status_code == 303
+                assert "third@corp.example" in browser.get("/account/mail").text
+        s.db.engine.dispose()
