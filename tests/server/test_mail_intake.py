@@ -176,6 +176,7 @@ def _poll_subprocess(url: str, data: Path, extra: dict[str, str]) -> subprocess.
                            "--db", url, "--data-dir", str(data)], env=env, capture_output=True, timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["in-transaction", "before-move"])
 def test_killed_mid_poll_nothing_lost_nothing_duplicated(env: Any, where: str) -> None:
     s, imap, _sink, mc = env
@@ -197,6 +198,7 @@ def test_killed_mid_poll_nothing_lost_nothing_duplicated(env: Any, where: str) -
     assert poll_once(s.app.state.lw, mc) == 0
 
 
+@pytest.mark.slow
 def test_the_server_polls_on_its_own_within_one_interval(fresh_url: str, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     with dovecot(tmp_path) as imap, smtp_sink() as sink:
@@ -362,6 +364,7 @@ def test_the_poll_lease(tmp_path: Path) -> None:
     st.db.engine.dispose()
 
 
+@pytest.mark.slow
 def test_sigkill_at_a_random_moment_then_restart(env: Any) -> None:
     """A real kill -9 of `lurewatch mail poll --loop` while it works through a batch; the next poll finishes
     it: every message once in the done folder, one record and one case each."""
