@@ -98,7 +98,8 @@ def test_forward_becomes_a_case_and_the_forwarder_gets_the_verdict(env: Any) -> 
     assert reply["To"] == "alice@corp.example" and reply["Auto-Submitted"] == "auto-replied"
     assert reply["X-Lurewatch"] == "verdict" and reply["In-Reply-To"] == "<fwd-1@corp.example>"
     text = reply.get_content()
-    assert "HIGH RISK" in text and "What to do" in text and "3,000 USD" not in text  # no hostile content echoed
+    assert "HIGH RISK" in text and "What to do" in text
+    assert "3,000 USD" not in text and "Li Wei" not in text  # nothing the sender wrote or chose is echoed
     assert _rows(s)[0]["reply_status"] == "sent"
 
     # the verdict forwarded back, and an auto-reply to it: recorded, moved, never scored nor answered
