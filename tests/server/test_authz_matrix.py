@@ -64,6 +64,10 @@ def world(server: Server) -> dict[str, Any]:
         raw = f"From: stranger@x.example\r\nSubject: s\r\nMessage-ID: <m{n}@x>\r\n\r\nhello\r\n".encode()
         ids[tag] = mail_intake.process(st, mc, mail_intake.Key("matrix", 1, n), raw)["id"]
     with server.db.write() as conn:
+        for owner, tag in (("reporter", "mine"), ("reporter2", "other")):
+            for n, key in enumerate(("address3", "address4")):
+                ids[tag][key] = mail_intake.add_address(conn, server.people[owner].id, f"own-{tag}-{n}@a.example",
+                                                        audit_mod.Actor(None, "test"))
         for n, tag in enumerate(("address", "address2")):
             ids[tag] = mail_intake.add_address(conn, server.people["analyst2"].id, f"matrix-{n}@a.example",
                                                audit_mod.Actor(None, "test"))
@@ -168,6 +172,15 @@ ROWS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("POST", "/mail/{mail4}/discard", {}, "analyst", None),
     ("POST", "/mail/addresses", {"data": {"user_id": "{user}", "address": "matrix2@x.example"}}, "admin", None),
     ("POST", "/mail/addresses/{address2}/remove", {}, "admin", None),
+    # one's own intake addresses (every role; only one's own: removing another's is a 404)
+    ("GET", "/api/v1/me/mail-addresses", {}, "reporter", None),
+    ("POST", "/api/v1/me/mail-addresses", {"json": {"address": "me@x.example"}}, "reporter", None),
+    ("POST", "/api/v1/me/mail-addresses/confirm", {"json": {"address": "me@x.example", "code": "x"}}, "reporter", None),
+    ("DELETE", "/api/v1/me/mail-addresses/{address3}", {}, "reporter", "key-own-only"),
+    ("GET", "/account/mail", {}, "reporter", None),
+    ("POST", "/account/mail", {"data": {"address": "me2@x.example"}}, "reporter", None),
+    ("POST", "/account/mail/confirm", {"data": {"address": "me2@x.example", "code": "x"}}, "reporter", None),
+    ("POST", "/account/mail/{address4}/remove", {}, "reporter", "key-own-only"),
     ("POST", "/admin/users", {"data": {"username": "y", "role": "bogus", "password": "p" * 12}}, "admin", None),
 ]
 
@@ -178,7 +191,8 @@ def _template(path: str) -> str:
     names = {"report": "report_id", "approach": "approach_id", "job": "job_id", "upload": "upload_id",
              "case": "case_id", "task": "task_id", "user": "user_id", "key": "key_id", "name": "name",
              "share": "rid", "chart": "name", "webhook": "webhook_id", "mail": "intake_id", "mail2": "intake_id",
-             "mail3": "intake_id", "mail4": "intake_id", "address": "address_id", "address2": "address_id"}
+             "mail3": "intake_id", "mail4": "intake_id", "address": "address_id", "address2": "address_id",
+             "address3": "address_id", "address4": "address_id"}
     path = path.replace("matrix-camp", "{name}")
     return re.sub(r"\{(\w+)\}", lambda m: "{" + names[m.group(1)] + "}", path)
 
@@ -207,7 +221,8 @@ def _fill(path: str, world: dict[str, Any], whose: str) -> str:
     return path.format(report=d["report"], approach=d["approach"], job=d["job"], upload=d["upload"],
                        key=d["key"], case=world["case"], task=world["task"], user=world["user"],
                        share=world["share"], chart="weekly", webhook=world["webhook"],
-                       **{k: world[k] for k in ("mail", "mail2", "mail3", "mail4", "address", "address2")})
+                       **{k: world[k] for k in ("mail", "mail2", "mail3", "mail4", "address", "address2")},
+                       address3=d["address3"], address4=d["address4"])
 
 
 DENIED = {401, 403, 404}

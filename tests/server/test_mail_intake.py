@@ -98,7 +98,8 @@ def test_forward_becomes_a_case_and_the_forwarder_gets_the_verdict(env: Any) -> 
     assert reply["To"] == "alice@corp.example" and reply["Auto-Submitted"] == "auto-replied"
     assert reply["X-Lurewatch"] == "verdict" and reply["In-Reply-To"] == "<fwd-1@corp.example>"
     text = reply.get_content()
-    assert "HIGH RISK" in text and "What to do" in text and "3,000 USD" not in text  # no hostile content echoed
+    assert "HIGH RISK" in text and "What to do" in text
+    assert "3,000 USD" not in text and "Li Wei" not in text  # nothing the sender wrote or chose is echoed
     assert _rows(s)[0]["reply_status"] == "sent"
 
     # the verdict forwarded back, and an auto-reply to it: recorded, moved, never scored nor answered
@@ -176,6 +177,7 @@ def _poll_subprocess(url: str, data: Path, extra: dict[str, str]) -> subprocess.
                            "--db", url, "--data-dir", str(data)], env=env, capture_output=True, timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["in-transaction", "before-move"])
 def test_killed_mid_poll_nothing_lost_nothing_duplicated(env: Any, where: str) -> None:
     s, imap, _sink, mc = env
@@ -197,6 +199,7 @@ def test_killed_mid_poll_nothing_lost_nothing_duplicated(env: Any, where: str) -
     assert poll_once(s.app.state.lw, mc) == 0
 
 
+@pytest.mark.slow
 def test_the_server_polls_on_its_own_within_one_interval(fresh_url: str, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     with dovecot(tmp_path) as imap, smtp_sink() as sink:
@@ -362,6 +365,7 @@ def test_the_poll_lease(tmp_path: Path) -> None:
     st.db.engine.dispose()
 
 
+@pytest.mark.slow
 def test_sigkill_at_a_random_moment_then_restart(env: Any) -> None:
     """A real kill -9 of `lurewatch mail poll --loop` while it works through a batch; the next poll finishes
     it: every message once in the done folder, one record and one case each."""
@@ -438,3 +442,63 @@ def test_required_authentication_results(tmp_path: Path) -> None:
         row = intake.process(st, mc, intake.Key("INBOX", 1, n), raw)
         assert row["status"] == expected, (results, row["reason"])
     st.db.engine.dispose()
+
+
+def test_self_service_address_with_a_mailed_code(fresh_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user adds their own address: the code goes to that address only; wrong codes run out; an address
+    of another account is never taken; then forwards from it are theirs."""
+    import re
+
+    from fastapi.testclient import TestClient
+    from tests.server.conftest import login
+
+    with smtp_sink() as sink:
+        for k, v in sink.env().items():
+            monkeypatch.setenv(k, v)
+        s = make_server(fresh_url, tmp_path / "data")
+        with s.client:
+            rep, other = s.add_user("reporter"), s.add_user("reporter")
+            with s.db.write() as conn:
+                intake.add_address(conn, other.id, "taken@corp.example", audit.Actor(None, "test"))
+            assert s.api(rep, "POST", "/api/v1/me/mail-addresses", json={"address": "taken@corp.example"}).status_code == 422
+            r = s.api(rep, "POST", "/api/v1/me/mail-addresses", json={"address": "Rep@Corp.example"})
+            assert r.status_code == 202, r.text
+            [mail] = sink.wait(1)
+            assert mail["To"] == "rep@corp.example" and mail["Auto-Submitted"] == "auto-replied"
+            code = re.search(r"code is ([A-Z2-7]{8})", mail.get_content()).group(1)  # type: ignore[union-attr]
+            assert s.api(other, "POST", "/api/v1/me/mail-addresses/confirm",
+                         json={"address": "rep@corp.example", "code": code}).status_code == 422  # not their claim
+            for _ in range(2):
+                bad = s.api(rep, "POST", "/api/v1/me/mail-addresses/confirm",
+                            json={"address": "rep@corp.example", "code": "AAAAAAAA"})
+                assert bad.status_code == 422 and "wrong code" in bad.text
+            ok = s.api(rep, "POST", "/api/v1/me/mail-addresses/confirm",
+                       json={"address": "rep@corp.example", "code": code.lower()})
+            assert ok.status_code == 201, ok.text
+            mine = s.api(rep, "GET", "/api/v1/me/mail-addresses").json()
+            assert [a["address"] for a in mine["verified"]] == ["rep@corp.example"] and mine["pending"] == []
+            assert mine["verified"][0]["via"] == "code"
+            # the forwards from it are now this user's reports
+            row = intake.process(s.app.state.lw, intake.MailConfig(), intake.Key("INBOX", 1, 1),
+                                 forward(sender="Rep <rep@corp.example>", attach=original()))
+            assert row["status"] == "scored" and row["user_id"] == rep.id
+            # five wrong codes end a claim
+            assert s.api(rep, "POST", "/api/v1/me/mail-addresses", json={"address": "second@corp.example"}).status_code == 202
+            code2 = re.search(r"code is ([A-Z2-7]{8})", sink.wait(2)[1].get_content()).group(1)  # type: ignore[union-attr]
+            for _ in range(5):
+                s.api(rep, "POST", "/api/v1/me/mail-addresses/confirm", json={"address": "second@corp.example",
+                                                                               "code": "AAAAAAAA"})
+            late = s.api(rep, "POST", "/api/v1/me/mail-addresses/confirm",
+                         json={"address": "second@corp.example", "code": code2})
+            assert late.status_code == 422 and "ask for a new one" in late.text
+            # the page does the same
+            with TestClient(s.app, base_url="http://127.0.0.1") as browser:
+                csrf = login(browser, rep.username)
+                page = browser.post("/account/mail", data={"address": "third@corp.example", "csrf_token": csrf})
+                assert page.status_code == 200 and "A code was sent to" in page.text and "rep@corp.example" in page.text
+                code3 = re.search(r"code is ([A-Z2-7]{8})", sink.wait(3)[2].get_content()).group(1)  # type: ignore[union-attr]
+                r = browser.post("/account/mail/confirm", data={"address": "third@corp.example", "code": code3,
+                                                                "csrf_token": csrf}, follow_redirects=False)
+                assert r.status_code == 303
+                assert "third@corp.example" in browser.get("/account/mail").text
+        s.db.engine.dispose()

@@ -24,7 +24,7 @@ def test_0009_adds_the_mail_tables_and_downgrades(fresh_url: str) -> None:
     assert "mail_intake" not in inspect(engine).get_table_names()
     upgrade(engine)
     assert current(engine) == "0009"
-    assert {"mail_intake", "mail_addresses"} <= set(inspect(engine).get_table_names())
+    assert {"mail_intake", "mail_addresses", "mail_address_claims"} <= set(inspect(engine).get_table_names())
     row = {"mailbox": "INBOX", "uidvalidity": 2**40, "uid": 2**33, "forwarder": "a@b.example", "subject": "",
            "status": "scored", "reason": "", "case_ids": [1], "reply_status": "none", "reply_attempts": 0,
            "received_at": now, "user_id": 1}
@@ -41,5 +41,5 @@ def test_0009_adds_the_mail_tables_and_downgrades(fresh_url: str) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0008")
-    assert "mail_intake" not in inspect(engine).get_table_names()
+    assert not {"mail_intake", "mail_addresses", "mail_address_claims"} & set(inspect(engine).get_table_names())
     engine.dispose()

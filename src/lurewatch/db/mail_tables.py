@@ -13,8 +13,21 @@ mail_addresses = Table(
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("address", String(320), nullable=False, unique=True),  # lower-case; one account per address
-    Column("via", String(16), nullable=False),  # admin (an admin vouched for it) | oidc (a trusted sign-on said so)
+    Column("via", String(16), nullable=False),  # admin (an admin vouched) | oidc (a trusted sign-on) | code (mailed)
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# An address a user asked to add: a code was mailed to it; entering the code verifies it (via = code).
+mail_address_claims = Table(
+    "mail_address_claims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("address", String(320), nullable=False),
+    Column("code_hash", String(64), nullable=False),  # SHA-256 of the mailed code
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 mail_intake = Table(

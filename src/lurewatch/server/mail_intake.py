@@ -20,6 +20,7 @@ import io
 import os
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import make_msgid, parseaddr
@@ -415,7 +416,8 @@ def listing(conn: Connection, status: str | None = None, limit: int = 200) -> li
 # --- the verdict mail ------------------------------------------------------------------------------
 
 def _plain(text: str, n: int) -> str:
-    return re.sub(r"[\x00-\x1f\x7f]", " ", text)[:n].strip()
+    """One line of text: no control or format characters (line breaks, bidi overrides that disguise text)."""
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text[:n]).strip()
 
 
 def _reply_headers(mc: MailConfig, fwd: Forward, tag: str) -> dict[str, Any]:
@@ -431,8 +433,8 @@ def verdict_mail(mc: MailConfig, fwd: Forward, report_id: int, found: list[Appro
     message is repeated (it may carry links); everything here comes from lurewatch's own rules."""
     lines = ["lurewatch has read the message you forwarded.", ""]
     for a in sorted(found, key=lambda x: -x.score)[:5]:
-        lines.append(f"{LEVEL_LABEL.get(a.level, a.level)} (score {int(a.score)}/100): message from "
-                     f"{_plain(a.sender_name, 80)!r}")
+        # the level and score only: the sender's name is theirs to choose (it may carry a link or a lure)
+        lines.append(f"{LEVEL_LABEL.get(a.level, a.level)} (score {int(a.score)}/100)")
         for f in a.findings[:8]:
             lines.append(f"  - {_plain(f.title, 200)}")
         if a.advice:

@@ -257,7 +257,7 @@ def _take_in(st: State, mc: MailConfig, imap: imaplib.IMAP4_SSL, key: Key) -> bo
     return True
 
 
-def _smtp(mc: MailConfig) -> smtplib.SMTP:
+def smtp(mc: MailConfig) -> smtplib.SMTP:
     if mc.smtp_tls == "ssl":
         s: smtplib.SMTP = smtplib.SMTP_SSL(mc.smtp_host, mc.smtp_port, timeout=TIMEOUT_SECONDS, context=_tls(mc))
     else:
@@ -294,11 +294,11 @@ def send_replies(st: State, mc: MailConfig, limit: int = 200) -> int:
                             .limit(limit)).mappings().all()
     if not rows:
         return 0
-    with _smtp(mc) as smtp:
+    with smtp(mc) as relay:
         for r in rows:
             values: dict[str, Any] = {"reply_attempts": r["reply_attempts"] + 1}
             try:
-                smtp.send_message(compose(mc, r["reply"]))
+                relay.send_message(compose(mc, r["reply"]))
                 values.update(reply_status="sent", reply_error=None)
             except (smtplib.SMTPException, ValueError) as e:
                 values["reply_error"] = f"{type(e).__name__}: {str(e)[:300]}"

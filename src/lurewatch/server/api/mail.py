@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from lurewatch.server import mail_intake
+from lurewatch.server import mail_claims, mail_intake
 from lurewatch.server.api.common import ERRORS, Id, RequestBody
 from lurewatch.server.auth import User
-from lurewatch.server.deps import actor, require, state
+from lurewatch.server.deps import actor, current_user, require, state
 
 router = APIRouter(tags=["mail"], responses=ERRORS)
 Status = Literal["scored", "quarantined", "ignored", "refused", "duplicate", "released", "discarded"]
@@ -21,6 +21,15 @@ Status = Literal["scored", "quarantined", "ignored", "refused", "duplicate", "re
 class AddressIn(RequestBody):
     user_id: int = Field(ge=1, le=2**31 - 1)
     address: str = Field(min_length=3, max_length=320, description="an address the account's owner sends from")
+
+
+class MyAddressIn(RequestBody):
+    address: str = Field(min_length=3, max_length=320)
+
+
+class ConfirmIn(RequestBody):
+    address: str = Field(min_length=3, max_length=320)
+    code: str = Field(min_length=1, max_length=64, description="the code mailed to the address")
 
 
 class ReleaseIn(RequestBody):
@@ -75,4 +84,30 @@ def add_address(body: AddressIn, request: Request, user: User = Depends(require(
 def remove_address(address_id: Id, request: Request, user: User = Depends(require("admin"))) -> Response:
     with state(request).db.write() as conn:
         mail_intake.remove_address(conn, address_id, actor(request, user))
+    return Response(status_code=204)
+
+
+@router.get("/me/mail-addresses", summary="My intake addresses: verified, and waiting for their code")
+def my_addresses(request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+    with state(request).db.read() as conn:
+        return mail_claims.mine(conn, user)
+
+
+@router.post("/me/mail-addresses", status_code=202, summary="Add an address of mine: a code is mailed to it")
+def request_code(body: MyAddressIn, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+    mail_claims.request_code(state(request), mail_intake.MailConfig.from_env(), user, body.address,
+                             actor(request, user))
+    return {"address": mail_intake.norm_address(body.address), "status": "code sent"}
+
+
+@router.post("/me/mail-addresses/confirm", status_code=201, summary="Confirm an address of mine with its code")
+def confirm(body: ConfirmIn, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+    aid = mail_claims.confirm(state(request), user, body.address, body.code, actor(request, user))
+    return {"id": aid, "address": mail_intake.norm_address(body.address)}
+
+
+@router.delete("/me/mail-addresses/{address_id}", status_code=204, summary="Remove an address of mine")
+def remove_mine(address_id: Id, request: Request, user: User = Depends(current_user)) -> Response:
+    with state(request).db.write() as conn:
+        mail_claims.remove_mine(conn, user, address_id, actor(request, user))
     return Response(status_code=204)

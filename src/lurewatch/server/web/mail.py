@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from lurewatch.server import mail_intake
+from lurewatch.server import mail_claims, mail_intake
 from lurewatch.server.api.common import Id
 from lurewatch.server.auth import User
-from lurewatch.server.deps import actor, require, state
+from lurewatch.server.deps import actor, current_user, require, state
 from lurewatch.server.tables import users
 from lurewatch.server.web.pages import redirect, render
 
@@ -57,3 +57,37 @@ def remove_address(address_id: Id, request: Request, user: User = Depends(requir
     with state(request).db.write() as conn:
         mail_intake.remove_address(conn, address_id, actor(request, user))
     return redirect("/mail")
+
+
+def _mine(request: Request, user: User, sent_to: str = "") -> Response:
+    with state(request).db.read() as conn:
+        own = mail_claims.mine(conn, user)
+    mc = mail_intake.MailConfig.from_env()
+    return render(request, "my_mail.html", user, own=own, intake=mc.imap_user if mc.enabled else "",
+                  can_send=bool(mc.smtp_host), sent_to=sent_to)
+
+
+@router.get("/account/mail")
+def my_mail_page(request: Request, user: User = Depends(current_user)) -> Response:
+    return _mine(request, user)
+
+
+@router.post("/account/mail")
+def my_mail_request(request: Request, address: str = Form(max_length=320), user: User = Depends(current_user)
+                    ) -> Response:
+    mail_claims.request_code(state(request), mail_intake.MailConfig.from_env(), user, address, actor(request, user))
+    return _mine(request, user, sent_to=mail_intake.norm_address(address))
+
+
+@router.post("/account/mail/confirm")
+def my_mail_confirm(request: Request, address: str = Form(max_length=320), code: str = Form(max_length=64),
+                    user: User = Depends(current_user)) -> Response:
+    mail_claims.confirm(state(request), user, address, code, actor(request, user))
+    return redirect("/account/mail")
+
+
+@router.post("/account/mail/{address_id}/remove")
+def my_mail_remove(address_id: Id, request: Request, user: User = Depends(current_user)) -> Response:
+    with state(request).db.write() as conn:
+        mail_claims.remove_mine(conn, user, address_id, actor(request, user))
+    return redirect("/account/mail")

@@ -1,4 +1,4 @@
-"""mail intake: staff members' verified addresses and the record of every forwarded e-mail taken in
+"""mail intake: staff members' verified addresses (and pending claims), the record of every forwarded e-mail
 
 Revision ID: 0009
 Revises: 0008
@@ -25,6 +25,18 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_mail_addresses_user_id", "mail_addresses", ["user_id"])
+    op.create_table(
+        "mail_address_claims",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("address", sa.String(320), nullable=False),
+        sa.Column("code_hash", sa.String(64), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_mail_address_claims_user_id", "mail_address_claims", ["user_id"])
+    op.create_index("ix_mail_address_claims_created_at", "mail_address_claims", ["created_at"])
     op.create_table(
         "mail_intake",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -57,4 +69,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("mail_intake")
+    op.drop_table("mail_address_claims")
     op.drop_table("mail_addresses")
