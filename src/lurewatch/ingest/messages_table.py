@@ -175,7 +175,7 @@ def _jsonl_rows(path: Path, result: IngestResult) -> Iterator[tuple[int, Any]]:
 def parse_line(line: bytes) -> Any:
     """One JSON line -> its object, or a ValueError saying why not."""
     try:
-        return json.loads(line.decode("utf-8", "replace"))
+        return json.loads(line.decode("utf-8", "replace").lstrip("\ufeff"))  # a BOM may open the file
     except (ValueError, RecursionError) as e:
         return ValueError(f"not valid JSON: {str(e)[:200]}")
 
