@@ -46,6 +46,17 @@ def test_layout_parses_a_thread_from_ocr_lines() -> None:
         ("Sam Carter", "Thank you.", "2025-02-11T12:24:00+00:00")]
 
 
+def test_layout_finds_the_name_when_another_column_is_read_onto_its_line() -> None:
+    words = (("I", 145, 150, 85, 96), ("respect", 155, 210, 85, 96), ("that.", 215, 250, 85, 96),
+             ("@", 422, 470, 82, 129), ("Rafael", 491, 550, 89, 103), ("Nkemelu", 556, 640, 89, 103),
+             ("-", 645, 650, 89, 103), ("1st", 655, 680, 89, 103))
+    head = Line("I respect that. @ Rafael Nkemelu - 1st", 145, 82, 680, 129, 80, words)
+    page = layout.parse([head, _ln("Managing Partner", 491, 114), _ln("Rafael Nkemelu 9:07 AM", 465, 199),
+                         _ln("Hello.", 465, 222)])
+    assert (page.name, page.degree, page.headline) == ("Rafael Nkemelu", "1st", "Managing Partner")
+    assert page.name_box == (491, 89, 640, 103)
+
+
 def test_layout_reads_a_profile_and_ignores_a_page_it_does_not_know() -> None:
     lines = [_ln("Marcus Hale - 3rd+", 266, 338, 20), _ln("Director at Meridian Insight", 266, 374),
              _ln("Singapore, Singapore", 266, 402), _ln("612 connections", 266, 429), _ln("About", 265, 526),
