@@ -282,3 +282,26 @@ def test_cli_check_screenshot_json(renderer, tmp_path: Path) -> None:
     [out] = json.loads(r.stdout)
     assert out["source"] == "screenshot" and out["sender_name"] == t.sender and out["level"] == "high"
     assert [m["inbound"] for m in out["messages"]] == [True, False, True]
+
+
+def test_one_request_has_one_ocr_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lurewatch.screenshot import intake
+
+    class Slow:
+        name = "slow"
+        timeouts: list[float] = []
+
+        def lines(self, grey, timeout):  # noqa: ANN001, ANN202
+            Slow.timeouts.append(timeout)
+            import time
+
+            time.sleep(0.6)
+            return []
+
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(buf, "PNG")
+    monkeypatch.setattr(intake, "REQUEST_OCR_BUDGET_S", 2.0)
+    with pytest.raises(ScreenshotError) as e:
+        read_screenshots([(f"{i}.png", buf.getvalue()) for i in range(8)], tmp_path, engine=Slow())
+    assert len(Slow.timeouts) == 2 and all(t <= 2.0 for t in Slow.timeouts)
+    assert "7.png: not read, the request's 2 s of OCR were used" in str(e.value)
