@@ -168,7 +168,7 @@ def report(rows: list[dict], n_rapid: int) -> None:
         print(f"  decode+OCR+parse wall time, one core: median {statistics.median(walls):.2f} s, "
               f"p90 {walls[int(0.9 * (len(walls) - 1))]:.2f} s, max {walls[-1]:.2f} s")
     hostile = [r for r in rows if r["label"] == "hostile"]
-    legit = [r for r in rows if r["label"] == "legitimate"]
+    legit = [r for r in rows if r["label"] != "hostile"]  # "legitimate" or "legit" (blind10)
     for what, get in (("pasted text", lambda r: r["pasted"]), ("true thread", lambda r: r["truth"]),
                       ("screenshot", lambda r: r.get("tesseract", {}).get("level", "low"))):
         print(f"{what}: hostile flagged {sum(get(r) != 'low' for r in hostile)}/{len(hostile)}, legitimate "

@@ -46,6 +46,17 @@ def test_layout_parses_a_thread_from_ocr_lines() -> None:
         ("Sam Carter", "Thank you.", "2025-02-11T12:24:00+00:00")]
 
 
+def test_layout_finds_the_name_when_another_column_is_read_onto_its_line() -> None:
+    words = (("I", 145, 150, 85, 96), ("respect", 155, 210, 85, 96), ("that.", 215, 250, 85, 96),
+             ("@", 422, 470, 82, 129), ("Rafael", 491, 550, 89, 103), ("Nkemelu", 556, 640, 89, 103),
+             ("-", 645, 650, 89, 103), ("1st", 655, 680, 89, 103))
+    head = Line("I respect that. @ Rafael Nkemelu - 1st", 145, 82, 680, 129, 80, words)
+    page = layout.parse([head, _ln("Managing Partner", 491, 114), _ln("Rafael Nkemelu 9:07 AM", 465, 199),
+                         _ln("Hello.", 465, 222)])
+    assert (page.name, page.degree, page.headline) == ("Rafael Nkemelu", "1st", "Managing Partner")
+    assert page.name_box == (491, 89, 640, 103)
+
+
 def test_layout_reads_a_profile_and_ignores_a_page_it_does_not_know() -> None:
     lines = [_ln("Marcus Hale - 3rd+", 266, 338, 20), _ln("Director at Meridian Insight", 266, 374),
              _ln("Singapore, Singapore", 266, 402), _ln("612 connections", 266, 429), _ln("About", 265, 526),
@@ -271,3 +282,26 @@ def test_cli_check_screenshot_json(renderer, tmp_path: Path) -> None:
     [out] = json.loads(r.stdout)
     assert out["source"] == "screenshot" and out["sender_name"] == t.sender and out["level"] == "high"
     assert [m["inbound"] for m in out["messages"]] == [True, False, True]
+
+
+def test_one_request_has_one_ocr_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lurewatch.screenshot import intake
+
+    class Slow:
+        name = "slow"
+        timeouts: list[float] = []
+
+        def lines(self, grey, timeout):  # noqa: ANN001, ANN202
+            Slow.timeouts.append(timeout)
+            import time
+
+            time.sleep(0.6)
+            return []
+
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(buf, "PNG")
+    monkeypatch.setattr(intake, "REQUEST_OCR_BUDGET_S", 2.0)
+    with pytest.raises(ScreenshotError) as e:
+        read_screenshots([(f"{i}.png", buf.getvalue()) for i in range(8)], tmp_path, engine=Slow())
+    assert len(Slow.timeouts) == 2 and all(t <= 2.0 for t in Slow.timeouts)
+    assert "7.png: not read, the request's 2 s of OCR were used" in str(e.value)

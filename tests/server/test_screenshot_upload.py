@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 from tests import screenshot_pages as sp
 from tests.server.conftest import HOSTILE, Server, login
+from tests.server.test_browser import browser, live  # noqa: F401 (fixtures)
 from tests.server.test_web import _client
 
 from lurewatch.screenshot import ocr
@@ -77,3 +80,27 @@ def test_report_form_takes_screenshots(server: Server, shots: dict[str, bytes]) 
     assert r.status_code == 303, r.text[:500]
     page = c.get(r.headers["location"]).text
     assert "Eleanor Whitcombe" in page and re.search(r"\bhigh\b", page)
+
+
+def test_report_form_in_chromium(shots: dict[str, bytes], tmp_path: Path, live: str, browser: Any) -> None:  # noqa: F811
+    """The form as a reporter uses it in a real browser: two screenshots chosen, the verdict shown with
+    the sender's name and the photo cropped from the screenshot, no CSP violation."""
+    from tests.server.test_browser import _login
+
+    files = []
+    for name, data in (("thread.png", shots["thread"]), ("profile.jpg", shots["profile"])):
+        (tmp_path / name).write_bytes(data)
+        files.append(str(tmp_path / name))
+    ctx, page, w = _login(browser, live, "rita")
+    page.goto("/report")
+    page.set_input_files("input[name=screenshot]", files)
+    page.locator("form:has(input[name=screenshot]) button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/reports/\d+$"), timeout=60_000)
+    text = page.inner_text("body")
+    assert "Eleanor Whitcombe" in text and "screenshot" in text
+    verdict = page.locator(".verdict").inner_text()
+    assert "hostile" in verdict or "suspicious" in verdict
+    thumb = page.locator("img.thumb")
+    assert thumb.count() == 1 and thumb.evaluate("i => i.complete && i.naturalWidth > 32")
+    assert w.csp_errors() == [] and w.dialogs == []
+    ctx.close()

@@ -2,7 +2,8 @@
 
 A screenshot is an adversary's image: each is read within MAX_SCREENSHOT_BYTES, decoded by
 lurewatch.photo.decode (declared pixels and decode memory bounded before any pixel is decoded), scaled to
-at most MAX_OCR_PIXELS for OCR, and OCR runs under a time limit; at most MAX_SCREENSHOTS images a request.
+at most MAX_OCR_PIXELS for OCR, and OCR runs under a time limit (per image, and REQUEST_OCR_BUDGET_S for
+all of one request's); at most MAX_SCREENSHOTS images a request.
 The sender's photo is cropped from the page (the round picture left of the name in a thread, above it on a
 profile) and written to `workdir`, where the pipeline's photo checks read it like any profile photo.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import io
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +30,7 @@ MAX_SCREENSHOT_BYTES = 20 * 1024 * 1024
 MAX_SCREENSHOT_PIXELS = 40_000_000  # declared; refused before decoding
 MAX_SIDE = 8192  # decoded longest side kept for OCR (a 3x phone capture is about 1170 x 2532)
 FORMATS = {"PNG", "JPEG", "WEBP"}
+REQUEST_OCR_BUDGET_S = 60.0  # OCR time for all the screenshots of one request together
 NAME_MATCH = 0.75  # a message's writer is the sender when the names are this similar (OCR slips)
 
 
@@ -56,7 +59,12 @@ def read_screenshots(items: list[tuple[str, bytes]], workdir: Path, *, engine: o
     eng = engine or ocr.engine()
     pages: list[tuple[str, ParsedPage, np.ndarray]] = []
     problems: list[str] = []
+    deadline = time.monotonic() + REQUEST_OCR_BUDGET_S
     for label, data in items:
+        left = deadline - time.monotonic()
+        if left <= 1:
+            problems.append(f"{label}: not read, the request's {REQUEST_OCR_BUDGET_S:g} s of OCR were used")
+            continue
         if len(data) > MAX_SCREENSHOT_BYTES:
             problems.append(f"{label}: larger than {MAX_SCREENSHOT_BYTES >> 20} MB, skipped")
             continue
@@ -69,13 +77,13 @@ def read_screenshots(items: list[tuple[str, bytes]], workdir: Path, *, engine: o
             problems.append(f"{label}: a {photo.format} image; screenshots are read as PNG, JPEG or WebP")
             continue
         try:
-            lines = ocr.read_lines(eng, photo.rgb, timeout)
+            lines = ocr.read_lines(eng, photo.rgb, min(timeout, left))
         except ocr.OcrFailed as e:
             problems.append(f"{label}: {e}")
             continue
         page = layout.parse(lines, today)
         if page.kind != "unknown" and page.degree is None:
-            page.degree = _read_degree(eng, photo.rgb, page, timeout)
+            page.degree = _read_degree(eng, photo.rgb, page, min(timeout, max(1.0, deadline - time.monotonic())))
         if page.kind == "unknown":
             problems.append(f"{label}: no LinkedIn messaging view or profile page recognised (docs/screenshots.md)")
             continue

@@ -87,8 +87,18 @@ def find_header(lines: list[Line]) -> tuple[Line, str, str | None] | None:
     name-like line above the first message or section (the degree is then read again by the caller)."""
     for ln in lines:
         m = _DEGREE.match(ln.text.strip())
-        if m and _is_name(clean_name(m["name"])):
-            return ln, clean_name(m["name"]), degree_of(m["deg"])
+        if not m:
+            continue
+        name = clean_name(m["name"])
+        if not _is_name(name):  # text of another column read onto the name's line: keep the name at its end
+            tail: list[str] = []
+            for w in reversed(name.split()):
+                if not _NAME_WORD.match(w) or len(tail) >= 4:
+                    break
+                tail.insert(0, w)
+            name = " ".join(tail)
+        if len(name) >= 2 and _is_name(name):
+            return ln, name, degree_of(m["deg"])
     best: tuple[Line, str] | None = None
     for ln in lines:
         text = ln.text.strip()
@@ -120,10 +130,16 @@ def _leading_name(ln: Line) -> str:
 
 def name_box(ln: Line, name: str) -> tuple[int, int, int, int]:
     """The box of the name's words on the line (the line's box when the engine gave no word boxes)."""
-    n = len(name.split())
+    tokens = name.split()
+    n = len(tokens)
     if not len(ln.words) >= n > 0:
         return ln.x0, ln.y0, ln.x1, ln.y1
-    words = ln.words[:n]
+    start = 0
+    for i in range(len(ln.words) - n + 1):
+        if [clean_name(w[0]) for w in ln.words[i:i + n]] == [clean_name(t) for t in tokens]:
+            start = i
+            break
+    words = ln.words[start:start + n]
     return words[0][1], min(w[3] for w in words), words[-1][2], max(w[4] for w in words)
 
 
