@@ -283,10 +283,25 @@ def _sentence_at(text: str, i: int) -> str:
 def goes_around_named_route(a: Approach, findings: list[Finding]) -> Hit:
     """The recipient names the formal route or declines, and a later message from the sender still asks,
     now or around that route. Legitimate contacts take the route they are given."""
+    key = tuple((m.inbound, m.text) for m in a.messages[:50])
+    hit = _AROUND_MEMO.get(key)
+    if hit is None:
+        hit = _around_route(key)
+        if len(_AROUND_MEMO) < 16_384 and sum(len(t) for _, t in key) <= 20_000:
+            _AROUND_MEMO[key] = hit
+    return list(hit)
+
+
+# A pure function of the thread's (direction, text) pairs, asked twice per approach (the rule and the
+# combiner's input) and again for every copy of a recurring thread.
+_AROUND_MEMO: dict[tuple, tuple[tuple[str, str], ...]] = {}
+
+
+def _around_route(thread: tuple[tuple[bool, str], ...]) -> tuple[tuple[str, str], ...]:
     route = None
-    for m in a.messages[:50]:
-        text = m.text[:2_000]
-        if not m.inbound:
+    for inbound, full in thread:
+        text = full[:2_000]
+        if not inbound:
             hit = _ROUTE.search(text)
             if hit and route is None:
                 route = _sentence_at(text, hit.start())
@@ -296,9 +311,9 @@ def goes_around_named_route(a: Approach, findings: list[Finding]) -> Hit:
         asks = [x for x in _ASK.finditer(text) if not _OFFER_BEFORE.search(text, max(0, x.start() - 14), x.start())]
         around = _AROUND.search(text)
         if asks and around:
-            return [(f'the recipient said: "{route}"; the sender then: "{_sentence_at(text, around.start())}"',
-                     "thread")]
-    return []
+            return ((f'the recipient said: "{route}"; the sender then: "{_sentence_at(text, around.start())}"',
+                     "thread"),)
+    return ()
 
 
 def _domain(addr: str | None) -> str:

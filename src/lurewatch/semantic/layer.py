@@ -121,6 +121,8 @@ class SemanticLayer:
         self.families = families
         self.encoder = encoder
         self.by_family = {f.family: f for f in families}
+        self._memo: dict[tuple, tuple] = {}
+        self._memo_probes: tuple | None = None
         self._fit(rule_ex or {})
 
     # -- fitting -----------------------------------------------------------------------------------
@@ -147,30 +149,48 @@ class SemanticLayer:
 
     def family_scores(self, a: Approach) -> tuple[dict[str, float], list[Finding]]:
         """Per family id, how far the best sender sentence lies above the floor (0..1); and the findings."""
-        feats = {f.id: 0.0 for f in self.families}
         if a.advert is not None:
-            return feats, []
+            return {f.id: 0.0 for f in self.families}, []
         sents = self.sender_sentences(a)
         if not sents:
-            return feats, []
-        V, P = self.sentence_probs([s for s, _ in sents])
+            return {f.id: 0.0 for f in self.families}, []
+        feats, hits = self._scores(tuple(s for s, _ in sents), tuple(_late_rows(a, sents)))
+        findings = [Finding(fam.id, fam.title, CATEGORY, weight, evidence, fam.rationale, sents[i][1])
+                    for fam, i, weight, evidence in hits]
+        return dict(feats), findings
+
+    def _scores(self, sentences: tuple[str, ...], late: tuple[int, ...]
+                ) -> tuple[dict[str, float], list[tuple[Family, int, float, str]]]:
+        """The families' scores of these sender sentences, and per family above the floor its best sentence's
+        row, weight and evidence: a pure function of the sentences (and which came after a reply) for the
+        fitted probes, remembered since threads recur (templates, campaigns, replicated benchmarks)."""
+        mp = self._memo_probes
+        if mp is None or mp[0] is not self.W or mp[1] is not self.b:  # probes swapped (training): forget
+            self._memo, self._memo_probes = {}, (self.W, self.b)
+        key = (sentences, late)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        feats = {f.id: 0.0 for f in self.families}
+        V, P = self.sentence_probs(list(sentences))
         best = P.argmax(axis=0)  # per family, its best sentence
         top = P[best, np.arange(P.shape[1])]
-        late = _late_rows(a, sents)
         if late:  # the strongest behaviour asked after the recipient had replied ("requests that grow")
-            feats[LATE] = max(0.0, (float(P[late].max()) - FLOOR) / (1.0 - FLOOR))
-        findings = []
+            feats[LATE] = max(0.0, (float(P[list(late)].max()) - FLOOR) / (1.0 - FLOOR))
+        hits = []
         for j in np.flatnonzero(top >= FLOOR).tolist():
             fam, i, p = self.families[j], int(best[j]), float(top[j])
             feats[fam.id] = (p - FLOOR) / (1.0 - FLOOR)
-            sentence, where = sents[i]
+            sentence = sentences[i]
             sims = self.ex_vecs[fam.family] @ V[i]
             k = int(np.argmax(sims))
             quote = sentence if len(sentence) <= 240 else sentence[:239] + "…"
             evidence = (f'"{quote}" (closest exemplar: "{fam.exemplars[k]}", similarity {float(sims[k]):.2f}; '
                         f"family score {p:.2f})")
-            findings.append(Finding(fam.id, fam.title, CATEGORY, round(100 * p, 1), evidence, fam.rationale, where))
-        return feats, findings
+            hits.append((fam, i, round(100 * p, 1), evidence))
+        if len(self._memo) < 8_192 and sum(map(len, sentences)) <= 8_000:
+            self._memo[key] = (feats, hits)
+        return feats, hits
 
     def run_examples(self) -> list[Any]:
         """Each family's own examples: positives must reach the floor for that family, negatives not."""
