@@ -305,3 +305,15 @@ def test_one_request_has_one_ocr_budget(tmp_path: Path, monkeypatch: pytest.Monk
         read_screenshots([(f"{i}.png", buf.getvalue()) for i in range(8)], tmp_path, engine=Slow())
     assert len(Slow.timeouts) == 2 and all(t <= 2.0 for t in Slow.timeouts)
     assert "7.png: not read, the request's 2 s of OCR were used" in str(e.value)
+
+
+def test_cli_names_a_bad_file_without_its_markup(tmp_path: Path) -> None:
+    if not shutil.which("tesseract"):
+        pytest.skip("tesseract is not installed")
+    bad = tmp_path / "bad[red]\x1b[2J.png"
+    bad.write_bytes(b"<html>not an image</html>")
+    r = subprocess.run([sys.executable, "-c", "from lurewatch.cli import main; main()", "check", "--screenshot",
+                        str(bad)], capture_output=True, text=True, timeout=120,
+                       env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "bad[red]\ufffd[2J.png: not an image format" in r.stderr and "\x1b" not in r.stderr
