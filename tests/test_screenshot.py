@@ -317,3 +317,19 @@ def test_cli_names_a_bad_file_without_its_markup(tmp_path: Path) -> None:
                        env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"})
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "bad[red]\ufffd[2J.png: not an image format" in r.stderr and "\x1b" not in r.stderr
+
+
+def test_contract_carries_what_the_screen_showed_of_the_sender() -> None:
+    from lurewatch.ingest.contract import approach_from_contract
+    from lurewatch.model import Approach, Message, Profile
+
+    a = Approach(source="screenshot", sender_name="Marcus Hale",
+                 messages=[Message("Marcus Hale", "Hello", None, inbound=True)],
+                 profile=Profile(name="Marcus Hale", headline="Director at Meridian", degree="3rd+"))
+    d = a.to_contract()
+    assert (d["source"], d["sender_headline"], d["sender_degree"]) == ("screenshot", "Director at Meridian", "3rd+")
+    back = approach_from_contract(json.loads(json.dumps(d)))
+    assert back.profile is not None and (back.profile.headline, back.profile.degree) == ("Director at Meridian", "3rd+")
+    assert back.approach_id == a.approach_id
+    d["sender_degree"] = "<script>"
+    assert approach_from_contract(d).profile.degree is None
