@@ -305,3 +305,31 @@ def test_one_request_has_one_ocr_budget(tmp_path: Path, monkeypatch: pytest.Monk
         read_screenshots([(f"{i}.png", buf.getvalue()) for i in range(8)], tmp_path, engine=Slow())
     assert len(Slow.timeouts) == 2 and all(t <= 2.0 for t in Slow.timeouts)
     assert "7.png: not read, the request's 2 s of OCR were used" in str(e.value)
+
+
+def test_cli_names_a_bad_file_without_its_markup(tmp_path: Path) -> None:
+    if not shutil.which("tesseract"):
+        pytest.skip("tesseract is not installed")
+    bad = tmp_path / "bad[red]\x1b[2J.png"
+    bad.write_bytes(b"<html>not an image</html>")
+    r = subprocess.run([sys.executable, "-c", "from lurewatch.cli import main; main()", "check", "--screenshot",
+                        str(bad)], capture_output=True, text=True, timeout=120,
+                       env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "bad[red]\ufffd[2J.png: not an image format" in r.stderr and "\x1b" not in r.stderr
+
+
+def test_contract_carries_what_the_screen_showed_of_the_sender() -> None:
+    from lurewatch.ingest.contract import approach_from_contract
+    from lurewatch.model import Approach, Message, Profile
+
+    a = Approach(source="screenshot", sender_name="Marcus Hale",
+                 messages=[Message("Marcus Hale", "Hello", None, inbound=True)],
+                 profile=Profile(name="Marcus Hale", headline="Director at Meridian", degree="3rd+"))
+    d = a.to_contract()
+    assert (d["source"], d["sender_headline"], d["sender_degree"]) == ("screenshot", "Director at Meridian", "3rd+")
+    back = approach_from_contract(json.loads(json.dumps(d)))
+    assert back.profile is not None and (back.profile.headline, back.profile.degree) == ("Director at Meridian", "3rd+")
+    assert back.approach_id == a.approach_id
+    d["sender_degree"] = "<script>"
+    assert approach_from_contract(d).profile.degree is None

@@ -232,6 +232,13 @@ class Approach:
 
     def to_contract(self) -> dict[str, Any]:
         fc = self.first_contact
+        out = self._contract(fc)
+        if self.source == "screenshot" and self.profile is not None:  # what the screen showed of the sender
+            out["sender_headline"] = self.profile.headline or None
+            out["sender_degree"] = self.profile.degree
+        return out
+
+    def _contract(self, fc: datetime | None) -> dict[str, Any]:
         return {
             "approach_id": self.approach_id,
             "source": self.source,

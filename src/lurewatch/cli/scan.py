@@ -244,6 +244,13 @@ def _context(db: str | None, semantic: str) -> ScanContext:
 
 
 def _check_screenshots(paths: list[Path], ctx: ScanContext, fmt: Format, output: Path | None) -> None:
+    from rich.markup import escape as _markup
+
+    from lurewatch.output.sanitize import terminal_safe
+
+    def escape(text: str) -> str:  # messages name the files: neither their markup nor their control codes
+        return _markup(terminal_safe(text, 2000))
+
     from lurewatch.ingest.safety import UnsafeInput, read_bounded
     from lurewatch.screenshot import (
         MAX_SCREENSHOT_BYTES,
@@ -260,14 +267,14 @@ def _check_screenshots(paths: list[Path], ctx: ScanContext, fmt: Format, output:
         try:
             items.append((p.name, read_bounded(p, MAX_SCREENSHOT_BYTES)))
         except (OSError, UnsafeInput) as e:
-            fail(f"{p}: {getattr(e, 'strerror', None) or e}")
+            fail(escape(f"{p}: {getattr(e, 'strerror', None) or e}"))
     try:
         intake = check_screenshots(items, ctx)
     except (ScreenshotError, OcrUnavailable) as e:
-        fail(str(e))
+        fail(escape(str(e)))
         raise AssertionError from e  # unreachable
     for problem in intake.problems:
-        console.print(f"[yellow]warning[/]: {problem}", markup=True, highlight=False)
+        console.print(f"[yellow]warning[/]: {escape(problem)}", markup=True, highlight=False)
     _emit([intake.approach], fmt, output, None)
 
 

@@ -14,7 +14,7 @@ from typing import Any, get_args
 
 from lurewatch.ingest.csvread import parse_when
 from lurewatch.ingest.safety import UnsafeInput, decode_text, read_bounded
-from lurewatch.model import Approach, Finding, IngestProblem, IngestResult, Message, Source
+from lurewatch.model import Approach, Finding, IngestProblem, IngestResult, Message, Profile, Source
 
 SOURCES = frozenset(get_args(Source))
 LEVELS = frozenset({"low", "medium", "high"})
@@ -86,6 +86,10 @@ def approach_from_contract(d: dict[str, Any], keep_scores: bool = False) -> Appr
         owner_team=_opt(d.get("owner_team")),
         owner_sector=_opt(d.get("owner_sector")),
     )
+    if source == "screenshot" and (d.get("sender_headline") or d.get("sender_degree")):
+        deg = d.get("sender_degree")
+        ap.profile = Profile(name=ap.sender_name, headline=_s(d.get("sender_headline"), 2000),
+                             degree=deg if deg in ("1st", "2nd", "3rd", "3rd+") else None)
     for m in ap.messages:
         if m.inbound and m.sender_profile_url is None:
             m.sender_profile_url = ap.sender_profile_url
