@@ -1,4 +1,5 @@
-"""campaign alerts: webhooks' on_campaign switch, the outbox's idempotency key, the campaigns already seen
+"""campaign alerts: webhooks' on_campaign switch, the outbox's idempotency key, the campaigns already seen;
+exposure results shared by reporters (the signs only)
 
 Revision ID: 0010
 Revises: 0009
@@ -43,7 +44,16 @@ def upgrade() -> None:
                               for n in names])
 
 
+    op.create_table(
+        "exposure_shares",
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("signs", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("exposure_shares")
     op.drop_table("campaigns_seen")
     op.drop_index("ux_alert_outbox_webhook_event_key", table_name="alert_outbox")
     with op.batch_alter_table("alert_outbox") as b:
