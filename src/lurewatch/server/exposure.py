@@ -6,7 +6,7 @@ upload), read for Profile.csv, Positions.csv and Connections.csv dates only, and
 is sent; the findings are not stored. Only if the person ticks "share" are the sign ids (never the
 evidence text) kept, one row per person, replaced by the next share and removed on withdrawal.
 
-The organisation view (lead and admin) counts how many people who shared show each sign. Counts appear
+The organisation view (lead and admin) counts how many active people who shared show each sign. Counts appear
 once at least MIN_PEOPLE have shared (fewer would point at individuals); names are shown only to the
 lead role, the security lead who asked staff for their exports, not to admins who run the server.
 """
@@ -46,7 +46,7 @@ def check_upload(st: Any, user: User, act: audit.Actor, fh: Any, filename: str, 
             signs = sorted({f.check for f in found})
             conn.execute(delete(exposure_shares).where(exposure_shares.c.user_id == user.id))
             conn.execute(insert_ignore(conn, exposure_shares).values(user_id=user.id, signs=signs, created_at=now()))
-            audit.record(conn, act, "exposure.share", "user", user.id, after={"signs": signs})
+            audit.record(conn, act, "exposure.share", "user", user.id)  # the signs stay out of the audit
     return {"findings": [f.to_json() for f in found], "connections": len(own.connected_on), "shared": share,
             "problems": own.problems[:5]}
 
@@ -67,7 +67,7 @@ def organisation(conn: Connection, viewer: User) -> dict[str, Any]:
     """Counts of each sign among the people who shared; names for the lead role only."""
     rows = conn.execute(select(exposure_shares.c.signs, users.c.username)
                         .join(users, users.c.id == exposure_shares.c.user_id)
-                        .order_by(users.c.username)).all()
+                        .where(users.c.active.is_(True)).order_by(users.c.username)).all()
     known = {c.id: c for c in checks()}
     counts = Counter(s for signs, _u in rows for s in signs if s in known)
     names = viewer.role == "lead"
