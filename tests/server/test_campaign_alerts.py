@@ -161,3 +161,48 @@ def test_a_hostile_campaign_label_is_inert() -> None:
     assert "<!channel>" not in slack and "<@U1>" not in slack and "&lt;!channel&gt;" in slack
     teams = alerts.render("teams", body)
     assert "[x](" not in teams["title"] and "\\*now\\*" in teams["text"]
+
+
+def test_two_labellings_at_once_raise_one_alert(fresh_url: str, tmp_path: Path, rx: Receiver) -> None:
+    """Two transactions that each bring the campaign to two cases, at the same time: one alert."""
+    import threading
+
+    from sqlalchemy import update
+
+    from lurewatch.server import campaign_alerts
+    from lurewatch.server.tables import cases
+
+    s = _server(fresh_url, tmp_path)
+    try:
+        _hook(s, rx, "race")
+        for i in range(3):
+            s.api("reporter", "POST", "/api/v1/reports", json={"message": f"{HOSTILE} Race {i}."})
+        a, b, c = _case_ids(s)
+        s.api("analyst", "PATCH", f"/api/v1/cases/{a}", json={"campaign": "op-race"})
+        barrier = threading.Barrier(1 if s.db.sqlite else 2)  # SQLite: one writer at a time, one after the other
+        errors: list[BaseException] = []
+
+        def label(cid: int) -> None:
+            try:
+                with s.db.engine.begin() as conn:  # not db.write(): on PostgreSQL both run at once
+                    conn.execute(update(cases).where(cases.c.id == cid).values(campaign="op-race"))
+                    barrier.wait(timeout=10)
+                    campaign_alerts.campaign_changed(conn, "op-race")
+            except BaseException as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        if s.db.sqlite:
+            for cid in (b, c):
+                label(cid)
+        else:
+            ts = [threading.Thread(target=label, args=(cid,)) for cid in (b, c)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join(30)
+        assert not errors, errors
+        assert _outbox_count(s) == 1
+        with s.db.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(campaigns_seen)).scalar_one() == 1
+    finally:
+        _close(s)
