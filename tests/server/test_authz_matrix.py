@@ -33,6 +33,15 @@ def _zip() -> bytes:
     return buf.getvalue()
 
 
+def _own_export() -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("Profile.csv", "First Name,Last Name,Headline\nAlex,Moreau,DV cleared engineer\n")
+    return buf.getvalue()
+
+
 @pytest.fixture(scope="module")
 def world(server: Server) -> dict[str, Any]:
     """Data owned by reporter1 ("mine") and by reporter2 ("other")."""
@@ -130,6 +139,16 @@ ROWS: list[tuple[str, str, dict[str, Any], str, str | None]] = [
     ("GET", "/api/v1/alerts/webhooks", {}, "admin", None),
     ("GET", "/api/v1/alerts/deliveries", {}, "admin", None),
     ("DELETE", "/api/v1/alerts/webhooks/{webhook}", {}, "admin", None),
+    # exposure: one's own export (every role; nothing kept unless shared), the organisation view (lead)
+    ("POST", "/api/v1/exposure/check", {"files": {"export": ("e.zip", _own_export(), "application/zip")}},
+     "reporter", None),
+    ("GET", "/api/v1/exposure/mine", {}, "reporter", None),
+    ("DELETE", "/api/v1/exposure/mine", {}, "reporter", None),
+    ("GET", "/api/v1/exposure/organisation", {}, "lead", None),
+    ("GET", "/exposure", {}, "reporter", None),
+    ("POST", "/exposure", {"files": {"export": ("e.zip", _own_export(), "application/zip")}}, "reporter", None),
+    ("POST", "/exposure/withdraw", {}, "reporter", None),
+    ("GET", "/exposure/organisation", {}, "lead", None),
     # pages
     ("GET", "/report", {}, "reporter", None),
     ("POST", "/report", {"data": {"message": HOSTILE}}, "reporter", None),

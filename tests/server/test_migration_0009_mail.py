@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.server.conftest import migrate_to
 
 from lurewatch.db.mail_tables import mail_intake
-from lurewatch.db.migrate import alembic_config, current, upgrade
+from lurewatch.db.migrate import alembic_config, current
 from lurewatch.server.tables import users
 
 
@@ -22,7 +22,7 @@ def test_0009_adds_the_mail_tables_and_downgrades(fresh_url: str) -> None:
         conn.execute(insert(users).values(id=1, username="alice", role="reporter", active=True, created_at=now,
                                           session_version=0))
     assert "mail_intake" not in inspect(engine).get_table_names()
-    upgrade(engine)
+    migrate_to(fresh_url, "0009")
     assert current(engine) == "0009"
     assert {"mail_intake", "mail_addresses", "mail_address_claims"} <= set(inspect(engine).get_table_names())
     row = {"mailbox": "INBOX", "uidvalidity": 2**40, "uid": 2**33, "forwarder": "a@b.example", "subject": "",

@@ -6,11 +6,20 @@
 
 Tables: `store_tables` (approaches), `server_tables` (users, reports, cases, audit, jobs...),
 `local_tables` (photo hashes, watchlists, calibrations, watch indicators), `sharing_tables` (export
-requests), `alert_tables` (webhooks and the alert outbox), `mail_tables` (forwarded e-mail intake). Nothing outside `db/migrations` creates a table: no `create_all`.
+requests), `alert_tables` (webhooks and the alert outbox), `mail_tables` (forwarded e-mail intake),
+`exposure_tables` (exposure results shared by reporters). Nothing outside `db/migrations` creates a table: no `create_all`.
 """
 
-from lurewatch.db import alert_tables, local_tables, mail_tables, server_tables, sharing_tables, store_tables
+from lurewatch.db import (
+    alert_tables,
+    exposure_tables,
+    local_tables,
+    mail_tables,
+    server_tables,
+    sharing_tables,
+    store_tables,
+)
 from lurewatch.db.engine import make_engine, resolve_db
 from lurewatch.db.meta import metadata
 
-__all__ = ["alert_tables", "local_tables", "mail_tables", "make_engine", "metadata", "resolve_db", "server_tables", "sharing_tables", "store_tables"]
+__all__ = ["alert_tables", "exposure_tables", "local_tables", "mail_tables", "make_engine", "metadata", "resolve_db", "server_tables", "sharing_tables", "store_tables"]

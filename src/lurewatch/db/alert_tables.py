@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, true
 
 from lurewatch.db.meta import metadata
 
@@ -19,6 +19,7 @@ webhooks = Table(
     Column("max_tlp", String(16), nullable=False, default="green"),  # content only for cases marked at most this
     Column("enabled", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("on_campaign", Boolean, nullable=False, default=True, server_default=true()),  # new campaigns too
 )
 
 alert_outbox = Table(
@@ -36,4 +37,17 @@ alert_outbox = Table(
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True)),
+    Column("event_key", String(200)),  # campaign.new:<name>: at most one row per webhook and key
+    Column("campaign", String(100)),
+    Index("ux_alert_outbox_webhook_event_key", "webhook_id", "event_key", unique=True),
+)
+
+campaigns_seen = Table(
+    "campaigns_seen",
+    metadata,
+    Column("name", String(100), primary_key=True),  # the cases' campaign label
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),  # when it first held MIN_CASES cases
+    Column("edge_kinds", JSON, nullable=False),  # the evidence that linked it (linking), or ["analyst"]
+    Column("evidence", JSON, nullable=False),  # a few evidence lines (content: sent only as the TLP allows)
+    Column("alert", Boolean, nullable=False),  # False: it existed before campaign alerts did (never alerted)
 )

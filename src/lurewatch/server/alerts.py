@@ -9,7 +9,7 @@ v1=<hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret>`.
 Content: by default an alert carries no message content, only the case id, level, score and a link. A
 webhook with `include_content` also gets the case title and its strongest red flags, and only for cases
 whose TLP is at most the webhook's `max_tlp` (TLP:RED or AMBER+STRICT cases never leave in an alert unless
-the admin set the webhook that high).
+the admin set the webhook that high). New campaigns: server/campaign_alerts.py, the same outbox and sender.
 """
 
 from __future__ import annotations
@@ -77,18 +77,27 @@ def _plain(fmt: str, text: str) -> str:
 
 
 def render(fmt: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The payload for the webhook's format (Slack: `text`; Teams: a MessageCard). Content is escaped so
-    that a hostile sender name cannot mention @channel, add links or images in the team's chat."""
-    line = f"lurewatch: {body['level']}-risk case #{body['case_id']} (score {body['score']})"
-    if body.get("title"):
-        line += f": {_plain(fmt, str(body['title']))}"
-    flags = "; ".join(_plain(fmt, str(f["title"])) for f in body.get("red_flags", []))
+    """The payload for the webhook's format (Slack: `text`; Teams: a MessageCard) of a case or campaign
+    alert. Content is escaped so that a hostile sender name cannot mention @channel, add links or images
+    in the team's chat."""
+    if body.get("event") == "campaign.new":  # server/campaign_alerts.py
+        line = (f"lurewatch: new campaign {_plain(fmt, str(body['campaign']))} ({body['cases']} cases, "
+                f"{body['approaches']} approaches, up to {body['level']} risk; linked by "
+                f"{', '.join(_plain(fmt, str(k)) for k in body['edge_kinds']) or 'analysts'})")
+        detail = "; ".join(_plain(fmt, str(t)) for t in body.get("titles", []) + body.get("evidence", []))
+        label = "Cases and evidence"
+    else:
+        line = f"lurewatch: {body['level']}-risk case #{body['case_id']} (score {body['score']})"
+        if body.get("title"):
+            line += f": {_plain(fmt, str(body['title']))}"
+        detail = "; ".join(_plain(fmt, str(f["title"])) for f in body.get("red_flags", []))
+        label = "Red flags"
     if fmt == "slack":
-        return {"text": line + (f"\nRed flags: {flags}" if flags else "") + f"\n{body['path']}"}
+        return {"text": line + (f"\n{label}: {detail}" if detail else "") + f"\n{body['path']}"}
     if fmt == "teams":
         return {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": line[:150],
                 "themeColor": "C0392B" if body["level"] == "high" else "E67E22", "title": line,
-                "text": (f"Red flags: {flags}. " if flags else "") + f"Open {body['path']} in lurewatch."}
+                "text": (f"{label}: {detail}. " if detail else "") + f"Open {body['path']} in lurewatch."}
     return body
 
 

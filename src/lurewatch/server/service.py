@@ -343,6 +343,10 @@ def update_case(conn: Connection, case_id: int, changes: dict[str, Any], actor: 
         values["closed_at"] = now() if a["status"] == "closed" else None
     conn.execute(update(cases).where(cases.c.id == case_id).values(**values))
     audit.record(conn, actor, "case.update", "case", case_id, before=b, after=a, case_id=case_id)
+    if a.get("campaign"):  # an analyst's label: the campaign may appear now (one alert, ever)
+        from lurewatch.server import campaign_alerts
+
+        campaign_alerts.campaign_changed(conn, a["campaign"])
     return get_case_row(conn, case_id)
 
 

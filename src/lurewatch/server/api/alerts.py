@@ -27,6 +27,7 @@ class WebhookIn(RequestBody):
     min_level: Literal["medium", "high"] = "high"
     include_content: bool = Field(False, description="the case title and red flags, for cases up to max_tlp")
     max_tlp: TlpLevel = "green"
+    on_campaign: bool = Field(True, description="also alert when a new campaign appears (at min_level or above)")
     secret: str | None = Field(None, min_length=16, max_length=200, description="HMAC key; generated if absent")
 
 
@@ -42,11 +43,12 @@ def add_webhook(body: WebhookIn, request: Request, user: User = Depends(require(
             raise service.Invalid(f"a webhook named {body.name!r} exists")
         wid = conn.execute(insert(webhooks).values(
             name=body.name, url=body.url, format=body.format, secret=secret, min_level=body.min_level,
-            include_content=body.include_content, max_tlp=body.max_tlp, enabled=True,
+            include_content=body.include_content, max_tlp=body.max_tlp, enabled=True, on_campaign=body.on_campaign,
             created_at=datetime.now(UTC)).returning(webhooks.c.id)).scalar_one()
         audit.record(conn, actor(request, user), "webhook.create", "webhook", wid,
                      after={"name": body.name, "url": body.url, "format": body.format, "min_level": body.min_level,
-                            "include_content": body.include_content, "max_tlp": body.max_tlp})
+                            "include_content": body.include_content, "max_tlp": body.max_tlp,
+                            "on_campaign": body.on_campaign})
     return {"id": wid, "secret": secret}
 
 
@@ -69,7 +71,7 @@ def remove_webhook(webhook_id: Id, request: Request, user: User = Depends(requir
 def deliveries(request: Request, user: User = Depends(require("admin"))) -> dict[str, Any]:
     with state(request).db.read() as conn:
         rows = conn.execute(select(alert_outbox.c.id, alert_outbox.c.webhook_id, alert_outbox.c.event,
-                                   alert_outbox.c.case_id, alert_outbox.c.status, alert_outbox.c.attempts,
+                                   alert_outbox.c.case_id, alert_outbox.c.campaign, alert_outbox.c.status, alert_outbox.c.attempts,
                                    alert_outbox.c.last_status, alert_outbox.c.last_error, alert_outbox.c.created_at,
                                    alert_outbox.c.delivered_at, alert_outbox.c.next_attempt_at)
                             .order_by(alert_outbox.c.id.desc()).limit(500)).mappings().all()

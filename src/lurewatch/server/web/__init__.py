@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lurewatch.server.web import account, dashboard, mail, submissions, triage
+from lurewatch.server.web import account, dashboard, exposure, mail, submissions, triage
 
 router = APIRouter(include_in_schema=False)
 router.include_router(account.router)
@@ -12,3 +12,4 @@ router.include_router(submissions.router)
 router.include_router(triage.router)
 router.include_router(dashboard.router)
 router.include_router(mail.router)
+router.include_router(exposure.router)
