@@ -79,7 +79,7 @@ def test_concurrent_decodes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None
     lock = threading.Lock()
     real = decode._shrink
 
-    def slow_shrink(im: Image.Image) -> Image.Image:
+    def slow_shrink(im: Image.Image, *args: int) -> Image.Image:
         nonlocal active, peak
         with lock:
             active += 1
@@ -87,7 +87,7 @@ def test_concurrent_decodes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None
         time.sleep(0.05)
         with lock:
             active -= 1
-        return real(im)
+        return real(im, *args)
 
     monkeypatch.setattr(decode, "_shrink", slow_shrink)
     buf = io.BytesIO()

@@ -268,7 +268,8 @@ _AROUND = re.compile(
     r"to keep (?:things |it )?moving|speed (?:things |it )?up|quicker|faster|turnaround|takes? (?:too long|weeks|months)|"
     r"rather than|instead of|without (?:going through|waiting|involving|the)|skip|bypass\w*|around (?:the|it)|"
     r"informal(?:ly)?|off the record|unofficial(?:ly)?|between ourselves|just between|outside (?:the|of)|"
-    r"no need (?:to|for)|don't need to|needn't|nobody|no one|never (?:published|attributed|shared)|"
+    r"no need (?:to|for)|don't need to|needn't|(?:nobody|no one) (?:will|would|needs? to|has to) (?:know|see|be told|find out)|"
+    r"never (?:published|attributed|shared)|"
     r"today|tonight|before (?:the|it|friday|monday)|ahead of|even (?:the|a|just))\b", re.I)
 
 
