@@ -144,6 +144,7 @@ def main() -> None:
     ap.add_argument("--groups", default="base,landmark,aligned,frame",
                     help="feature groups of the landmark model (ablations): base, landmark, aligned, frame")
     ap.add_argument("--quick", action="store_true", help="held-out figures only: no threshold, nothing written")
+    ap.add_argument("--dump", type=Path, help="write the feature matrix and labels here (.npz, for analysis)")
     ap.add_argument("--reframe", type=int, default=0,
                     help="extra training re-encodings per image with a random 0-8%% crop and mirror (issue 16)")
     a = ap.parse_args()
@@ -188,7 +189,7 @@ def main() -> None:
         raw = np.array([f[n + na + 1:n + na + 9] for i, _, f, _ in rows if y[i] == 1 and not test[i]])
         lm_canon = np.median(raw, axis=0).round(4).tolist()
         pts = np.array([f[n + na + 10:] for i, k, f, _ in rows if y[i] == 1 and not test[i] and k < a.augment])
-        frame_canon = np.median(pts, axis=0).round(4).tolist()
+        frame_canon = np.median([features.ffhq_frame(q.tolist()) for q in pts], axis=0).round(4).tolist()
         X = np.array([with_landmarks(x, lm_canon, frame_canon) for x in X])
         groups = {g.strip() for g in a.groups.split(",")}
         names = [nm for g, cols in GROUPS.items() if g in groups for nm in cols]
@@ -201,6 +202,8 @@ def main() -> None:
     K = np.array([k for _, k, _, _ in rows])
     T = np.array([test[i] for i, _, _, _ in rows])
     tr = ~T
+    if a.dump:
+        np.savez(a.dump, X=X_all, Y=Y, G=G, K=K, T=T, names=np.array(features.NAMES_ALL if a.landmarks else names))
 
     # Operating threshold: 1% false positives on out-of-fold training scores (the test split is untouched).
     oof = np.zeros(int(tr.sum()))

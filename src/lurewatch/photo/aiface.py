@@ -69,7 +69,7 @@ class AiFaceModel:
         self.canonical_frame: list[float] = [float(v) for v in spec.get("canonical_frame", [])]
         self.needs_frame = self.uses_landmarks and bool(set(names) & set(features.FRAME))
         if self.uses_landmarks and (len(self.canonical_landmarks) != 8 or (
-                self.needs_frame and len(self.canonical_frame) != 2 * len(features.FRAME_POINTS))):
+                self.needs_frame and len(self.canonical_frame) != 6)):
             raise ValueError("landmark model without its canonical layouts")
         self.eye_tell_offset = float(spec["eye_tell_offset"])
         self.threshold = float(spec["threshold"])

@@ -31,18 +31,18 @@ LANDMARK = ["lm_face_prob", *LANDMARK_RAW, "lm_chin_y", "lm_eye_dist", "lm_eye_t
 NAMES_LM = NAMES + LANDMARK
 # Crop-invariant cues (issue 16), landmark model only. ALIGNED: the face warped so that the eyes sit at
 # fixed places (a crop no longer moves what is measured), then the spectrum, statistics and texture of its
-# high-pass residual. FRAME: the per-axis crop and scale that best map the canonical StyleGAN layout of
-# FRAME_POINTS onto the photo's landmarks (a reframed StyleGAN face fits with a small crop and residual).
+# high-pass residual. FRAME: the crop that turns FFHQ's alignment frame of the face (where StyleGAN put
+# the picture's edges) into the photo's edges (a reframed StyleGAN face: 0-8% a side).
 ALIGN_SIDE = 96
 ALIGN_EYES = (0.32, 0.40, 0.68, 0.40)  # eye centres in the aligned crop (fractions of its side)
 AL_SPEC_BINS = 12
 ALIGNED = ([f"al_spec_{i}" for i in range(AL_SPEC_BINS)]
            + ["al_spec_slope", "al_res_std", "al_res_kurt", "al_res_rg", "al_res_gb"]
            + [f"al_lbp_{i}" for i in range(10)])
-# Face Mesh points fitted: eye corners, nose tip, inner lips, mouth corners, chin, forehead, cheeks.
+# Face Mesh points kept: eye corners, nose tip, inner lips, mouth corners, chin, forehead, cheeks (the frame
+# uses the eye and mouth corners).
 FRAME_POINTS = (33, 133, 362, 263, 1, 13, 14, 61, 291, 152, 10, 234, 454)
-FRAME = ["fr_crop_l", "fr_crop_t", "fr_crop_r", "fr_crop_b", "fr_scale_x", "fr_scale_y", "fr_resid",
-         "fr_resid_log", "fr_outside"]
+FRAME = ["fr_crop_l", "fr_crop_t", "fr_crop_r", "fr_crop_b", "fr_scale", "fr_tilt", "fr_outside"]
 NAMES_ALL = NAMES_LM + ALIGNED + FRAME
 
 
@@ -116,26 +116,33 @@ def frame_points(lm: Landmarks) -> list[float]:
     return lm.points[list(FRAME_POINTS)].ravel().tolist()
 
 
-def frame_features(points: list[float], canon: list[float]) -> list[float]:
-    """FRAME features: fit x = sx * cx + bx and y = sy * cy + by (a crop then a resize to any aspect) from
-    the canonical layout `canon` to `points`; report the implied crop of each side, the scales, the RMS
-    residual (in canonical units) and how far the implied crop lies outside 0..10% per side."""
+def ffhq_frame(points: list[float]) -> list[float]:
+    """The square FFHQ's alignment would cut from this face (the recipe of its `align_faces`: centred a tenth
+    of the way from the eye midpoint to the mouth, half-side max(2 x eye distance, 1.8 x eye-to-mouth)), as
+    [left margin, top margin, right margin, bottom margin, side, angle], relative to the photo. A StyleGAN
+    face (FFHQ-trained) fills its frame; a crop of one moves each margin by what was cut from that side."""
     p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    c = np.asarray(canon, dtype=np.float64).reshape(-1, 2)
-    out, resid = [], 0.0
-    for k in (0, 1):
-        A = np.stack([c[:, k], np.ones(len(c))], axis=1)
-        (s, b), *_ = np.linalg.lstsq(A, p[:, k], rcond=None)
-        s = float(s) if abs(s) > 1e-6 else 1e-6
-        resid += float(((A @ [s, b] - p[:, k]) ** 2).sum()) / s ** 2
-        lo = -float(b) / s  # the canonical coordinate at the photo's left/top edge
-        hi = 1.0 - (1.0 - float(b)) / s  # ... and 1 - the one at its right/bottom edge
-        out.append((lo, hi, s))
-    (left, right, sx), (top, bottom, sy) = out
-    rms = float(np.sqrt(resid / (2 * len(c))))
-    crops = np.array([left, top, right, bottom])
+    el, er = p[0:2].mean(axis=0), p[2:4].mean(axis=0)  # FRAME_POINTS: the eye corners, then ...
+    ea, ma = (el + er) / 2, (p[7] + p[8]) / 2  # ... the mouth corners
+    e2e, e2m = er - el, ma - ea
+    x = e2e - np.flipud(e2m) * np.array([-1.0, 1.0])
+    half = max(float(np.hypot(*e2e)) * 2.0, float(np.hypot(*e2m)) * 1.8)
+    norm = float(np.hypot(*x))
+    angle = float(np.arctan2(x[1], x[0])) if norm > 1e-9 else 0.0
+    c = ea + e2m * 0.1
+    return [float(c[0] - half), float(c[1] - half), float(1 - c[0] - half), float(1 - c[1] - half), 2 * half, angle]
+
+
+def frame_features(points: list[float], canon: list[float]) -> list[float]:
+    """FRAME features: the crop of each side (fraction of the original) and the scale that would turn the
+    canonical StyleGAN frame `canon` (ffhq_frame of the training fakes, median) into this photo's; its tilt;
+    and how far the implied crop lies outside 0..10% per side (a reframed generated face: inside)."""
+    f = ffhq_frame(points)
+    u = f[4] / canon[4] if canon[4] > 0 else 1.0  # photo units per original unit
+    u = min(max(u, 0.1), 10.0)
+    crops = np.array([canon[k] - f[k] / u for k in range(4)])
     outside = float(np.abs(crops - np.clip(crops, 0.0, 0.10)).sum())
-    return [left, top, right, bottom, sx, sy, rms, float(np.log(rms + 1e-4)), outside]
+    return [*crops.tolist(), u, f[5] - canon[5], outside]
 
 
 def best_eye_pair(eyes: list[tuple[float, float]], canon: list[float]) -> tuple[list[float], float] | None:
