@@ -6,6 +6,9 @@ Three groups, each cheap (a few ms on a 400 px photo):
 - spectrum: the azimuthally averaged log power spectrum (GAN upsampling leaves periodic energy).
 - colour and texture: saturation/value statistics, sharpness of the face versus the background,
   uniform local binary pattern histogram of the face (GAN skin is smooth in a characteristic way).
+With the Face Mesh landmarks (the shipped model): LANDMARK (positions and layout offsets) and FRAME (the
+crop that turns FFHQ's alignment frame of the face into the photo's edges, which survives reframing).
+ALIGNED (texture and spectrum of the eye-aligned face) is kept for ablations; it is not used (model card).
 """
 
 from __future__ import annotations
