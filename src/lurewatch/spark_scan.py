@@ -112,11 +112,11 @@ def _threads(bc: Any) -> Any:
         analyser, profiles = _shared(bc)
         res = IngestResult()
         out: list[tuple[str, int | None, str | None, str | None, str]] = []
-        group: list[tuple[int, list[str]]] = []
+        group = mt.Conversation("")
         current: tuple[str, str] | None = None
 
         def flush() -> None:
-            for a in mt.conversation_approaches(group, current[1] if current else "", res, profiles):
+            for a in mt.conversation_approaches(group.rows, current[1] if current else "", res, profiles):
                 out.append(_record(analyser.analyse_one(a)))
 
         def drain_problems() -> None:
@@ -130,16 +130,17 @@ def _threads(bc: Any) -> Any:
                     res.problems.append(IngestProblem(file, int(ord_) + 1, payload))
                     continue
                 res.rows_read += 1
-                if (key, file) != current and group:
+                if (key, file) != current and group.rows:
                     flush()
-                    group = []
+                    group = mt.Conversation(file)
                 current = (key, file)
-                group.append((int(ord_), json.loads(payload)))
+                group.origin = file
+                group.add(int(ord_), json.loads(payload), res)
             drain_problems()
             if len(out) >= 1024:
                 yield pd.DataFrame(out, columns=["kind", "neg_score", "approach_id", "level", "record"])
                 out.clear()
-        if group:
+        if group.rows:
             flush()
         drain_problems()
         out.append(("n", None, None, None, json.dumps([res.rows_read, res.rows_skipped])))
