@@ -139,3 +139,19 @@ def test_table_uris_survive_pathlib() -> None:
     assert uri(str(Path("hdfs://nn:8020/m.parquet"))) == "hdfs://nn:8020/m.parquet"
     assert uri(str(Path("file:///data/m.jsonl"))) == "file:/data/m.jsonl"
     assert not is_uri(str(Path("/data/m.jsonl"))) and not is_uri("C:/data/m.jsonl")
+
+
+def test_one_conversation_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile table cannot make one conversation hold unbounded rows: the rest is reported and skipped."""
+    from lurewatch.ingest import messages_table
+
+    monkeypatch.setattr(messages_table, "MAX_CONVERSATION_ROWS", 3)
+    p = tmp_path / "t.jsonl"
+    row = {"conversation_id": "big", "from": "Ann Lee", "to": "Bo Chan", "date": "2025-01-02", "content": "hello"}
+    p.write_text("".join(json.dumps(dict(row, date=f"2025-01-0{i + 1}")) + "\n" for i in range(5))
+                 + json.dumps(dict(row, conversation_id="small")) + "\n", encoding="utf-8")
+    res = IngestResult()
+    got = list(stream_approaches(p, res))
+    assert [(a.conversation_id, len(a.messages)) for a in got] == [("big", 3), ("small", 1)]
+    assert res.rows_read == 4 and res.rows_skipped == 2
+    assert [pr.line for pr in res.problems] == [4] and "more than 3 rows" in res.problems[0].reason

@@ -94,3 +94,18 @@ def test_spark_engine_refuses_what_it_cannot_write(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "jsonl or parquet" in r.output
     r = runner.invoke(app, ["scan", str(DEMO), "-f", "parquet"])
     assert r.exit_code == 2 and "--engine spark" in r.output
+
+
+def test_cluster_collection_gives_the_same_jsonl(spark, tmp_path: Path) -> None:  # noqa: ANN001
+    """On a cluster the sorted lines come to the driver partition by partition: the same bytes."""
+    from lurewatch.scoring.providers import ScanContext
+    from lurewatch.spark_scan import scan_spark
+
+    _gen().write(1500, tmp_path / "t.jsonl", seed=4)
+    local = tmp_path / "local.jsonl"
+    _scan([tmp_path / "t.jsonl"], local, "--no-photos")
+    lines: list[str] = []
+    done = scan_spark([tmp_path / "t.jsonl"], None, ScanContext(use_photos=False), master="local[2]",
+                      partitions=5, write=lines.append, collect="iterator")
+    assert "".join(lines).encode("utf-8") == local.read_bytes()
+    assert done.written == len(lines) > 400 and sum(done.levels.values()) == done.written

@@ -112,11 +112,11 @@ def _threads(bc: Any) -> Any:
         analyser, profiles = _shared(bc)
         res = IngestResult()
         out: list[tuple[str, int | None, str | None, str | None, str]] = []
-        group: list[tuple[int, list[str]]] = []
+        group = mt.Conversation("")
         current: tuple[str, str] | None = None
 
         def flush() -> None:
-            for a in mt.conversation_approaches(group, current[1] if current else "", res, profiles):
+            for a in mt.conversation_approaches(group.rows, current[1] if current else "", res, profiles):
                 out.append(_record(analyser.analyse_one(a)))
 
         def drain_problems() -> None:
@@ -130,16 +130,17 @@ def _threads(bc: Any) -> Any:
                     res.problems.append(IngestProblem(file, int(ord_) + 1, payload))
                     continue
                 res.rows_read += 1
-                if (key, file) != current and group:
+                if (key, file) != current and group.rows:
                     flush()
-                    group = []
+                    group = mt.Conversation(file)
                 current = (key, file)
-                group.append((int(ord_), json.loads(payload)))
+                group.origin = file
+                group.add(int(ord_), json.loads(payload), res)
             drain_problems()
             if len(out) >= 1024:
                 yield pd.DataFrame(out, columns=["kind", "neg_score", "approach_id", "level", "record"])
                 out.clear()
-        if group:
+        if group.rows:
             flush()
         drain_problems()
         out.append(("n", None, None, None, json.dumps([res.rows_read, res.rows_skipped])))
@@ -205,10 +206,23 @@ def _size(path: str) -> int:
         return 0
 
 
+def _uri_size(spark: Any, path: str) -> int:
+    """Bytes under a URI, asked of Hadoop's file system (0 when it cannot tell)."""
+    try:
+        jvm = spark.sparkContext._jvm
+        p = jvm.org.apache.hadoop.fs.Path(path)
+        fs = p.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        return int(fs.getContentSummary(p).getLength())
+    except Exception:  # noqa: BLE001 - only a sizing hint: the default partitions apply
+        return 0
+
+
 def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *, master: str | None = None,
                fmt: str = "jsonl", output: Path | None = None, min_level: str = "low",
-               partitions: int | None = None, write: Any = None) -> SparkScan:
-    """Scan with Spark; JSONL lines go to `write(str)` (or `output`), Parquet to the `output` folder."""
+               partitions: int | None = None, write: Any = None, collect: str = "auto") -> SparkScan:
+    """Scan with Spark; JSONL lines go to `write(str)`, Parquet to the `output` folder. `collect` says how
+    the sorted JSONL reaches the driver: "files" (part files, local masters), "iterator" (one partition
+    at a time, clusters) or "auto"."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -227,7 +241,7 @@ def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     sc = spark.sparkContext
     # partitions of about PART_BYTES of input: the sorted output comes to the driver one partition at a time
-    in_bytes = sum(_size(t) for t in result.message_tables)
+    in_bytes = sum(_uri_size(spark, t) if is_uri(t) else _size(t) for t in result.message_tables)
     n_parts = partitions or max(2, sc.defaultParallelism * 2, -(-in_bytes // PART_BYTES))
     spark.conf.set("spark.sql.shuffle.partitions", str(n_parts))  # the partitions of the final sort
     analyser = Analyser(ctx)
@@ -272,7 +286,7 @@ def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *
             (shown.select("approach_id", (-F.col("neg_score")).alias("score"), "level", "record")
              .write.mode("errorifexists").parquet(uri(str(output))))
             scan.written = sum(scan.levels[lv] for lv in floor)
-        elif sc.master.startswith("local"):
+        elif collect == "files" or (collect == "auto" and sc.master.startswith("local")):
             # the executors write the sorted lines (part files in partition order = the sort's order) and the
             # driver copies them out: no large task results through the driver
             with tempfile.TemporaryDirectory(prefix="lurewatch-scan-") as tmp:

@@ -38,6 +38,7 @@ _OWNER = len(MESSAGE_COLUMNS)  # the owner_profile_url, after the MESSAGE_COLUMN
 MAX_LINE_BYTES = 4 * 1024 * 1024  # one JSON line (a message of 200,000 characters fits)
 MAX_FIELD_CHARS = 200_000
 MAX_CONVERSATION_ROWS = 10_000  # rows threaded per conversation; the rest is reported and skipped
+MAX_CONVERSATION_CHARS = 20_000_000  # characters of one conversation's fields held, likewise
 BATCH_ROWS = 4096  # Parquet rows read at once
 
 
@@ -103,16 +104,33 @@ def _owner_of(msgs: list[RawMessage], fields: list[list[str]]) -> tuple[str | No
     return url, names[0] if names else ""
 
 
+class Conversation:
+    """The rows of one conversation as they are read, bounded in rows and characters (both engines)."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.rows: list[tuple[int, list[str]]] = []
+        self.chars = 0
+        self.full = False
+
+    def add(self, n: int, fields: list[str], result: IngestResult) -> None:
+        size = sum(map(len, fields))
+        if len(self.rows) >= MAX_CONVERSATION_ROWS or self.chars + size > MAX_CONVERSATION_CHARS:
+            result.rows_read -= 1
+            result.rows_skipped += 1
+            if not self.full:
+                self.full = True
+                result.problems.append(IngestProblem(
+                    self.origin, n, f"conversation {conversation_key(fields)[:80]!r} has more than "
+                    f"{MAX_CONVERSATION_ROWS} rows or {MAX_CONVERSATION_CHARS:,} characters; the rest skipped"))
+            return
+        self.chars += size
+        self.rows.append((n, fields))
+
+
 def conversation_approaches(rows: list[tuple[int, list[str]]], origin: str, result: IngestResult,
                             profiles: dict[str, Profile] | None = None) -> list[Approach]:
     """The approaches of one conversation's rows ((order, fields) in file order), profiles attached."""
-    if len(rows) > MAX_CONVERSATION_ROWS:
-        result.problems.append(IngestProblem(origin, rows[MAX_CONVERSATION_ROWS][0],
-                                             f"conversation {conversation_key(rows[0][1])[:80]!r} has more than "
-                                             f"{MAX_CONVERSATION_ROWS} rows; the rest skipped"))
-        result.rows_skipped += len(rows) - MAX_CONVERSATION_ROWS
-        result.rows_read -= len(rows) - MAX_CONVERSATION_ROWS
-        rows = rows[:MAX_CONVERSATION_ROWS]
     msgs = raw_messages(rows, _IX, origin, result)
     if not msgs:
         return []
@@ -204,14 +222,14 @@ def stream_approaches(path: Path, result: IngestResult,
     """The file's approaches, conversation by conversation, as each run of rows of one conversation ends."""
     result.files_read += 1
     file = str(path)
-    rows: list[tuple[int, list[str]]] = []
+    conv = Conversation(file)
     key = None
     for n, fields in iter_rows(path, result):
         k = conversation_key(fields)
-        if k != key and rows:
-            yield from conversation_approaches(rows, file, result, profiles)
-            rows = []
+        if k != key and conv.rows:
+            yield from conversation_approaches(conv.rows, file, result, profiles)
+            conv = Conversation(file)
         key = k
-        rows.append((n, fields))
-    if rows:
-        yield from conversation_approaches(rows, file, result, profiles)
+        conv.add(n, fields, result)
+    if conv.rows:
+        yield from conversation_approaches(conv.rows, file, result, profiles)
