@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
+
+import yaml
 
 from lurewatch.indicators.engine import Engine
 from lurewatch.learned.labelled import BLIND_SETS, load_yaml_set
@@ -36,10 +39,37 @@ ROOT = Path(__file__).resolve().parents[1]
 QUOTE_PREFIX = 60  # a finding quotes its sentence (possibly cut): match on the first characters
 
 
+# Hostile sentences labelled by annotators (tests/data/<set>/asks.yaml: case id -> [{family, sentence}]):
+# "union" adds them to the sentences the rules quote, "replace" uses them alone where a set has them.
+ASKS_MODE = os.environ.get("LW_CORPUS_ASKS", "union")
+FAMILIES = ("request", "people", "secrecy", "offplatform", "payment", "travel", "files", "credentials")
+
+
+def load_asks(path: Path) -> dict[str, list[dict[str, str]]] | None:
+    if not path.is_file():
+        return None
+    doc = yaml.safe_load(path.read_text("utf-8")) or {}
+    return {str(k): [m for m in (v or []) if isinstance(m, dict) and m.get("family") in FAMILIES
+                     and isinstance(m.get("sentence"), str)] for k, v in doc.items()}
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).strip(" .!?\"'").casefold()
+
+
+def _overlaps(marked: str, sentence: str) -> bool:
+    """The layer's sentence and the annotated one are the same words (either may hold the other: the two
+    sentence splitters differ on abbreviations, quotes and line breaks)."""
+    a, b = _norm(marked), _norm(sentence)
+    return len(min(a, b, key=len)) >= 12 and (a in b or b in a)
+
+
 def main() -> None:
     families = parse_families(Engine.load().documents)
     family_of_rule = {rid: f.family for f in families for rid in f.rule_ids}
     rules = Analyser(ScanContext(use_photos=False, use_text_model=False, semantic="off"), combiner=False)
+    asks = {name: load_asks(ROOT / "tests/data" / name / "asks.yaml") for name in BLIND_SETS} if ASKS_MODE != "off" else {}
+    asks = {k: v for k, v in asks.items() if v is not None}
     rows = []
     for name in BLIND_SETS:
         for lab in load_yaml_set(ROOT / "tests/data" / name / "approaches.yaml", name):
@@ -48,6 +78,16 @@ def main() -> None:
                 rows += [{"set": name, "text": s, "families": [], "legitimate": True} for s in sents]
                 continue
             pos: dict[str, set[str]] = {}
+            marked = asks.get(name, {}).get(lab.case_id) if name in asks else None
+            if marked is not None:  # the annotators' reading of this case: which sentences carry which ask
+                for m in marked:
+                    for s in sents:
+                        if _overlaps(m["sentence"], s):
+                            pos.setdefault(s, set()).add(m["family"])
+                if ASKS_MODE == "replace":
+                    rows += [{"set": name, "text": s, "families": sorted(p), "legitimate": False}
+                             for s, p in pos.items()]
+                    continue
             for f in rules.analyse_one(lab.approach).findings:
                 fam = family_of_rule.get(f.indicator)
                 if not fam or not f.evidence.startswith('"'):
