@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ import numpy as np
 
 PROBE_C = 2.0  # logistic-regression regularisation of every probe
 CURATED_WEIGHT = 4.0  # a sentence from the rule files counts as this many corpus sentences
-CORPUS_POSITIVE_WEIGHT = float(os.environ.get("LW_CORPUS_POSITIVE_WEIGHT", "0.5"))  # a corpus sentence a rule quoted, as a positive of its family (1.0 measured:
+CORPUS_POSITIVE_WEIGHT = 0.5  # a corpus sentence a rule quoted or an annotator marked, as a positive of its family (1.0 measured:
 # more topic-bound probes, e.g. a friendly "how is the new lab going" read as an ask; docs/semantic.md)
 CHECK_SENTENCE = "Could you send me the internal roadmap before our call on Friday?"
 CHECK_TOLERANCE = 1e-3  # max abs difference of the check vector (onnxruntime builds differ in the last bits)
