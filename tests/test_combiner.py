@@ -79,7 +79,10 @@ def test_the_recipients_own_words_are_not_read_as_the_senders():
     owner_asks = _thread({"owner": "Could you send me the internal test results and the unpublished yields?"},
                          "Sure, the report is public: it is on our website under publications.")
     a = Analyser().analyse_one(owner_asks)
-    assert not [f for f in a.findings if f.category in ("semantic", "request")]
+    # No finding is about the ask, and none quotes the recipient's words (a probe may still read something
+    # into the sender's reply: that is the probe's precision, not attribution).
+    assert not [f for f in a.findings if f.category == "request" or f.indicator == "LW-SEM-REQ"]
+    assert not [f for f in a.findings if "internal test results" in f.evidence or "unpublished" in f.evidence]
 
 
 def test_thread_shape_features():

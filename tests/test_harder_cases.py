@@ -24,7 +24,7 @@ def build(case: dict) -> Approach:
 # Hostile cases the calibrated combination scores low although the rules flag them, each explained in
 # docs/detection-quality.md (the combination discounts weak single rule findings: it was fitted on how the
 # rules did on wording they had not seen).
-COMBINED_MISSES = {"h-thinktank-interview", "h-dreamjob-zip", "h-personal-laptop"}
+COMBINED_MISSES = {"h-thinktank-interview", "h-dreamjob-zip", "h-personal-laptop", "h-pen-thoughts"}
 
 
 @pytest.mark.parametrize("mode", ["combined", "rules"])
