@@ -78,3 +78,17 @@ def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall,
     assert lg / nl <= max_fp and high / nl <= 0.01, f"{lg}/{nl}, {high} high"
     ah, anh = tot["adv"][0], tot["adv"][1]
     assert ah / anh >= min_adversarial, f"adversarial {ah}/{anh}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "encoder", "min_hostile", "max_legit", "max_legit_high"), [
+    # Held out (never trained on), measured once before any tuning at bf99835 (docs/detection-quality.md):
+    ("blind14", "full", 12, 6, 1),  # 12/12, 6/88, 1 high
+    ("blind14", "static", 12, 3, 1),  # 12/12, 3/88, 1 high
+    ("blind15", "full", 22, 2, 0),  # 22/30, 2/20, 0 high
+    ("blind15", "static", 19, 0, 0),  # 19/30, 0/20, 0 high
+])
+def test_held_out_sets_keep_their_first_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+    h, nh, lg, nl, high = _measure(name, encoder)
+    assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
+    assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
