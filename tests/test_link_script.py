@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import time
 
+import pytest
 from tests.test_link import ap, groups, kinds, url
 
 from lurewatch.linking import extract_all, link
+from lurewatch.linking.pivots import extract_pivots
 from lurewatch.linking.render import to_html
 from lurewatch.linking.script import claimed_org, script_keys
 
@@ -45,11 +48,13 @@ def test_script_keys_quote_normalised_sentences_and_skip_short_ones() -> None:
 def test_rotated_personas_with_same_script_and_claimed_firm_merge_with_evidence() -> None:
     a, b = ap(P1, url(1), level="high"), ap(P2, url(2), level="high")
     camps = link([a, b])
-    assert len(camps) == 1 and {"script", "employer"} <= kinds(camps)
+    assert len(camps) == 1 and kinds(camps) == {"script", "claimed-org"}
     script = [e for e in camps[0]["edges"] if e["kind"] == "script"][0]
     assert "sovereign infrastructure fund" in script["evidence"] or "MinHash" in script["evidence"]
+    claim = [e for e in camps[0]["edges"] if e["kind"] == "claimed-org"][0]
+    assert claim["strength"] == 0.4 and "'halvard crest consulting' (in the text)" in claim["evidence"]
     page = to_html(camps)  # the HTML view shows every edge with its evidence, escaped
-    assert "same script sentence" in page and "same claimed employer" in page
+    assert "same script sentence" in page and "same claimed organisation" in page
     hostile = ap(P1 + " <script>alert(1)</script> is what we want you to run on the shared workstation.", url(5),
                  level="high")
     assert "<script>alert" not in to_html(link([hostile, ap(P2, url(6), level="high")]))
@@ -114,3 +119,93 @@ def test_rotated_persona_generator_quality_at_small_size(tmp_path) -> None:  # n
     for c in camps:
         actors = {truth[a["approach_id"]] for a in c["approaches"]}
         assert not (actors & hostile) or actors <= hostile, actors
+
+
+# ---- claimed organisations: a kind of their own, weighted by rarity ---------------------------------------
+
+SCRIPT = ("We advise a sovereign infrastructure fund that values practitioners who understand substation "
+          "protection schemes in depth.")
+
+
+_VOCAB = ("grid turbine reactor satellite sonar lidar radar battery hydrogen pipeline firmware drone vaccine genome "
+          "quantum alloy coolant cable valve pump rotor sensor").split()
+
+
+def _own_words(i: int) -> str:
+    rng = random.Random(i)
+    return " ".join(rng.sample(_VOCAB, 12))
+
+
+def _claimers(n: int, firm: str, start: int) -> list[dict]:
+    """n senders naming one firm, each text otherwise its own (no template evidence), one shared sentence."""
+    return [ap(f"Hello. I'm writing on behalf of {firm}. {_own_words(start + i)}. " + SCRIPT, url(start + i),
+               level="high") for i in range(n)]
+
+
+def test_claim_strength_falls_with_the_number_of_senders_naming_it() -> None:
+    for n, strength in ((2, 0.4), (12, 0.35), (30, 0.3)):
+        camps = link(_claimers(n, "Tarrow Ridge Institute", 1000 + 100 * n))
+        assert len(camps) == 1 and camps[0]["size"] == n, n  # 0.35 script + 0.3..0.4 claim: merged
+        claims = {e["strength"] for e in camps[0]["edges"] if e["kind"] == "claimed-org"}
+        assert claims == {strength}, (n, claims)
+        assert all(f"named by {n} senders" in e["evidence"] for e in camps[0]["edges"] if e["kind"] == "claimed-org")
+    assert link(_claimers(55, "Tarrow Ridge Institute", 9000)) == []  # common: links nobody
+
+
+def test_claim_and_profile_employer_of_one_organisation_count_once() -> None:
+    """A profile employer and the same firm claimed in the text are one piece of evidence (0.4, not 0.8)."""
+    text = "I'm writing on behalf of Keystone Lighthouse Research. {}."
+    a = ap(text.format(_own_words(1)), url(1), sender_employer="Keystone Lighthouse Research Ltd")
+    b = ap(text.format(_own_words(2)), url(2), sender_employer="Keystone Lighthouse Research")
+    assert link([a, b]) == []
+    t1, t2 = "2025-03-01T10:00:00+00:00", "2025-03-02T18:00:00+00:00"  # with a burst (0.2): 0.6, merged
+    c = ap(text.format(_own_words(3)), url(3), owner_org="Atlas Dynamics", when=t1)
+    d = ap("Our firm, Keystone Lighthouse Research, pays well.", url(4), owner_org="Atlas Dynamics", when=t2,
+           sender_employer="Keystone Lighthouse Research")
+    camps = link([c, d])
+    assert len(camps) == 1 and kinds(camps) == {"claimed-org", "burst"}
+    claim = [e for e in camps[0]["edges"] if e["kind"] == "claimed-org"][0]
+    assert "(in the text)" in claim["evidence"] and claim["pair_strength"] == 0.6
+
+
+# ---- infrastructure on shared services ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("t1", "t2", "value"), [
+    ("Book a slot at https://calendly.com/Anna-K/30min", "my calendar: calendly.com/anna-k", "calendar:calendly.com/anna-k"),
+    ("Please fill https://docs.google.com/forms/d/e/1FAIpQLSfAbc123/viewform?usp=sf_link",
+     "the questionnaire: docs.google.com/forms/d/e/1FAIpQLSfAbc123/viewform", "survey:docs.google.com/forms/d/e/1faipqlsfabc123"),
+    ("brief at https://www.dropbox.com/scl/fi/k2j4h5g6/brief.pdf?dl=0", "dropbox.com/scl/fi/k2j4h5g6/brief.pdf",
+     "file share:dropbox.com/scl/fi/k2j4h5g6"),
+    ("join https://us02web.zoom.us/j/93012345678?pwd=abc", "Zoom: us02web.zoom.us/j/93012345678",
+     "meeting:us02web.zoom.us/j/93012345678"),
+    ("event page https://tarrow-forum.github.io/", "see tarrow-forum.github.io for the agenda",
+     "landing page:tarrow-forum.github.io"),
+])
+def test_shared_service_accounts_link_as_infrastructure(t1: str, t2: str, value: str) -> None:
+    assert ("infrastructure", value) in extract_pivots(t1) and ("infrastructure", value) in extract_pivots(t2)
+    camps = link([ap(t1, url(1)), ap(t2, url(2))])
+    assert len(camps) == 1 and kinds(camps) == {"infrastructure"}
+    edge = camps[0]["edges"][0]
+    assert edge["strength"] == 0.8 and edge["evidence"] == "shared " + value.replace(":", " ", 1)
+    assert camps[0]["score"] >= 10  # a hard pivot
+
+
+def test_shared_services_alone_never_link() -> None:
+    """Two different calendars, two Dropbox files, two hosted pages: the service's domain is no evidence."""
+    a = ap("calendly.com/anna-k https://www.dropbox.com/s/aaaa1111/x.pdf alpha-forum.github.io calendly.com/pricing",
+           url(1))
+    b = ap("calendly.com/bob-l https://www.dropbox.com/s/bbbb2222/x.pdf beta-forum.github.io calendly.com/pricing",
+           url(2))
+    assert link([a, b]) == []
+    assert ("infrastructure", "calendar:calendly.com/pricing") not in extract_pivots(a["messages"][0]["text"])
+
+
+def test_crafted_service_links_cost_milliseconds() -> None:
+    crafted = ["calendly.com/" + "a" * 200_000, ("https://forms.office.com/" + "x" * 90 + "?") * 2000,
+               "a-" * 100_000 + ".github.io", "bit.ly/" * 30_000, ("zoom.us/j/" + "1" * 11) * 10_000,
+               ".sharepoint.com/:b:/g/" * 8000]
+    for text in crafted:
+        start = time.perf_counter()
+        extract_pivots(text)
+        assert time.perf_counter() - start < 0.5, text[:40]

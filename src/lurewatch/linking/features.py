@@ -54,7 +54,8 @@ class Record:
     bands: bytes = b""  # the MinHash LSH band keys, int64 little-endian
     keys: list[str] = field(default_factory=list)  # "kind\tvalue" strong keys (pivots, photo hashes)
     pdq: str | None = None
-    employer: str = ""
+    employer: str = ""  # the profile's employer, stripped (employer.strip_employer)
+    claim: str = ""  # the organisation claimed in the first message, stripped
 
     @property
     def flagged(self) -> bool:
@@ -152,7 +153,7 @@ def extract(d: dict[str, Any]) -> Record:
         keys.add(("photo_pdq", pdq))
     if rec.flagged:  # script sentences are evidence between flagged approaches only (recruiters share theirs)
         keys |= script_keys(first_text, names)
-    # the profile's employer, else the organisation claimed in the first message ("I work with X")
     rec.keys = sorted(f"{k}\t{v}" for k, v in keys)
-    rec.employer = strip_employer(_str(d.get("sender_employer"), 200)) or strip_employer(claimed_org(first_text))
+    rec.employer = strip_employer(_str(d.get("sender_employer"), 200))
+    rec.claim = strip_employer(claimed_org(first_text))  # "I work with X", "on behalf of the Y Summit"
     return rec

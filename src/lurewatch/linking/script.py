@@ -37,7 +37,9 @@ _NAME = r"((?:[A-Z][\w.'&-]{0,30})(?:[ ](?:of|for|and|&|de|der|the)?[ ]?[A-Z][\w
 _CLAIM = re.compile(
     r"\b(?:(?:I\s+am|I'm|I\s+work|I\s+lead|I\s+head|we\s+are|I\s+represent|I'm\s+writing)\s+"
     r"(?:[\w-]{1,20}\s+){0,4}?(?:at|with|for|from)\s+(?:the\s+)?" + _NAME
-    + r"|on\s+behalf\s+of\s+(?:the\s+)?" + _NAME + r"|(?:representing|invited\s+to)\s+(?:the\s+)?" + _NAME + r")"
+    + r"|on\s+behalf\s+of\s+(?:the\s+)?" + _NAME + r"|(?:representing|invited\s+to)\s+(?:the\s+)?" + _NAME
+    + r"|(?:[Oo]ur|[Mm]y)\s+(?:firm|company|fund|institute|think\s+tank|consultancy|agency|foundation|forum|client)"
+    r",?\s+(?:the\s+)?" + _NAME + r")"
 )
 _CLAIM_STOP = frozenset({"i", "we", "linkedin", "you", "your", "our", "my", "a", "an", "the", "this", "mr", "ms"})
 
