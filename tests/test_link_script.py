@@ -209,3 +209,25 @@ def test_crafted_service_links_cost_milliseconds() -> None:
         start = time.perf_counter()
         extract_pivots(text)
         assert time.perf_counter() - start < 0.5, text[:40]
+
+
+def test_a_recruiters_client_or_the_recipients_organisation_is_no_claim() -> None:
+    assert claimed_org("I am recruiting for a Senior Engineer position at Polar Labs in Oslo.") == ""
+    assert claimed_org("My client Polar Labs is hiring a lead.") == ""
+    assert claimed_org("Our firm, Tarrow Ridge Advisory, supports decision makers.") == "Tarrow Ridge Advisory"
+    rec = extract_all([ap("Hello, I'm writing on behalf of Atlas Dynamics about the team.", url(1),
+                          owner_org="Atlas Dynamics Ltd")])[0]
+    assert rec.claim == ""  # the recipient's own organisation
+    rec = extract_all([ap("Hello, I'm writing on behalf of Vector Labs about the team.", url(1),
+                          owner_org="Atlas Dynamics")])[0]
+    assert rec.claim == "vector labs"
+
+
+def test_the_sentence_naming_the_organisation_is_not_a_second_piece_of_script_evidence() -> None:
+    """Two flagged recruiters of two agencies that happen to share a name: the sentence that names the agency is
+    the organisation evidence itself, so it does not add a script edge to the employer edge."""
+    line = "I am a consultant at Horizon Independent Solutions Talent and we are hiring a principal scientist."
+    a = ap(f"{line} {_own_words(11)}.", url(1), level="high", sender_employer="Horizon Independent Solutions Talent Ltd")
+    b = ap(f"{line} {_own_words(12)}.", url(2), level="high", sender_employer="Horizon Independent Solutions Talent")
+    assert link([a, b]) == []
+    assert not [k for k in extract_all([a])[0].keys if k.startswith("script\t")]

@@ -151,9 +151,11 @@ def extract(d: dict[str, Any]) -> Record:
     if pdq_usable(pdq, int(quality) if isinstance(quality, int | float) else 0):
         rec.pdq = pdq
         keys.add(("photo_pdq", pdq))
+    employer, claim = _str(d.get("sender_employer"), 200), claimed_org(first_text)  # "I work with X"
+    rec.employer, rec.claim = strip_employer(employer), strip_employer(claim)
+    if rec.org and rec.claim == strip_employer(rec.org):
+        rec.claim = ""  # naming the recipient's own organisation is no claim about the sender
     if rec.flagged:  # script sentences are evidence between flagged approaches only (recruiters share theirs)
-        keys |= script_keys(first_text, names)
+        keys |= script_keys(first_text, names, (employer, claim))
     rec.keys = sorted(f"{k}\t{v}" for k, v in keys)
-    rec.employer = strip_employer(_str(d.get("sender_employer"), 200))
-    rec.claim = strip_employer(claimed_org(first_text))  # "I work with X", "on behalf of the Y Summit"
     return rec
