@@ -85,7 +85,8 @@ def test_stock_sentences_used_by_many_senders_link_nobody() -> None:
 
 def test_crafted_long_messages_cost_milliseconds_in_script_and_claims() -> None:
     crafted = ["a. " * 70_000, "A" * 200_000, ("I work at " + "Aa " * 30) * 5_000, "Hello there. " * 10_000,
-               ("on behalf of " + "Bb-" * 40 + " ") * 3000, "x" * 199_999 + "."]
+               ("on behalf of " + "Bb-" * 40 + " ") * 3000, "x" * 199_999 + ".",
+               ("Our firm, " + "Cc " * 40) * 3000, ("I am recruiting hiring looking at " * 2000) + "Dd " * 30_000]
     for text in crafted:
         start = time.perf_counter()
         script_keys(text)
@@ -214,6 +215,7 @@ def test_crafted_service_links_cost_milliseconds() -> None:
 def test_a_recruiters_client_or_the_recipients_organisation_is_no_claim() -> None:
     assert claimed_org("I am recruiting for a Senior Engineer position at Polar Labs in Oslo.") == ""
     assert claimed_org("My client Polar Labs is hiring a lead.") == ""
+    assert claimed_org("I'm a recruiter at Halvard Crest Talent.") == "Halvard Crest Talent"
     assert claimed_org("Our firm, Tarrow Ridge Advisory, supports decision makers.") == "Tarrow Ridge Advisory"
     rec = extract_all([ap("Hello, I'm writing on behalf of Atlas Dynamics about the team.", url(1),
                           owner_org="Atlas Dynamics Ltd")])[0]

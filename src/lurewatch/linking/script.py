@@ -42,7 +42,7 @@ _CLAIM = re.compile(
     r",?\s+(?:the\s+)?" + _NAME + r")"
 )
 # A recruiter naming the client they hire for ("I am recruiting for a role at X") claims nothing about themselves.
-_NOT_SELF = re.compile(r"\b(?:recruit\w*|hiring|hire|looking|search\w*|working|position|role|vacanc\w*|opening|job|"
+_NOT_SELF = re.compile(r"\b(?:recruit(?:ing|s|ed)?|hiring|hire|looking|search\w*|working|position|role|vacanc\w*|opening|job|"
                        r"client|customer|partner\s+of|interested|talking|speaking|meeting|visiting)\b", re.I)
 _CLAIM_STOP = frozenset({"i", "we", "linkedin", "you", "your", "our", "my", "a", "an", "the", "this", "mr", "ms"})
 
