@@ -233,3 +233,31 @@ def test_the_sentence_naming_the_organisation_is_not_a_second_piece_of_script_ev
     b = ap(f"{line} {_own_words(12)}.", url(2), level="high", sender_employer="Horizon Independent Solutions Talent")
     assert link([a, b]) == []
     assert not [k for k in extract_all([a])[0].keys if k.startswith("script\t")]
+
+
+def test_an_unflagged_persona_links_to_a_flagged_one_by_script_but_two_unflagged_never_do() -> None:
+    """The detector misses some approaches of a campaign: their exact sentences still link them to a flagged
+    persona of the same script and firm; between two unflagged approaches script sentences are no evidence."""
+    a, b, c = _claimers(3, "Tarrow Ridge Institute", 500)
+    b["level"] = c["level"] = "low"
+    assert groups(link([b, c])) == set()
+    camps = link([a, b, c])
+    assert len(camps) == 1 and camps[0]["size"] == 3
+    script = [e for e in camps[0]["edges"] if e["kind"] == "script"]
+    assert script and all(a["approach_id"] in (e["a"], e["b"]) for e in script)  # the flagged one is the centre
+    rec = extract_all([b])[0]
+    assert rec.keys and not [k for k in rec.keys if k.startswith("script\t~")]  # exact keys only, no bands
+
+
+def test_stock_sentences_count_unflagged_senders_too() -> None:
+    """A sentence that 101 recruiters write (unflagged) is stock: two flagged senders sharing it verbatim get no
+    "same script sentence" edge from it (its MinHash bands are counted among flagged senders only: a limit)."""
+    stock = ("I have been following your career and your recent work on distributed systems caught my attention "
+             "this spring.")
+    many = [ap(f"{stock} {_own_words(700 + i).capitalize()}.", url(700 + i)) for i in range(101)]
+    pair = [ap(f"I'm writing on behalf of Quarry Ridge Institute. {stock} {_own_words(900 + i).capitalize()}.",
+               url(900 + i), level="high") for i in range(2)]
+    alone = [e["evidence"] for c in link(pair) for e in c["edges"] if e["kind"] == "script"]
+    assert any(e.startswith("same script sentence: 'i have been following") for e in alone)
+    crowd = [e["evidence"] for c in link(many + pair) for e in c["edges"] if e["kind"] == "script"]
+    assert not any(e.startswith("same script sentence") for e in crowd), crowd

@@ -61,6 +61,13 @@ def family(kind: str) -> str:
     return FAMILY.get(kind, kind)
 
 
+def linkable(kind: str, flagged: bool) -> bool:
+    """Whether an approach's key of this kind can be the centre of a star of edges: script keys of unflagged
+    approaches only count (for stock sentences) and link to a flagged approach with the same sentence, never
+    to each other (legitimate recruiters share their sentences)."""
+    return flagged or kind != "script"
+
+
 def max_nodes(kind: str) -> int:
     """Senders sharing a key of this kind beyond which the key is common and links nobody."""
     return MAX_NODES.get(kind, MAX_KEY_NODES)

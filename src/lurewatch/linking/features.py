@@ -155,7 +155,8 @@ def extract(d: dict[str, Any]) -> Record:
     rec.employer, rec.claim = strip_employer(employer), strip_employer(claim)
     if rec.org and rec.claim == strip_employer(rec.org):
         rec.claim = ""  # naming the recipient's own organisation is no claim about the sender
-    if rec.flagged:  # script sentences are evidence between flagged approaches only (recruiters share theirs)
-        keys |= script_keys(first_text, names, (employer, claim))
+    # Script sentences: exact and MinHash band keys for flagged approaches; exact keys only for the others,
+    # which count towards a sentence being stock and link only to a flagged approach (evidence.linkable)
+    keys |= script_keys(first_text, names, (employer, claim), bands=rec.flagged)
     rec.keys = sorted(f"{k}\t{v}" for k, v in keys)
     return rec

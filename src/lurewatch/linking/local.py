@@ -18,23 +18,30 @@ from lurewatch.linking.photos import PDQ_MAX_DISTANCE, chunk_keys, hamming
 
 
 def strong_key_edges(records: list[Record]) -> list[Edge]:
-    """Shared pivots and photo hashes: a star from the smallest sender of each key to every other one."""
-    groups: dict[str, dict[str, str]] = defaultdict(dict)
+    """Shared pivots, photo hashes and script sentences: a star from the smallest sender that can centre it
+    (evidence.linkable) to every other one; each sender's witness is its smallest such approach, else its
+    smallest approach."""
+    groups: dict[str, dict[str, tuple[bool, str]]] = defaultdict(dict)  # key -> node -> (not linkable, aid)
     for r in records:
         for k in r.keys:
             g = groups[k]
-            if r.node not in g or r.approach_id < g[r.node]:
-                g[r.node] = r.approach_id
+            cand = (not ev.linkable(k[: k.index("\t")], r.flagged), r.approach_id)
+            cur = g.get(r.node)
+            if cur is None or cand < cur:
+                g[r.node] = cand
     out = []
     for key, g in groups.items():
-        kind, value = key.split("\t", 1)
-        if not 2 <= len(g) <= ev.max_nodes(kind):
+        if len(g) < 2:
             continue
-        center = min(g)
+        kind, value = key.split("\t", 1)
+        centres = [n for n, (no, _) in g.items() if not no]
+        if not centres or len(g) > ev.max_nodes(kind):
+            continue
+        center = min(centres)
         text = ev.pivot_evidence(kind, value)
-        for node in g:
+        for node, (_, aid) in g.items():
             if node != center:
-                out.append(Edge(center, node, kind, ev.STRENGTH[kind], text, g[center], g[node]))
+                out.append(Edge(center, node, kind, ev.STRENGTH[kind], text, g[center][1], aid))
     return out
 
 

@@ -57,8 +57,9 @@ def _sentence_bands(words: list[str]) -> list[str]:
     return out
 
 
-def script_keys(text: str, names: Iterable[str] = (), orgs: Iterable[str] = ()) -> set[tuple[str, str]]:
-    """("script", normalised sentence) and ("script", "~band:hash") keys of the sentences of `text`.
+def script_keys(text: str, names: Iterable[str] = (), orgs: Iterable[str] = (),
+                bands: bool = True) -> set[tuple[str, str]]:
+    """("script", normalised sentence) and, with `bands`, ("script", "~band:hash") keys of the sentences of `text`.
 
     A sentence naming one of `orgs` (the sender's profile employer or claimed organisation) is skipped: it is
     the organisation evidence itself ("I am a consultant at X and we are hiring"), not a second, script one.
@@ -74,7 +75,8 @@ def script_keys(text: str, names: Iterable[str] = (), orgs: Iterable[str] = ()) 
         if len(words) < MIN_WORDS or any(o in f" {norm} " for o in own):
             continue
         out.add(("script", " ".join(words)[:MAX_KEY_CHARS]))
-        out.update(("script", k) for k in _sentence_bands(words))
+        if bands:
+            out.update(("script", k) for k in _sentence_bands(words))
     return out
 
 

@@ -145,10 +145,13 @@ _EDGE_COLS = ("node_a", "node_b", "kind", "strength", "evidence", "a", "b")
 def _strong_edges(feats, U):  # noqa: ANN001, ANN202, N803
     from pyspark.sql import functions as F
 
-    kn = (feats.select("node", "approach_id", F.explode("keys").alias("key"))
-          .groupBy("key", "node").agg(F.min("approach_id").alias("aid")))
-    cnt = (kn.groupBy("key").agg(F.count("*").alias("n"), F.min("node").alias("center"))
-           .where(F.col("n") >= 2))
+    # as local.strong_key_edges: a script key of an unflagged approach only counts and links to a flagged centre
+    kn = (feats.select("node", "approach_id", "flagged", F.explode("keys").alias("key"))
+          .withColumn("no", ~(F.col("flagged") | ~F.col("key").startswith("script\t")))
+          .groupBy("key", "node").agg(F.min(F.struct("no", "approach_id")).alias("m"))
+          .select("key", "node", F.col("m.no").alias("no"), F.col("m.approach_id").alias("aid")))
+    cnt = (kn.groupBy("key").agg(F.count("*").alias("n"), F.min(F.when(~F.col("no"), F.col("node"))).alias("center"))
+           .where((F.col("n") >= 2) & F.col("center").isNotNull()))
     limit = F.lit(ev.MAX_KEY_NODES)
     for kind, n in sorted(ev.MAX_NODES.items()):
         limit = F.when(F.col("key").startswith(kind + "\t"), F.lit(n)).otherwise(limit)
