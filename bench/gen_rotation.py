@@ -38,6 +38,11 @@ STOCK_HOSTILE = (
     "It is easier to continue this conversation on a private channel if you agree.",
     "Our client values discretion above all, so please keep this exchange between us.",
 )
+# Beyond 2,400 campaigns and agencies (n > ~100k) more firms come from made-up brand words (a separate random
+# stream, so smaller files are unchanged); any two endings share at most one letter, so two brands of one
+# block stay under the fuzzy threshold (token-sort ratio < 92).
+BRAND_HEAD = "Kal Vor Tam Bel Dra Fen Gor Hal Ist Jor Lum Mar Nev Orl Pra Que Ros Sel Tor Ulm Vel Wen Yar Zel".split()
+BRAND_TAIL = "ith ane uor esk yll".split()
 CLAIMS = ("I am a Managing Partner at {f}.", "I'm writing on behalf of {f}.", "I work with {f}, a small firm.",
           "I lead the research desk at {f}.")
 
@@ -79,6 +84,9 @@ def generate(n: int, seed: int = 7) -> list[dict]:
     orgs = max(20, n // 200)
     out: list[dict] = []
     firms = rng.sample([f"{a} {b} {c}" for a in FIRM_A for b in FIRM_B for c in FIRM_C], k=min(2400, n // 20 + 10))
+    extra = [f"{h}{t} {b} {c}" for h in BRAND_HEAD for t in BRAND_TAIL for b in FIRM_B for c in FIRM_C]
+    random.Random(seed + 1).shuffle(extra)
+    firms = extra + firms  # popped from the end: the extra names only once the first 2,400 are used
     n_hostile, n_agency = int(n * 0.12), int(n * 0.12)
     c = 0
     while sum(d["_truth_hostile"] for d in out) < n_hostile:

@@ -75,9 +75,21 @@ def test_spark_and_local_identical_on_rotated_personas(spark, tmp_path) -> None:
     spec = importlib.util.spec_from_file_location("gen_rotation", BENCH / "gen_rotation.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    from tests.test_link import ap
+
+    data = mod.generate(1500, seed=3)
+    # infrastructure on shared services, and organisations named in profiles and texts (rarity tiers)
+    links = ("calendly.com/tarrow-desk", "https://www.dropbox.com/s/k2j4h5g6/brief.pdf", "zoom.us/j/93012345678",
+             "tarrow-forum.github.io", "https://docs.google.com/forms/d/e/1FAIpQLSfAbc123/viewform")
+    for i in range(30):
+        extra = {"sender_employer": "Quarry Ridge Institute"} if i % 3 == 0 else {}
+        text = f"I'm writing on behalf of Quarry Ridge Institute. Details: {links[i % 5]} (persona {i})"
+        data.append(ap(text, f"https://linkedin.com/in/infra-{i}", level="high" if i % 2 else "low",
+                       owner_org=f"Org {i % 4}", when=f"2025-03-0{1 + i % 3}T10:00:00+00:00", **extra))
     path = tmp_path / "rot.jsonl"
-    path.write_text("".join(json.dumps(d) + "\n" for d in mod.generate(1500, seed=3)))
+    path.write_text("".join(json.dumps(d) + "\n" for d in data))
     local = link_records(extract_jsonl([path], workers=1))
     remote = link_spark_jsonl([path], master="local[2]")
-    assert {"script", "employer"} <= {e["kind"] for c in local for e in c["edges"]}
+    found = {e["kind"] for c in local for e in c["edges"]}
+    assert {"script", "claimed-org", "employer", "infrastructure"} <= found, found
     assert json.dumps(local, sort_keys=True) == json.dumps(remote, sort_keys=True)

@@ -44,7 +44,7 @@ def _compact(r: Record, shared: dict[str, tuple[bytes, bytes]]) -> Record:
         v = getattr(r, f)
         if v is not None:
             setattr(r, f, _intern(v))
-    r.level, r.employer = _intern(r.level), _intern(r.employer)
+    r.level, r.employer, r.claim = _intern(r.level), _intern(r.employer), _intern(r.claim)
     r.keys = [_intern(k) for k in r.keys]
     if r.tid is not None:
         r.shingles, r.bands = shared.setdefault(r.tid, (r.shingles, r.bands))

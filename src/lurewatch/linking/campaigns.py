@@ -64,7 +64,7 @@ def campaign_score(members: list[Record], n_senders: int, breadth: int, edges: l
     """0-100: the worst member's score, several personas, several organisations, hard pivots, flagged share."""
     top = max((r.score for r in members), default=0)
     flagged = sum(r.flagged for r in members) / max(len(members), 1)
-    hard = any(e["kind"] not in ("same_sender", "template", "employer", "burst") for e in edges)
+    hard = any(e["kind"] in ev.STRONG_KINDS for e in edges)  # pivots, infrastructure, photos, links
     score = 0.4 * top + 15 * min(n_senders - 1, 2) + 5 * min(max(breadth - 1, 0), 4)
     score += 10 * hard + (10 if flagged >= 0.5 else 0)
     return int(min(100, round(score)))

@@ -21,8 +21,10 @@ STRENGTH = {
     "signal": 90,
     "viber": 90,
     "url": 80,
+    "infrastructure": 80,  # an account or document on a shared service (calendar, survey, file share, event...)
     "domain": 60,
     "employer": 40,
+    "claimed-org": 40,  # the rarest tier; see CLAIM_TIERS
     "burst": 20,
     "template": 35,
     "script": 35,  # a shared rare sentence of the first message: never merges alone (see docs/linking.md)
@@ -38,7 +40,10 @@ BURST_WINDOW_S = 72 * 3600
 # and links nobody.
 MAX_KEY_NODES = 500
 MAX_TEMPLATE_NODES = 100
-MAX_EMPLOYER_NODES = 50
+MAX_EMPLOYER_NODES = 50  # also for claimed organisations (one cluster of names from profiles and texts)
+# Claimed organisations weigh by rarity: claimed (or employing) at most n distinct senders -> strength. A claim
+# shared by 26-50 senders still merges with a shared script sentence (35 + 30), never with a burst (20 + 30).
+CLAIM_TIERS = ((10, 40), (25, 35), (MAX_EMPLOYER_NODES, 30))
 MAX_SCRIPT_NODES = 100  # a sentence used by more senders is a stock sentence (greeting, InMail boilerplate)
 MAX_NODES = {"script": MAX_SCRIPT_NODES}  # per kind; MAX_KEY_NODES otherwise
 MAX_TIDS_PER_NODE = 20  # distinct template texts compared per sender (the smallest ids: deterministic)
@@ -48,11 +53,19 @@ STRONG_KINDS = frozenset(k for k, v in STRENGTH.items() if v >= MERGE_MIN) - {"s
 
 # Kinds read from the same text count once in the sum: a shared sentence inside a near-duplicate message is
 # the same evidence as the near-duplicate itself.
-FAMILY = {"script": "template"}
+# Likewise a profile employer and the same organisation claimed in the text are one piece of evidence.
+FAMILY = {"script": "template", "claimed-org": "employer"}
 
 
 def family(kind: str) -> str:
     return FAMILY.get(kind, kind)
+
+
+def linkable(kind: str, flagged: bool) -> bool:
+    """Whether an approach's key of this kind can be the centre of a star of edges: script keys of unflagged
+    approaches only count (for stock sentences) and link to a flagged approach with the same sentence, never
+    to each other (legitimate recruiters share their sentences)."""
+    return flagged or kind != "script"
 
 
 def max_nodes(kind: str) -> int:
@@ -123,6 +136,9 @@ def pivot_evidence(kind: str, value: str) -> str:
         return f"same photo file (SHA-256 {value})"
     if kind == "photo_pdq":
         return f"same photo (PDQ {value})"
+    if kind == "infrastructure":
+        category, _, where = value.partition(":")
+        return f"shared {category} {where}"
     if kind == "script":
         if value.startswith("~"):
             return f"similar script sentence (MinHash band {value[1:].split(':', 1)[0]}, 8 of 64 rows equal)"
@@ -136,3 +152,15 @@ def pdq_evidence(distance: int, a: str, b: str) -> str:
 
 def employer_evidence(a: str, b: str) -> str:
     return f"same claimed employer: '{a}' ~ '{b}'"
+
+
+def claim_strength(n_nodes: int) -> int:
+    """Strength of a shared claimed organisation named by `n_nodes` distinct senders (0: common)."""
+    return next((s for limit, s in CLAIM_TIERS if n_nodes <= limit), 0)
+
+
+def claim_evidence(a: str, b: str, n_nodes: int) -> str:
+    """a, b: the two senders' names of the organisation, "<source>:<stripped name>" (source: text or profile)."""
+    (sa, na), (sb, nb) = a.split(":", 1), b.split(":", 1)
+    return (f"same claimed organisation: '{na}' ({'in the text' if sa == 'text' else 'profile employer'}) ~ "
+            f"'{nb}' ({'in the text' if sb == 'text' else 'profile employer'}); named by {n_nodes} senders")

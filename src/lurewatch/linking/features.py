@@ -54,7 +54,8 @@ class Record:
     bands: bytes = b""  # the MinHash LSH band keys, int64 little-endian
     keys: list[str] = field(default_factory=list)  # "kind\tvalue" strong keys (pivots, photo hashes)
     pdq: str | None = None
-    employer: str = ""
+    employer: str = ""  # the profile's employer, stripped (employer.strip_employer)
+    claim: str = ""  # the organisation claimed in the first message, stripped
 
     @property
     def flagged(self) -> bool:
@@ -150,9 +151,12 @@ def extract(d: dict[str, Any]) -> Record:
     if pdq_usable(pdq, int(quality) if isinstance(quality, int | float) else 0):
         rec.pdq = pdq
         keys.add(("photo_pdq", pdq))
-    if rec.flagged:  # script sentences are evidence between flagged approaches only (recruiters share theirs)
-        keys |= script_keys(first_text, names)
-    # the profile's employer, else the organisation claimed in the first message ("I work with X")
+    employer, claim = _str(d.get("sender_employer"), 200), claimed_org(first_text)  # "I work with X"
+    rec.employer, rec.claim = strip_employer(employer), strip_employer(claim)
+    if rec.org and rec.claim == strip_employer(rec.org):
+        rec.claim = ""  # naming the recipient's own organisation is no claim about the sender
+    # Script sentences: exact and MinHash band keys for flagged approaches; exact keys only for the others,
+    # which count towards a sentence being stock and link only to a flagged approach (evidence.linkable)
+    keys |= script_keys(first_text, names, (employer, claim), bands=rec.flagged)
     rec.keys = sorted(f"{k}\t{v}" for k, v in keys)
-    rec.employer = strip_employer(_str(d.get("sender_employer"), 200)) or strip_employer(claimed_org(first_text))
     return rec

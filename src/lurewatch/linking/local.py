@@ -18,23 +18,30 @@ from lurewatch.linking.photos import PDQ_MAX_DISTANCE, chunk_keys, hamming
 
 
 def strong_key_edges(records: list[Record]) -> list[Edge]:
-    """Shared pivots and photo hashes: a star from the smallest sender of each key to every other one."""
-    groups: dict[str, dict[str, str]] = defaultdict(dict)
+    """Shared pivots, photo hashes and script sentences: a star from the smallest sender that can centre it
+    (evidence.linkable) to every other one; each sender's witness is its smallest such approach, else its
+    smallest approach."""
+    groups: dict[str, dict[str, tuple[bool, str]]] = defaultdict(dict)  # key -> node -> (not linkable, aid)
     for r in records:
         for k in r.keys:
             g = groups[k]
-            if r.node not in g or r.approach_id < g[r.node]:
-                g[r.node] = r.approach_id
+            cand = (not ev.linkable(k[: k.index("\t")], r.flagged), r.approach_id)
+            cur = g.get(r.node)
+            if cur is None or cand < cur:
+                g[r.node] = cand
     out = []
     for key, g in groups.items():
-        kind, value = key.split("\t", 1)
-        if not 2 <= len(g) <= ev.max_nodes(kind):
+        if len(g) < 2:
             continue
-        center = min(g)
+        kind, value = key.split("\t", 1)
+        centres = [n for n, (no, _) in g.items() if not no]
+        if not centres or len(g) > ev.max_nodes(kind):
+            continue
+        center = min(centres)
         text = ev.pivot_evidence(kind, value)
-        for node in g:
+        for node, (_, aid) in g.items():
             if node != center:
-                out.append(Edge(center, node, kind, ev.STRENGTH[kind], text, g[center], g[node]))
+                out.append(Edge(center, node, kind, ev.STRENGTH[kind], text, g[center][1], aid))
     return out
 
 
@@ -155,26 +162,40 @@ def template_candidates(records: list[Record]) -> list[Edge]:
 
 
 def employer_candidates(records: list[Record]) -> list[Edge]:
-    """The same claimed employer (fuzzy, legal suffixes stripped) for two senders; common names link nobody."""
-    first: dict[tuple[str, str], str] = {}
+    """Organisations: profile employers and organisations claimed in the text, clustered together (fuzzy,
+    legal suffixes stripped). Two senders with the same profile employer give an "employer" edge; a pair
+    where at least one names it in the text gives a "claimed-org" edge weighted by how many senders name it.
+    A cluster named by more than MAX_EMPLOYER_NODES senders is common and links nobody."""
+    first: dict[tuple[str, str, str], str] = {}  # (node, source, name) -> smallest approach
     for r in records:
-        if r.employer:
-            k = (r.node, r.employer)
-            if k not in first or r.approach_id < first[k]:
-                first[k] = r.approach_id
-    cluster = cluster_employers(e for _, e in first)
-    groups: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
-    for (node, name), aid in first.items():
-        g = groups[cluster[name]]
-        if node not in g or (name, aid) < g[node]:
-            g[node] = (name, aid)
+        for src, name in (("profile", r.employer), ("text", r.claim)):
+            if name:
+                k = (r.node, src, name)
+                if k not in first or r.approach_id < first[k]:
+                    first[k] = r.approach_id
+    cluster = cluster_employers(name for _, _, name in first)
+    # cluster -> node -> source -> (smallest name, its approach)
+    groups: dict[str, dict[str, dict[str, tuple[str, str]]]] = defaultdict(lambda: defaultdict(dict))
+    for (node, src, name), aid in first.items():
+        g = groups[cluster[name]][node]
+        if src not in g or (name, aid) < g[src]:
+            g[src] = (name, aid)
     out = []
     for g in groups.values():
-        if not 2 <= len(g) <= ev.MAX_EMPLOYER_NODES:
+        n = len(g)
+        if not 2 <= n <= ev.MAX_EMPLOYER_NODES:
             continue
+        claim_s = ev.claim_strength(n)
         for n1, n2 in combinations(sorted(g), 2):
-            (e1, a1), (e2, a2) = g[n1], g[n2]
-            out.append(Edge(n1, n2, "employer", ev.STRENGTH["employer"], ev.employer_evidence(e1, e2), a1, a2))
+            g1, g2 = g[n1], g[n2]
+            if "profile" in g1 and "profile" in g2:
+                (e1, a1), (e2, a2) = g1["profile"], g2["profile"]
+                out.append(Edge(n1, n2, "employer", ev.STRENGTH["employer"], ev.employer_evidence(e1, e2), a1, a2))
+            if "text" in g1 or "text" in g2:
+                s1, s2 = ("text" if "text" in g1 else "profile"), ("text" if "text" in g2 else "profile")
+                (e1, a1), (e2, a2) = g1[s1], g2[s2]
+                out.append(Edge(n1, n2, "claimed-org", claim_s,
+                                ev.claim_evidence(f"{s1}:{e1}", f"{s2}:{e2}", n), a1, a2))
     return out
 
 

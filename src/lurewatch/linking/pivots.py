@@ -27,8 +27,46 @@ COMMON_DOMAINS = frozenset(
     microsoft.com office.com live.net apple.com amazon.com amazonaws.com github.com gitlab.com
     zoom.us teams.microsoft.com calendly.com docs.google.com drive.google.com dropbox.com box.com
     bit.ly tinyurl.com goo.gl ow.ly buff.ly wikipedia.org medium.com substack.com indeed.com glassdoor.com
+    cal.com doodle.com surveymonkey.com typeform.com forms.gle eventbrite.com eventbrite.co.uk meetup.com lu.ma
+    wetransfer.com we.tl mega.nz 1drv.ms sharepoint.com onedrive.live.com github.io wixsite.com notion.site
+    blogspot.com wordpress.com carrd.co webflow.io netlify.app vercel.app pages.dev
     """.split()
 )
+
+# Infrastructure on shared services: the service's domain says nothing, the account or document on it does.
+# (category, substring guard, pattern whose group 1 is the canonical "host/path"). Each pattern is one
+# bounded run after a literal host: linear, no nested quantifiers.
+_PRE = r"(?<![\w.-])(?:https?://)?(?:www\.)?"
+_ID = r"[\w-]{4,100}"
+INFRASTRUCTURE = tuple((cat, guard, re.compile(_PRE + pat, re.I)) for cat, guard, pat in (
+    ("calendar", "calendly", r"(calendly\.com/[\w.-]{2,64})"),
+    ("calendar", "cal.com", r"(cal\.com/[\w.-]{2,64})"),
+    ("survey", "forms", r"(docs\.google\.com/forms/d/(?:e/)?" + _ID + r"|forms\.gle/" + _ID + ")"),
+    ("survey", "forms.office", r"forms\.office\.com/[^\s?#]{0,100}\?(?:[^\s#]{0,200}&)?id=(" + _ID + ")"),
+    ("survey", "surveymonkey", r"((?:[a-z]{2}\.)?surveymonkey\.com/r/" + _ID + ")"),
+    ("survey", "typeform", r"([\w-]{2,63}\.typeform\.com/to/" + _ID + ")"),
+    ("survey", "doodle", r"(doodle\.com/(?:poll|meeting/participate/id)/" + _ID + ")"),
+    ("file share", "google", r"((?:docs|drive)\.google\.com/(?:document|spreadsheets|presentation|file|drive/folders)"
+     r"/(?:d/)?" + _ID + ")"),
+    ("file share", "dropbox", r"(dropbox\.com/(?:s|sh|scl/fi|scl/fo)/" + _ID + ")"),
+    ("file share", "we", r"(wetransfer\.com/downloads/" + _ID + r"|we\.tl/[\w-]{4,100})"),
+    ("file share", "mega.nz", r"(mega\.nz/(?:file|folder)/" + _ID + ")"),
+    ("file share", "1drv", r"(1drv\.ms/[a-z]/(?:s!)?[\w!-]{4,100})"),
+    ("file share", "sharepoint", r"([\w-]{2,63}\.sharepoint\.com/:[a-z]:/[a-z]/(?:[\w.-]{1,64}/){0,3}" + _ID + ")"),
+    ("meeting", "zoom.us", r"((?:[\w-]{2,63}\.)?zoom\.us/[jw]/\d{9,12})"),
+    ("meeting", "meet.google", r"(meet\.google\.com/[a-z]{3}-[a-z]{4}-[a-z]{3})"),
+    ("meeting", "teams", r"(teams\.microsoft\.com/l/meetup-join/[\w%.-]{10,200})"),
+    ("event", "eventbrite", r"(eventbrite\.(?:com|co\.uk)/e/[\w-]{4,150})"),
+    ("event", "meetup.com", r"(meetup\.com/[\w-]{3,80})"),
+    ("event", "lu.ma", r"(lu\.ma/[\w-]{3,80})"),
+    ("landing page", "sites.google", r"(sites\.google\.com/view/[\w-]{2,80})"),
+    ("landing page", ".", r"([a-z0-9-]{2,63}\.(?:github\.io|wixsite\.com|notion\.site|blogspot\.com|wordpress\.com|"
+     r"carrd\.co|webflow\.io|netlify\.app|vercel\.app|pages\.dev))(?![\w-])"),
+    ("short link", "", r"((?:bit\.ly|tinyurl\.com|goo\.gl|ow\.ly|buff\.ly)/[\w-]{4,40})"),
+))
+_SHORTENERS = ("bit.ly", "tinyurl", "goo.gl", "ow.ly", "buff.ly")
+_NOT_ACCOUNTS = frozenset({"www", "app", "about", "pricing", "login", "signup", "help", "blog", "features", "find",
+                           "topics", "cities", "apps", "support", "legal", "privacy", "terms", "home", "en"})
 
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]{1,64})@((?:[\w-]{1,63}\.){1,8}[a-z]{2,24})\b", re.I)
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]]{2,300}", re.I)
@@ -52,12 +90,35 @@ def _phone_key(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def infrastructure(text: str, low: str | None = None) -> set[tuple[str, str]]:
+    """("infrastructure", "<category>:<host/path>") for accounts and documents on shared services: a calendar
+    (calendly.com/anna-k), survey, file share, meeting, event, hosted landing page or short link."""
+    low = text.lower() if low is None else low
+    out: set[tuple[str, str]] = set()
+    if "/" not in low and "." not in low:
+        return out
+    for category, guard, rx in INFRASTRUCTURE:
+        if guard and guard not in low:
+            continue
+        if not guard and not any(s in low for s in _SHORTENERS):
+            continue
+        for m in rx.finditer(low):
+            where = m.group(1).rstrip(".-")
+            head = where.split(".", 1)[0] if category == "landing page" else where.rsplit("/", 1)[-1]
+            if head in _NOT_ACCOUNTS:
+                continue
+            if category == "survey" and guard == "forms.office":
+                where = "forms.office.com/id=" + where
+            out.add(("infrastructure", f"{category}:{where}"))
+    return out
+
+
 def extract_pivots(text: str) -> set[tuple[str, str]]:
     """Every pivot in one message, as normalised (kind, value) pairs. Kinds: email, phone, whatsapp,
-    telegram, wechat, signal, url, domain."""
+    telegram, wechat, signal, url, domain, infrastructure."""
     text = text[:MAX_PIVOT_TEXT]
-    out: set[tuple[str, str]] = set()
     low = text.lower()
+    out = infrastructure(text, low)
     has_at, has_dot = "@" in text, "." in text
     for local, dom in _EMAIL.findall(text) if has_at else ():
         addr = f"{local.lower()}@{dom.lower()}"

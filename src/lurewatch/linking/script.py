@@ -37,8 +37,13 @@ _NAME = r"((?:[A-Z][\w.'&-]{0,30})(?:[ ](?:of|for|and|&|de|der|the)?[ ]?[A-Z][\w
 _CLAIM = re.compile(
     r"\b(?:(?:I\s+am|I'm|I\s+work|I\s+lead|I\s+head|we\s+are|I\s+represent|I'm\s+writing)\s+"
     r"(?:[\w-]{1,20}\s+){0,4}?(?:at|with|for|from)\s+(?:the\s+)?" + _NAME
-    + r"|on\s+behalf\s+of\s+(?:the\s+)?" + _NAME + r"|(?:representing|invited\s+to)\s+(?:the\s+)?" + _NAME + r")"
+    + r"|on\s+behalf\s+of\s+(?:the\s+)?" + _NAME + r"|(?:representing|invited\s+to)\s+(?:the\s+)?" + _NAME
+    + r"|(?:[Oo]ur|[Mm]y)\s+(?:firm|company|fund|institute|think\s+tank|consultancy|agency|foundation|forum)"
+    r",?\s+(?:the\s+)?" + _NAME + r")"
 )
+# A recruiter naming the client they hire for ("I am recruiting for a role at X") claims nothing about themselves.
+_NOT_SELF = re.compile(r"\b(?:recruit(?:ing|s|ed)?|hiring|hire|looking|search\w*|working|position|role|vacanc\w*|opening|job|"
+                       r"client|customer|partner\s+of|interested|talking|speaking|meeting|visiting)\b", re.I)
 _CLAIM_STOP = frozenset({"i", "we", "linkedin", "you", "your", "our", "my", "a", "an", "the", "this", "mr", "ms"})
 
 
@@ -52,19 +57,26 @@ def _sentence_bands(words: list[str]) -> list[str]:
     return out
 
 
-def script_keys(text: str, names: Iterable[str] = ()) -> set[tuple[str, str]]:
-    """("script", normalised sentence) and ("script", "~band:hash") keys of the sentences of `text`."""
+def script_keys(text: str, names: Iterable[str] = (), orgs: Iterable[str] = (),
+                bands: bool = True) -> set[tuple[str, str]]:
+    """("script", normalised sentence) and, with `bands`, ("script", "~band:hash") keys of the sentences of `text`.
+
+    A sentence naming one of `orgs` (the sender's profile employer or claimed organisation) is skipped: it is
+    the organisation evidence itself ("I am a consultant at X and we are hiring"), not a second, script one.
+    """
     out: set[tuple[str, str]] = set()
     if not text:
         return out
     names = list(names)
+    own = [f" {o} " for o in (normalise_template(x[:200]) for x in orgs if x) if o]
     for s in split_sentences(text[:SCRIPT_CHARS], max_sentences=MAX_SENTENCES, max_chars=400):
         norm = normalise_template(s, names)
         words = norm.split()
-        if len(words) < MIN_WORDS:
+        if len(words) < MIN_WORDS or any(o in f" {norm} " for o in own):
             continue
         out.add(("script", " ".join(words)[:MAX_KEY_CHARS]))
-        out.update(("script", k) for k in _sentence_bands(words))
+        if bands:
+            out.update(("script", k) for k in _sentence_bands(words))
     return out
 
 
@@ -72,7 +84,10 @@ def claimed_org(text: str) -> str:
     """The first organisation the sender claims in the text ("I work with X", "on behalf of the Y Summit"),
     or "" (raw; strip it with employer.strip_employer)."""
     for m in _CLAIM.finditer(text[:CLAIM_CHARS]):
-        name = next((g for g in m.groups() if g), "")
+        k = next((i for i, g in enumerate(m.groups(), 1) if g), 0)
+        if not k or _NOT_SELF.search(m.string, m.start(), m.start(k)):
+            continue
+        name = m.group(k)
         words = name.split()
         while words and words[-1].casefold() in _CLAIM_STOP | {"of", "for", "and", "&", "de", "der"}:
             words.pop()

@@ -24,7 +24,7 @@ MAX_CC_ROUNDS = 100
 _FEATURE_SCHEMA = (
     "ord long, approach_id string, node string, sender string, sender_label string, owner string, org string, "
     "sector string, t long, level string, score int, conversation_id string, excerpt string, tid string, "
-    "shingles binary, bands array<long>, keys array<string>, pdq string, employer string, flagged boolean"
+    "shingles binary, bands array<long>, keys array<string>, pdq string, employer string, claim string, flagged boolean"
 )
 _RECORD_FIELDS = ("approach_id", "node", "sender", "sender_label", "owner", "org", "sector", "t", "level", "score",
                   "conversation_id", "excerpt")
@@ -80,7 +80,7 @@ def _features(rows: Iterator[Any]) -> Iterator[tuple]:
             continue
         yield (int(ord_), r.approach_id, r.node, r.sender, r.sender_label, r.owner, r.org, r.sector, r.t,
                r.level, r.score, r.conversation_id, r.excerpt, r.tid, bytearray(r.shingles) if r.shingles else None,
-               list(unpack_bands(r.bands)) if r.bands else None, r.keys, r.pdq, r.employer, r.flagged)
+               list(unpack_bands(r.bands)) if r.bands else None, r.keys, r.pdq, r.employer, r.claim, r.flagged)
 
 
 def _udfs():  # noqa: ANN202
@@ -132,6 +132,8 @@ def _udfs():  # noqa: ANN202
         "template_strength": F.udf(ev.template_strength, IntegerType()),
         "template_evidence": F.udf(ev.template_evidence, StringType()),
         "employer_evidence": F.udf(ev.employer_evidence, StringType()),
+        "claim_strength": F.udf(ev.claim_strength, IntegerType()),
+        "claim_evidence": F.udf(ev.claim_evidence, StringType()),
         "burst": F.udf(burst, burst_type),
         "burst_evidence": F.udf(ev.burst_evidence, StringType()),
     }
@@ -143,10 +145,13 @@ _EDGE_COLS = ("node_a", "node_b", "kind", "strength", "evidence", "a", "b")
 def _strong_edges(feats, U):  # noqa: ANN001, ANN202, N803
     from pyspark.sql import functions as F
 
-    kn = (feats.select("node", "approach_id", F.explode("keys").alias("key"))
-          .groupBy("key", "node").agg(F.min("approach_id").alias("aid")))
-    cnt = (kn.groupBy("key").agg(F.count("*").alias("n"), F.min("node").alias("center"))
-           .where(F.col("n") >= 2))
+    # as local.strong_key_edges: a script key of an unflagged approach only counts and links to a flagged centre
+    kn = (feats.select("node", "approach_id", "flagged", F.explode("keys").alias("key"))
+          .withColumn("no", ~(F.col("flagged") | ~F.col("key").startswith("script\t")))
+          .groupBy("key", "node").agg(F.min(F.struct("no", "approach_id")).alias("m"))
+          .select("key", "node", F.col("m.no").alias("no"), F.col("m.approach_id").alias("aid")))
+    cnt = (kn.groupBy("key").agg(F.count("*").alias("n"), F.min(F.when(~F.col("no"), F.col("node"))).alias("center"))
+           .where((F.col("n") >= 2) & F.col("center").isNotNull()))
     limit = F.lit(ev.MAX_KEY_NODES)
     for kind, n in sorted(ev.MAX_NODES.items()):
         limit = F.when(F.col("key").startswith(kind + "\t"), F.lit(n)).otherwise(limit)
@@ -219,28 +224,49 @@ def _template_edges(feats, U):  # noqa: ANN001, ANN202, N803
 
 
 def _employer_edges(spark, feats, U):  # noqa: ANN001, ANN202, N803
+    """Profile employers and claimed organisations, clustered together: "employer" and "claimed-org" edges
+    (the same rule as local.employer_candidates)."""
     from pyspark.sql import functions as F
 
     from lurewatch.linking.employer import cluster_employers
 
-    first = (feats.where(F.col("employer") != "").groupBy("node", "employer")
-             .agg(F.min("approach_id").alias("aid")).cache())
-    names = [r[0] for r in first.select("employer").distinct().collect()]
+    mentions = F.array(F.struct(F.lit("profile").alias("src"), F.col("employer").alias("name")),
+                       F.struct(F.lit("text").alias("src"), F.col("claim").alias("name")))
+    first = (feats.select("node", "approach_id", F.explode(mentions).alias("m"))
+             .select("node", "approach_id", "m.src", "m.name").where(F.col("name") != "")
+             .groupBy("node", "src", "name").agg(F.min("approach_id").alias("aid")).cache())
+    names = [r[0] for r in first.select("name").distinct().collect()]
     mapping = cluster_employers(names)
     if not mapping:
         return None
-    cl = spark.createDataFrame(sorted(mapping.items()), "employer string, cluster string")
-    g = (first.join(F.broadcast(cl), "employer").groupBy("cluster", "node")
-         .agg(F.min(F.struct("employer", "aid")).alias("m")))
+    cl = spark.createDataFrame(sorted(mapping.items()), "name string, cluster string")
+    g = (first.join(F.broadcast(cl), "name").groupBy("cluster", "node", "src")
+         .agg(F.min(F.struct("name", "aid")).alias("m"))
+         .groupBy("cluster", "node")
+         .agg(F.max(F.when(F.col("src") == "profile", F.col("m"))).alias("p"),
+              F.max(F.when(F.col("src") == "text", F.col("m"))).alias("t")))
     ok = (g.groupBy("cluster").agg(F.count("*").alias("n"))
           .where((F.col("n") >= 2) & (F.col("n") <= ev.MAX_EMPLOYER_NODES)))
-    g = g.join(ok.select("cluster"), "cluster")
+    g = g.join(ok, "cluster")
     x, y = g.alias("x"), g.alias("y")
-    return (x.join(y, "cluster").where(F.col("x.node") < F.col("y.node"))
-            .select(F.col("x.node").alias("node_a"), F.col("y.node").alias("node_b"),
-                    F.lit("employer").alias("kind"), F.lit(ev.STRENGTH["employer"]).alias("strength"),
-                    U["employer_evidence"]("x.m.employer", "y.m.employer").alias("evidence"),
-                    F.col("x.m.aid").alias("a"), F.col("y.m.aid").alias("b")))
+    pairs = x.join(y, "cluster").where(F.col("x.node") < F.col("y.node"))
+    employer = (pairs.where(F.col("x.p").isNotNull() & F.col("y.p").isNotNull())
+                .select(F.col("x.node").alias("node_a"), F.col("y.node").alias("node_b"),
+                        F.lit("employer").alias("kind"), F.lit(ev.STRENGTH["employer"]).alias("strength"),
+                        U["employer_evidence"]("x.p.name", "y.p.name").alias("evidence"),
+                        F.col("x.p.aid").alias("a"), F.col("y.p.aid").alias("b")))
+
+    def side(t: str) -> tuple:  # the text claim if any, else the profile employer
+        src = F.when(F.col(f"{t}.t").isNotNull(), F.lit("text")).otherwise(F.lit("profile"))
+        m = F.coalesce(F.col(f"{t}.t"), F.col(f"{t}.p"))
+        return F.concat(src, F.lit(":"), m.getField("name")), m.getField("aid")
+
+    (ea, aa), (eb, ab) = side("x"), side("y")
+    claimed = (pairs.where(F.col("x.t").isNotNull() | F.col("y.t").isNotNull())
+               .select(F.col("x.node").alias("node_a"), F.col("y.node").alias("node_b"),
+                       F.lit("claimed-org").alias("kind"), U["claim_strength"]("x.n").alias("strength"),
+                       U["claim_evidence"](ea, eb, F.col("x.n")).alias("evidence"), aa.alias("a"), ab.alias("b")))
+    return employer.union(claimed)
 
 
 def _burst_edges(feats, weak, U):  # noqa: ANN001, ANN202, N803
