@@ -53,8 +53,13 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind13", "static", 18, 2, 0),  # 18/30, 2/20, 0 high
     ("blind12", "full", 12, 2, 1),  # 12/12, 2/88, 1 high
     ("blind13", "full", 21, 2, 0),  # 21/30, 2/20, 0 high
+    # Held out (never trained on), measured once before any tuning at bf99835 (docs/detection-quality.md):
+    ("blind14", "full", 12, 6, 1),  # 12/12, 6/88, 1 high
+    ("blind14", "static", 12, 3, 1),  # 12/12, 3/88, 1 high
+    ("blind15", "full", 22, 2, 0),  # 22/30, 2/20, 0 high
+    ("blind15", "static", 19, 0, 0),  # 19/30, 0/20, 0 high
 ])
-def test_blind_sets_10_to_13_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_15_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
@@ -79,16 +84,3 @@ def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall,
     ah, anh = tot["adv"][0], tot["adv"][1]
     assert ah / anh >= min_adversarial, f"adversarial {ah}/{anh}"
 
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("name", "encoder", "min_hostile", "max_legit", "max_legit_high"), [
-    # Held out (never trained on), measured once before any tuning at bf99835 (docs/detection-quality.md):
-    ("blind14", "full", 12, 6, 1),  # 12/12, 6/88, 1 high
-    ("blind14", "static", 12, 3, 1),  # 12/12, 3/88, 1 high
-    ("blind15", "full", 22, 2, 0),  # 22/30, 2/20, 0 high
-    ("blind15", "static", 19, 0, 0),  # 19/30, 0/20, 0 high
-])
-def test_held_out_sets_keep_their_first_figures(name, encoder, min_hostile, max_legit, max_legit_high):
-    h, nh, lg, nl, high = _measure(name, encoder)
-    assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
-    assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
