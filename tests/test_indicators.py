@@ -150,3 +150,25 @@ def test_crafted_long_messages_are_matched_in_linear_time():
         for who in (None, owner):
             a = check_message(text, owner=who)
             assert 0 <= a.score <= 100
+
+
+@pytest.mark.timeout(30)
+def test_crafted_threads_do_not_slow_the_route_check():
+    """LW-THREAD-003 reads the recipient's replies and the sender's later messages: bounded (2,000
+    characters of each of 50 messages), whatever the adversary writes, and still right at the edges."""
+    from lurewatch.indicators.checks import goes_around_named_route
+    from lurewatch.model import Approach, Message
+
+    n = 200_000
+    crafted = ["through " + "a " * (n // 2), "via" + " ." * (n // 2), "through x " * (n // 10), "." * n,
+               "could you " * (n // 10), "directly " * (n // 9)]
+    for text in crafted:
+        msgs = [Message("S", "Hello", None), Message("O", text, None, inbound=False),
+                Message("S", text + " Could you just send it directly?", None)] * 30
+        goes_around_named_route(Approach(source="linkedin-message", sender_name="S", messages=msgs), [])
+    asked = [Message("S", "Could we see the test report?", None),
+             Message("O", "Please request it through our portal.", None, inbound=False),
+             Message("S", "The portal takes weeks; could you send it to me directly today?", None)]
+    took = [*asked[:2], Message("S", "Thanks, I have requested it through the portal.", None)]
+    assert goes_around_named_route(Approach(source="linkedin-message", sender_name="S", messages=asked), [])
+    assert not goes_around_named_route(Approach(source="linkedin-message", sender_name="S", messages=took), [])
