@@ -87,8 +87,11 @@ def main() -> None:
     ap.add_argument("--engine", default="local", choices=["local", "spark"])
     ap.add_argument("--spark-master", default="local[2]")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--campaigns", type=Path, help="also write the campaigns (sorted-key JSON) here, to compare engines")
     a = ap.parse_args()
     camps, seconds, feat = run(a.path, a.engine, a.spark_master)
+    if a.campaigns:
+        a.campaigns.write_text(json.dumps(camps, sort_keys=True) + "\n", encoding="utf-8")
     ru_s, ru_c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = ru_s.ru_utime + ru_s.ru_stime + ru_c.ru_utime + ru_c.ru_stime
     rss_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
