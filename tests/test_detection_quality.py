@@ -1,6 +1,6 @@
 """The whole detector (rules, semantic layer, calibrated combination) held to its measured figures.
 
-Sets 1-11 train the combination (each scored by the rules as they were before it was first seen) and are
+Sets 1-15 train the combination (each scored by the rules as they were before it was first seen) and are
 measured leave one set out by scripts/train_combiner.py; with today's rules the whole detector is held to
 what it measures on them here. New blind sets are held out (never trained on) and pinned at the figures
 first measured.
@@ -42,22 +42,22 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # Measured before any tuning (docs/detection-quality.md): full 15/15 and 3/85, static 14/15 and 2/85;
     # adversarial full 15/30 and 1/20, static 12/30 and 1/20. Since then they train the combiner too
     # (leave one set out, with the rules of the stop that first measured them); today's figures:
-    # After the annotated corpus and the retraining over sets 1-13 (third session of 4 December):
-    ("blind10", "full", 14, 2, 1),  # 14/15, 2/85, 1 high
-    ("blind11", "full", 26, 2, 0),  # 26/30, 2/20, 0 high
-    ("blind10", "static", 15, 2, 1),  # 15/15, 2/85, 1 high
-    ("blind11", "static", 19, 1, 0),  # 19/30, 1/20, 0 high
     # Sets 12 and 13, measured before any tuning: static 12/12 and 3/88, 11/30 and 3/20 (full 11/12 and 6/88,
-    # 8/30 and 3/20). After LW-THREAD-003, the widened cyber lures, the annotated corpus and the retraining:
+    # 8/30 and 3/20). Sets 14 and 15, measured before any tuning at bf99835: static 12/12 and 3/88, 19/30 and
+    # 0/20 (full 12/12 and 6/88, 22/30 and 2/20). Today's figures, after sets 14 and 15 joined the training
+    # (retrained over sets 1-15, 5 December):
+    ("blind10", "full", 14, 2, 1),  # 14/15, 2/85, 1 high
+    ("blind11", "full", 27, 1, 0),  # 27/30, 1/20, 0 high
+    ("blind10", "static", 15, 2, 1),  # 15/15, 2/85, 1 high
+    ("blind11", "static", 21, 2, 0),  # 21/30, 2/20, 0 high
     ("blind12", "static", 11, 3, 0),  # 11/12, 3/88, 0 high
-    ("blind13", "static", 18, 2, 0),  # 18/30, 2/20, 0 high
+    ("blind13", "static", 22, 2, 0),  # 22/30, 2/20, 0 high
     ("blind12", "full", 12, 2, 1),  # 12/12, 2/88, 1 high
-    ("blind13", "full", 21, 2, 0),  # 21/30, 2/20, 0 high
-    # Held out (never trained on), measured once before any tuning at bf99835 (docs/detection-quality.md):
-    ("blind14", "full", 12, 6, 1),  # 12/12, 6/88, 1 high
+    ("blind13", "full", 22, 2, 0),  # 22/30, 2/20, 0 high
     ("blind14", "static", 12, 3, 1),  # 12/12, 3/88, 1 high
-    ("blind15", "full", 22, 2, 0),  # 22/30, 2/20, 0 high
-    ("blind15", "static", 19, 0, 0),  # 19/30, 0/20, 0 high
+    ("blind15", "static", 23, 1, 0),  # 23/30, 1/20, 0 high
+    ("blind14", "full", 12, 5, 0),  # 12/12, 5/88, 0 high
+    ("blind15", "full", 23, 1, 0),  # 23/30, 1/20, 0 high
 ])
 def test_blind_sets_10_to_15_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
@@ -67,10 +67,10 @@ def test_blind_sets_10_to_15_keep_their_figures(name, encoder, min_hostile, max_
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "min_recall", "max_fp", "min_adversarial"), [
-    # Measured with today's rules and probes, in sample over sets 1-13: static 227/232, 8/388 (3 high),
-    # adversarial 89/115; full 229/232, 13/388 (3 high), adversarial 98/115.
-    ("static", 0.975, 0.021, 0.77),
-    ("full", 0.985, 0.034, 0.85),
+    # Measured with today's rules and probes, in sample over sets 1-15: static 240/244, 13/476 (4 high),
+    # adversarial 118/145; full 240/244, 18/476 (3 high), adversarial 123/145.
+    ("static", 0.98, 0.028, 0.81),
+    ("full", 0.98, 0.038, 0.84),
 ])
 def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall, max_fp, min_adversarial):
     tot = {"ord": [0, 0, 0, 0, 0], "adv": [0, 0, 0, 0, 0]}
