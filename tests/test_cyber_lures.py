@@ -229,3 +229,26 @@ def test_the_lookalike_check_leaves_the_process_socket_timeout_alone():
     before = socket.getdefaulttimeout()
     lookalike._dnstwist()
     assert socket.getdefaulttimeout() == before
+
+
+def test_the_no_host_shortcut_gives_the_full_paths_hosts():
+    """`_hosts` skips the quote-stripped texts when no raw text holds a host; it must answer exactly as the
+    full path does, quotes, subjects, invitation notes and reply-to addresses included."""
+    from pathlib import Path
+
+    from lurewatch.indicators.cyber import _all_hosts, _hosts
+    from lurewatch.learned.labelled import BLIND_SETS, load_yaml_set
+
+    data = Path(__file__).parent / "data"
+    cases = [r.approach for name in BLIND_SETS for r in load_yaml_set(data / name / "approaches.yaml", name)]
+    cases += [
+        approach(["Plain words, no link at all."], source="linkedin-message"),
+        approach(["see evil\nOn Mon, Owner wrote:\n> quoted\n.com again"]),
+        approach(["Reply above.\nFrom: Owner\nSent: Monday\nVisit westmarch-energy-login.example"]),
+        approach(["Nothing here"], reply_to="someone@else.example"),
+    ]
+    with_hosts = 0
+    for a in cases:
+        assert _hosts(a) == _all_hosts(a)
+        with_hosts += bool(_all_hosts(a))
+    assert 50 < with_hosts < len(cases) - 100  # both paths were exercised

@@ -44,7 +44,28 @@ def _inbound_texts(a: Approach) -> list[tuple[str, str]]:
     return out
 
 
+def _no_hosts(a: Approach) -> bool:
+    """True when no text the sender wrote holds a host: most approaches. Decided on the raw texts where
+    quote stripping cannot change them (no attribution line), so the answer equals the full path's."""
+    if a.invitation_note and _hosts_in(a.invitation_note):
+        return False
+    for m in a.messages:
+        if not m.inbound:
+            continue
+        t = m.text
+        if "wrote:" in t or "From:" in t or _hosts_in(t) or (m.subject and _hosts_in(m.subject)):
+            return False
+    return True
+
+
 def _hosts(a: Approach) -> list[tuple[str, str]]:
+    p = a.profile
+    if (p is None or (not p.email and not any(u.startswith("mailto:") for u in p.urls[:10]))) and _no_hosts(a):
+        return []
+    return _all_hosts(a)
+
+
+def _all_hosts(a: Approach) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     p = a.profile
     if p is not None and p.email:
