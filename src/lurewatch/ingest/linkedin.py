@@ -619,22 +619,25 @@ class OwnerStats:
     to_names: dict[str, Counter[str]] = field(default_factory=dict)  # names of the recipient when alone
     name_votes: Counter[str] = field(default_factory=Counter)  # conversations each name is in (no URLs)
     any_url: bool = False
+    keep_names: bool = True  # False: names_by_url and to_names are left to `decide`'s callbacks
 
     def add(self, m: RawMessage) -> None:
         score = self.score
+        keep = self.keep_names
         if m.sender_url:
             self.any_url = True
-            names = self.names_by_url.get(m.sender_url)
-            if names is None:
-                names = self.names_by_url[m.sender_url] = Counter()
-            names[m.sender] += 1
+            if keep:
+                names = self.names_by_url.get(m.sender_url)
+                if names is None:
+                    names = self.names_by_url[m.sender_url] = Counter()
+                names[m.sender] += 1
             if m.draft:
                 score[m.sender_url] += 50
         if m.recipient_urls:
             self.any_url = True
             for r in m.recipient_urls:
                 score[r] += 1  # tie-break: the owner receives the messages of an inbound-only export
-            if len(m.recipient_urls) == 1:
+            if keep and len(m.recipient_urls) == 1:
                 to = self.to_names.get(m.recipient_urls[0])
                 if to is None:
                     to = self.to_names[m.recipient_urls[0]] = Counter()
@@ -656,8 +659,20 @@ class OwnerStats:
                 names.update({m.sender, *_names(m.recipients)})
             self.name_votes.update(n for n in names if n)
 
-    def decide(self, invitations: list[Invitation], owner: Profile | None) -> tuple[str | None, str]:
-        """(owner URL, owner name) from the statistics, the invitations and Profile.csv."""
+    def urls_named(self, cf: str) -> set[str]:
+        """The sender URLs seen with the name `cf` (casefolded)."""
+        return {url for url, names in self.names_by_url.items() if any(n.casefold() == cf for n in names)}
+
+    def names_of(self, url: str) -> tuple[Counter[str] | None, Counter[str] | None]:
+        """The names sent under `url`, and those of the messages sent to `url` alone (in file order)."""
+        return self.names_by_url.get(url), self.to_names.get(url)
+
+    def decide(self, invitations: list[Invitation], owner: Profile | None,
+               urls_named: Callable[[str], set[str]] | None = None,
+               names_of: Callable[[str], tuple[Counter[str] | None, Counter[str] | None]] | None = None,
+               ) -> tuple[str | None, str]:
+        """(owner URL, owner name) from the statistics, the invitations and Profile.csv; `urls_named` and
+        `names_of` replace the methods of these names when the names were not kept."""
         score = self.score
         for inv in invitations:
             if inv.direction == "OUTGOING" and inv.inviter_url:
@@ -666,10 +681,8 @@ class OwnerStats:
                 score[inv.invitee_url] += 100
         owner_name = owner.name if owner and owner.name else ""
         if owner_name:
-            cf = owner_name.casefold()
-            for url, names in self.names_by_url.items():
-                if any(n.casefold() == cf for n in names):
-                    score[url] += 25
+            for url in (urls_named or self.urls_named)(owner_name.casefold()):
+                score[url] += 25
         if not score:
             if not owner_name:
                 votes = self.name_votes
@@ -682,8 +695,7 @@ class OwnerStats:
             return None, owner_name
         url = max(score, key=lambda u: (score[u], u))
         if not owner_name:
-            names = self.names_by_url.get(url)
-            to_names = self.to_names.get(url)
+            names, to_names = (names_of or self.names_of)(url)
             if names:
                 owner_name = names.most_common(1)[0][0]
             elif to_names:

@@ -30,6 +30,7 @@ from lurewatch.ingest.csvread import iter_line_rows
 from lurewatch.ingest.linkedin import (
     MESSAGE_COLUMNS,
     MESSAGE_REQUIRED,
+    Invitation,
     OwnerStats,
     RawMessage,
     Threader,
@@ -37,7 +38,7 @@ from lurewatch.ingest.linkedin import (
     iter_raw_messages,
 )
 from lurewatch.ingest.textstream import TextFile
-from lurewatch.model import Approach, IngestResult
+from lurewatch.model import Approach, IngestResult, Profile
 
 STREAM_ABOVE_BYTES = 64 * 1024 * 1024  # messages.csv files larger than this are streamed
 # The streamed file's bound: memory no longer grows with it, the temporary files (about its size) do.
@@ -66,7 +67,7 @@ class Spill:
     def __init__(self, parts: int) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="lurewatch-csv-")  # removed by cleanup or at exit
         self.paths = [Path(self.tmp.name) / f"part-{i:04d}.pickle" for i in range(parts)]
-        self.stats = OwnerStats()
+        self.stats = OwnerStats(keep_names=False)  # names per URL: read back from the partitions
         self.url_of_name: dict[str, str] = {}
 
     def _read(self, path: Path) -> list[RawMessage]:
@@ -79,15 +80,34 @@ class Spill:
                     return out
                 out += [RawMessage(*t) for t in batch]
 
-    def owner(self, invitations: list, owner: object) -> tuple[str | None, str]:
+    def owner(self, invitations: list[Invitation], owner: Profile | None) -> tuple[str | None, str]:
         """Pass 2: the conversations' share of owner inference, then the decision."""
+        cf = owner.name.casefold() if owner and owner.name else ""
+        named: set[str] = set()
         for path in self.paths:
             convs: dict[str, list[RawMessage]] = {}
             for m in self._read(path):
                 convs.setdefault(m.conversation_id, []).append(m)
+                if cf and m.sender_url and m.sender.casefold() == cf:
+                    named.add(m.sender_url)
             for msgs in convs.values():
                 self.stats.add_conversation(msgs)
-        return self.stats.decide(invitations, owner)  # type: ignore[arg-type]
+        return self.stats.decide(invitations, owner, lambda _cf: named, self._names_of)
+
+    def _names_of(self, url: str) -> tuple[Counter[str], Counter[str]]:
+        """OwnerStats.names_of, read back from the partitions (only when Profile.csv gives no name)."""
+        names: dict[str, list[int]] = {}  # name -> [count, first line]
+        to_names: dict[str, list[int]] = {}
+        for path in self.paths:
+            for m in self._read(path):
+                if m.sender_url == url:
+                    names.setdefault(m.sender, [0, m.line])[0] += 1
+                if m.recipient_urls == (url,):
+                    to_names.setdefault(m.recipients.strip(), [0, m.line])[0] += 1
+
+        def in_file_order(d: dict[str, list[int]]) -> Counter[str]:  # ties go to the first seen
+            return Counter({k: v[0] for k, v in sorted(d.items(), key=lambda kv: kv[1][1])})
+        return in_file_order(names), in_file_order(to_names)
 
     def approaches(self, threader: Threader, stats: Counter[str]) -> Iterator[Approach]:
         """Pass 3: the approaches, partition by partition; the temporary files are removed as it goes."""
