@@ -231,6 +231,9 @@ class FolderExport(ExportFiles):
     def read(self, key: str) -> bytes:
         return read_bounded(self._files[key])
 
+    def path(self, key: str) -> Path:
+        return self._files[key]
+
     def where(self, key: str) -> str:
         return str(self._files[key])
 
@@ -358,7 +361,7 @@ def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = No
         if name == "messages.csv" and stream and isinstance(files, FolderExport):
             from lurewatch.ingest import linkedin_stream, textstream
 
-            path = files._files[key]
+            path = files.path(key)
             try:
                 size = path.stat().st_size
                 if linkedin_stream.wanted(size):
