@@ -89,7 +89,7 @@ def scan(
     show = not quiet and console.is_terminal
     with _bar(show) as bar:
         t_read = bar.add_task("reading", total=None)
-        result = load_inputs(list(paths), profiles, progress=lambda n: bar.advance(t_read, n))
+        result = load_inputs(list(paths), profiles, progress=lambda n: bar.advance(t_read, n), stream=True)
     if semantic != "off":
         from lurewatch.semantic.layer import default_layer, layer_problem
 
@@ -103,7 +103,7 @@ def scan(
     flagged: list[Approach] = []
     total: int | None = len(result.approaches)
     source: Iterator[Approach] = drain(result.approaches)
-    if result.pending:  # message tables: streamed, conversation by conversation, as they are scored
+    if result.pending:  # message tables and large messages.csv files: streamed as they are scored
         source, total = chain(source, *result.pending), None
         result.pending = []
     # Each approach is written out as soon as it is scored and then released (drain removes it from the

@@ -16,7 +16,7 @@ import gc
 import json
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from lurewatch.ingest.contract import iter_json_documents, load_contract, looks_
 from lurewatch.ingest.jsonresume import add_profile, load_profile_bytes, load_profiles
 from lurewatch.ingest.linkedin import LinkedInExport
 from lurewatch.ingest.safety import UnsafeInput, decode_text, read_bounded
-from lurewatch.model import IngestProblem, IngestResult, Profile
+from lurewatch.model import Approach, IngestProblem, IngestResult, Profile
 from lurewatch.urls import normalise_profile_url
 
 __all__ = ["Loaded", "load_inputs", "scan_inputs"]
@@ -46,27 +46,31 @@ class Loaded:
 
 
 def load_inputs(paths: list[Path], profiles_dir: Path | None = None,
-                progress: Callable[[int], None] | None = None) -> IngestResult:
-    """Load every input path; `progress(n)` is called with the number of rows just processed."""
-    return scan_inputs(paths, profiles_dir, progress).result
+                progress: Callable[[int], None] | None = None, stream: bool = False) -> IngestResult:
+    """Load every input path; `progress(n)` is called with the number of rows just processed.
+
+    With `stream`, a large LinkedIn messages.csv is read in bounded memory and its approaches are left in
+    `result.pending` (as message tables' are), for callers that iterate it."""
+    return scan_inputs(paths, profiles_dir, progress, stream).result
 
 
 def scan_inputs(paths: list[Path], profiles_dir: Path | None = None,
-                progress: Callable[[int], None] | None = None) -> Loaded:
+                progress: Callable[[int], None] | None = None, stream: bool = False) -> Loaded:
     """As load_inputs, keeping the LinkedIn exports (owner, connections) and the profiles found."""
     # Loading builds millions of small acyclic objects; the cyclic GC would scan them over and over
     # (it made loading 1.8x slower), so it is paused while loading and restored after.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _scan(paths, profiles_dir, progress)
+        return _scan(paths, profiles_dir, progress, stream)
     finally:
         if paused:
             gc.enable()
 
 
-def _scan(paths: list[Path], profiles_dir: Path | None, progress: Callable[[int], None] | None) -> Loaded:
-    d = _Dispatcher(progress)
+def _scan(paths: list[Path], profiles_dir: Path | None, progress: Callable[[int], None] | None,
+          stream: bool = False) -> Loaded:
+    d = _Dispatcher(progress, stream)
     for p in paths:
         d.add(Path(p), depth=0)
     explicit: dict[str, Profile] = {}
@@ -109,8 +113,9 @@ def _advert_fields(fields: list[str]) -> bool:
 
 
 class _Dispatcher:
-    def __init__(self, progress: Callable[[int], None] | None) -> None:
+    def __init__(self, progress: Callable[[int], None] | None, stream: bool = False) -> None:
         self.progress = progress
+        self.stream = stream
         self.loaded = Loaded()
         self.found_profiles: dict[str, Profile] = {}
         self.seen: set[Path] = set()
@@ -174,9 +179,20 @@ class _Dispatcher:
             self.add(child, depth + 1)
 
     def _load_export_folder(self, folder: Path) -> None:
-        export = linkedin.load_folder(folder, self.progress)
+        export = linkedin.load_folder(folder, self.progress, self.stream)
         self.loaded.exports.append(export)
         self.loaded.result.extend(export.result)
+        if export.stream is not None:  # a large messages.csv: its approaches come as they are threaded
+            self.loaded.result.pending.append(self._with_profiles(export, export.stream))
+            export.stream = None
+
+    def _with_profiles(self, export: LinkedInExport, approaches: Iterator[Approach]) -> Iterator[Approach]:
+        """As `_scan` attaches profiles: the export's own, else any found under the inputs."""
+        for ap in approaches:
+            key = normalise_profile_url(ap.sender_profile_url)
+            if key:
+                ap.profile = export.profiles.get(key) or self.loaded.profiles.get(key)
+            yield ap
 
     def _add_file(self, path: Path, depth: int) -> None:
         st = os.stat(path)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -77,17 +79,41 @@ def iter_rows(text: str, file: str, wanted: dict[str, tuple[str, ...]], required
     (a stray quote) is reported and reading restarts on the line after its first one, so the rows it
     swallowed are not lost (bounded, so a hostile file cannot make this quadratic).
     """
-    lines = list(io.StringIO(text, newline=""))
+    return iter_line_rows(io.StringIO(text, newline=""), len(text), file, wanted, required, result, progress)
+
+
+def iter_line_rows(lines: Iterable[str], chars: int, file: str, wanted: dict[str, tuple[str, ...]],
+                   required: Iterable[str], result: IngestResult, progress: Callable[[int], None] | None = None,
+                   ) -> tuple[Table | None, Iterator[tuple[int, list[str]]]]:
+    """As iter_rows, over physical lines (as `io.StringIO(text, newline="")` splits them) read as they come,
+    so that a file need not be held whole; `chars` (the text's length) bounds the re-parsing work."""
+    src = _Lines(iter(lines))
+    head = list(itertools.islice(src, HEADER_SEARCH_ROWS * 4))
     old_limit = csv.field_size_limit(MAX_FIELD_CHARS)  # process-wide: restored below and after the rows
     try:
-        found_table = _find_table(lines, file, wanted, required)
+        found_table = _find_table(head, file, wanted, required)
     finally:
         csv.field_size_limit(old_limit)
     if found_table is None:
         need = ", ".join(sorted(required))
         result.problems.append(IngestProblem(file, None, f"no CSV header with the columns {need} found"))
         return None, iter(())
-    return found_table, _rows(lines, found_table, result, progress)
+    src.back.extend(head[found_table.header_line:])
+    return found_table, _rows(src, chars, found_table, result, progress)
+
+
+class _Lines:
+    """A line iterator that lines can be pushed back onto (to parse them again after a stray quote)."""
+
+    def __init__(self, it: Iterator[str]) -> None:
+        self.it = it
+        self.back: deque[str] = deque()
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        return self.back.popleft() if self.back else next(self.it)
 
 
 def _find_table(lines: list[str], file: str, wanted: dict[str, tuple[str, ...]], required: Iterable[str]
@@ -111,28 +137,35 @@ def _find_table(lines: list[str], file: str, wanted: dict[str, tuple[str, ...]],
     return None
 
 
-def _rows(lines: list[str], table: Table, result: IngestResult,
+def _rows(src: _Lines, chars: int, table: Table, result: IngestResult,
           progress: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
     old_limit = csv.field_size_limit(MAX_FIELD_CHARS)
     try:
-        yield from _parse_rows(lines, table, result, progress)
+        yield from _parse_rows(src, chars, table, result, progress)
     finally:
         csv.field_size_limit(old_limit)
 
 
-def _parse_rows(lines: list[str], table: Table, result: IngestResult,
+def _parse_rows(src: _Lines, chars: int, table: Table, result: IngestResult,
                 progress: Callable[[int], None] | None) -> Iterator[tuple[int, list[str]]]:
     file, width = table.file, table.width
-    start = table.header_line  # index in `lines` of the next line to parse
-    resync_budget = 4 * sum(map(len, lines)) + 100_000
+    base = table.header_line  # lines before the next one `src` gives
+    resync_budget = 4 * chars + 100_000
     resyncs_left = MAX_RESYNCS
     done = 0
-    while start < len(lines):
-        reader = csv.reader((lines[i] for i in range(start, len(lines))), delimiter=table.delimiter)
-        base = start
-        restart: int | None = None
+    held: list[str] = []  # the physical lines of the row being parsed
+
+    def feed() -> Iterator[str]:
+        for line in src:
+            held.append(line)
+            yield line
+
+    while True:
+        reader = csv.reader(feed(), delimiter=table.delimiter)
+        restart = False
         prev = 0  # reader.line_num after the previous row
         while True:
+            held.clear()
             try:
                 row = next(reader)
             except StopIteration:
@@ -144,10 +177,10 @@ def _parse_rows(lines: list[str], table: Table, result: IngestResult,
                 result.problems.append(IngestProblem(file, first, f"unreadable CSV row: {e}"))
                 result.rows_skipped += 1
                 if span > 1 and resync_budget > 0 and resyncs_left > 0 and \
-                        _swallowed_rows(lines, first, span, width, table.delimiter):
+                        _swallowed_rows(held, span, width, table.delimiter):
                     resyncs_left -= 1
-                    resync_budget -= sum(len(x) for x in lines[first: first + span - 1])
-                    restart = first
+                    resync_budget -= sum(len(x) for x in held[1:span])
+                    base, restart = first, True
                     break
                 continue
             first = base + prev + 1
@@ -160,11 +193,11 @@ def _parse_rows(lines: list[str], table: Table, result: IngestResult,
                 result.problems.append(IngestProblem(
                     file, first, f"malformed row: {len(row)} fields where the header has {width}"))
                 if span > 1 and resync_budget > 0 and resyncs_left > 0 and \
-                        _swallowed_rows(lines, first, span, width, table.delimiter):
+                        _swallowed_rows(held, span, width, table.delimiter):
                     resyncs_left -= 1
                     # a stray quote swallowed whole rows: parse again from the line after its first
-                    resync_budget -= sum(len(x) for x in lines[first: first + span - 1])
-                    restart = first
+                    resync_budget -= sum(len(x) for x in held[1:span])
+                    base, restart = first, True
                     break
                 continue
             row.append("")
@@ -174,16 +207,16 @@ def _parse_rows(lines: list[str], table: Table, result: IngestResult,
                 progress(done)
                 done = 0
             yield first, row
-        if restart is None:
+        if not restart:
             break
-        start = restart
+        src.back.extendleft(reversed(held[1:]))  # the lines after the bad row's first, read again
     if progress is not None and done:
         progress(done)
 
 
-def _swallowed_rows(lines: list[str], first: int, span: int, width: int, delimiter: str) -> bool:
+def _swallowed_rows(held: list[str], span: int, width: int, delimiter: str) -> bool:
     """True when one of the lines inside a malformed multi-line row parses on its own as a full row."""
-    for line in lines[first: first + min(span - 1, 200)]:
+    for line in held[1: 1 + min(span - 1, 200)]:
         try:
             parsed = next(csv.reader([line], delimiter=delimiter), [])
         except csv.Error:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -179,6 +179,8 @@ class LinkedInExport:
     profiles: dict[str, Profile] = field(default_factory=dict)  # from the export's own profiles/ folder
     stats: Counter[str] = field(default_factory=Counter)
     _by_url: dict[str, Connection] | None = field(default=None, repr=False)
+    # a streamed messages.csv (linkedin_stream): its approaches, to iterate once, not in `approaches`
+    stream: Iterator[Approach] | None = field(default=None, repr=False)
 
     def connection(self, url: str | None) -> Connection | None:
         """The 1st-degree connection with this profile URL (any form), if the sender is one."""
@@ -228,6 +230,9 @@ class FolderExport(ExportFiles):
 
     def read(self, key: str) -> bytes:
         return read_bounded(self._files[key])
+
+    def path(self, key: str) -> Path:
+        return self._files[key]
 
     def where(self, key: str) -> str:
         return str(self._files[key])
@@ -304,9 +309,11 @@ def is_export_folder(folder: Path) -> bool:
 
 # --- entry points ----------------------------------------------------------------------------------------
 
-def load_folder(folder: Path, progress: Callable[[int], None] | None = None) -> LinkedInExport:
-    """An extracted export folder (holding messages.csv and/or Invitations.csv)."""
-    return parse_export(FolderExport(folder), progress)
+def load_folder(folder: Path, progress: Callable[[int], None] | None = None, stream: bool = False
+                ) -> LinkedInExport:
+    """An extracted export folder (holding messages.csv and/or Invitations.csv). With `stream`, a large
+    messages.csv is read in bounded memory and its approaches are left to iterate in `export.stream`."""
+    return parse_export(FolderExport(folder), progress, stream)
 
 
 def load_zip(path: Path, progress: Callable[[int], None] | None = None) -> tuple[list[LinkedInExport],
@@ -330,7 +337,8 @@ def load_zip(path: Path, progress: Callable[[int], None] | None = None) -> tuple
         zf.close()
 
 
-def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = None) -> LinkedInExport:
+def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = None, stream: bool = False
+                 ) -> LinkedInExport:
     result = IngestResult()
     reported = 0
     outer = progress
@@ -343,12 +351,30 @@ def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = No
 
     progress = counting if outer is not None else None
     texts: dict[str, tuple[str, str]] = {}
+    streamed = None  # (TextFile, where, size, index in result.problems of its repair notice)
     for name in ("messages.csv", "invitations.csv", "connections.csv", "profile.csv", "positions.csv",
                  "education.csv", "skills.csv"):
         key = files.find(name)
         if key is None:
             continue
         where = files.where(key)
+        if name == "messages.csv" and stream and isinstance(files, FolderExport):
+            from lurewatch.ingest import linkedin_stream, textstream
+
+            path = files.path(key)
+            try:
+                size = path.stat().st_size
+                if linkedin_stream.wanted(size):
+                    streamed = (textstream.open_text(path, linkedin_stream.MAX_STREAM_FILE_BYTES), where, size,
+                                len(result.problems))
+                    result.files_read += 1
+                    continue
+            except UnsafeInput as e:
+                result.problems.append(IngestProblem(where, None, f"file refused: {e}"))
+                continue
+            except OSError as e:
+                result.problems.append(IngestProblem(where, None, f"file not read: {e}"))
+                continue
         try:
             decoded = decode_text(files.read(key))
         except UnsafeInput as e:
@@ -364,6 +390,16 @@ def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = No
         texts[name] = (decoded.text, where)
     messages = parse_messages(*texts["messages.csv"], result, progress) if "messages.csv" in texts else []
     origin = texts["messages.csv"][1] if "messages.csv" in texts else files.label
+    spilled = None
+    if streamed is not None:
+        from lurewatch.ingest import linkedin_stream
+
+        text_file, origin, size, notice_at = streamed
+        spilled = linkedin_stream.spill(text_file, size, origin, result, progress)
+        if text_file.repaired and text_file.encoding != "utf-8-sig":  # where decode_text's notice goes
+            result.problems.insert(notice_at, IngestProblem(
+                origin, None, f"encoding repaired (read as {text_file.encoding}, mojibake fixed where found); "
+                "check names and quotes"))
     texts.pop("messages.csv", None)  # the decoded file (the size of the file again) is not needed any more
     invitations = (parse_invitations(*texts["invitations.csv"], result, progress)
                    if "invitations.csv" in texts else [])
@@ -379,7 +415,13 @@ def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = No
             owner.skills = parse_skills(*texts["skills.csv"], result)
     if outer is not None and result.rows_read + result.rows_skipped > reported:
         outer(result.rows_read + result.rows_skipped - reported)  # the small files, read without progress
-    export = build_export(messages, invitations, connections, owner, origin, result)
+    if spilled is not None:
+        owner_known = spilled.owner(invitations, owner)
+        threader = Threader(owner_known, owner, invitations, spilled.url_of_name, origin)
+        export = LinkedInExport(origin, threader.owner, owner_known[0], [], connections, result)
+        export.stream = spilled.approaches(threader, export.stats)
+    else:
+        export = build_export(messages, invitations, connections, owner, origin, result)
     export.origin = files.label
     export.profiles = files.profiles(result.problems)
     return export
@@ -423,11 +465,15 @@ def parse_messages(text: str, file: str, result: IngestResult,
 def raw_messages(rows: Iterable[tuple[int, list[str]]], ix: dict[str, int], file: str,
                  result: IngestResult) -> list[RawMessage]:
     """Rows (line, fields at the positions `ix` gives for each MESSAGE_COLUMNS key) -> RawMessages."""
+    return list(iter_raw_messages(rows, ix, file, result))
+
+
+def iter_raw_messages(rows: Iterable[tuple[int, list[str]]], ix: dict[str, int], file: str,
+                      result: IngestResult) -> Iterator[RawMessage]:
+    """As raw_messages, one by one."""
     i_conv, i_title, i_from, i_from_url = ix["conversation_id"], ix["title"], ix["from"], ix["from_url"]
     i_to, i_to_urls, i_date, i_subject = ix["to"], ix["to_urls"], ix["date"], ix["subject"]
     i_content, i_folder, i_att, i_draft = ix["content"], ix["folder"], ix["attachments"], ix["draft"]
-    out: list[RawMessage] = []
-    append = out.append
     problems = result.problems
     system_folder: dict[str, bool] = {}
     system_title: dict[str, bool] = {}
@@ -476,12 +522,11 @@ def raw_messages(rows: Iterable[tuple[int, list[str]]], ix: dict[str, int], file
         )
         from_url = row[i_from_url]
         draft = row[i_draft]
-        append(RawMessage(
+        yield RawMessage(
             line, conv, title, sender, _norm_url(from_url) if from_url else None,
             row[i_to], _split_urls(row[i_to_urls]), sent_at, row[i_subject], content, folder, attachments,
             bool(draft) and draft.strip().casefold() in _YES, system,
-        ))
-    return out
+        )
 
 
 def parse_invitations(text: str, file: str, result: IngestResult,
@@ -567,127 +612,176 @@ def parse_skills(text: str, file: str, result: IngestResult) -> list[str]:
 
 # --- owner and approaches ----------------------------------------------------------------------------------
 
+@dataclass(slots=True)
+class OwnerStats:
+    """What owner inference gathers over a whole export: message by message (`add`), then conversation by
+    conversation (`add_conversation`, after every message), so that it can be gathered in passes."""
+
+    score: Counter[str] = field(default_factory=Counter)
+    names_by_url: dict[str, Counter[str]] = field(default_factory=dict)  # the sender names seen with a URL
+    to_names: dict[str, Counter[str]] = field(default_factory=dict)  # names of the recipient when alone
+    name_votes: Counter[str] = field(default_factory=Counter)  # conversations each name is in (no URLs)
+    any_url: bool = False
+    keep_names: bool = True  # False: names_by_url and to_names are left to `decide`'s callbacks
+
+    def add(self, m: RawMessage) -> None:
+        score = self.score
+        keep = self.keep_names
+        if m.sender_url:
+            self.any_url = True
+            if keep:
+                names = self.names_by_url.get(m.sender_url)
+                if names is None:
+                    names = self.names_by_url[m.sender_url] = Counter()
+                names[m.sender] += 1
+            if m.draft:
+                score[m.sender_url] += 50
+        if m.recipient_urls:
+            self.any_url = True
+            for r in m.recipient_urls:
+                score[r] += 1  # tie-break: the owner receives the messages of an inbound-only export
+            if keep and len(m.recipient_urls) == 1:
+                to = self.to_names.get(m.recipient_urls[0])
+                if to is None:
+                    to = self.to_names[m.recipient_urls[0]] = Counter()
+                to[m.recipients.strip()] += 1
+
+    def add_conversation(self, msgs: Iterable[RawMessage]) -> None:
+        """One conversation's messages (drafts and system rows included)."""
+        if self.any_url:
+            urls: set[str] = set()
+            for m in msgs:
+                if m.sender_url:
+                    urls.add(m.sender_url)
+                urls.update(m.recipient_urls)
+            for u in urls:
+                self.score[u] += 10
+        else:  # old exports without URLs: the owner is the name in the most conversations
+            names: set[str] = set()
+            for m in msgs:
+                names.update({m.sender, *_names(m.recipients)})
+            self.name_votes.update(n for n in names if n)
+
+    def urls_named(self, cf: str) -> set[str]:
+        """The sender URLs seen with the name `cf` (casefolded)."""
+        return {url for url, names in self.names_by_url.items() if any(n.casefold() == cf for n in names)}
+
+    def names_of(self, url: str) -> tuple[Counter[str] | None, Counter[str] | None]:
+        """The names sent under `url`, and those of the messages sent to `url` alone (in file order)."""
+        return self.names_by_url.get(url), self.to_names.get(url)
+
+    def decide(self, invitations: list[Invitation], owner: Profile | None,
+               urls_named: Callable[[str], set[str]] | None = None,
+               names_of: Callable[[str], tuple[Counter[str] | None, Counter[str] | None]] | None = None,
+               ) -> tuple[str | None, str]:
+        """(owner URL, owner name) from the statistics, the invitations and Profile.csv; `urls_named` and
+        `names_of` replace the methods of these names when the names were not kept."""
+        score = self.score
+        for inv in invitations:
+            if inv.direction == "OUTGOING" and inv.inviter_url:
+                score[inv.inviter_url] += 100
+            elif inv.direction == "INCOMING" and inv.invitee_url:
+                score[inv.invitee_url] += 100
+        owner_name = owner.name if owner and owner.name else ""
+        if owner_name:
+            for url in (urls_named or self.urls_named)(owner_name.casefold()):
+                score[url] += 25
+        if not score:
+            if not owner_name:
+                votes = self.name_votes
+                for inv in invitations:
+                    if inv.direction == "INCOMING":
+                        votes[inv.recipient] += 10
+                    elif inv.direction == "OUTGOING":
+                        votes[inv.sender] += 10
+                owner_name = votes.most_common(1)[0][0] if votes else ""
+            return None, owner_name
+        url = max(score, key=lambda u: (score[u], u))
+        if not owner_name:
+            names, to_names = (names_of or self.names_of)(url)
+            if names:
+                owner_name = names.most_common(1)[0][0]
+            elif to_names:
+                owner_name = to_names.most_common(1)[0][0]
+            else:
+                inv_names = Counter(i.recipient if i.direction == "INCOMING" else i.sender for i in invitations
+                                    if i.direction and url in (i.invitee_url, i.inviter_url))
+                owner_name = inv_names.most_common(1)[0][0] if inv_names else ""
+        return url, owner_name
+
+
 def infer_owner(messages: list[RawMessage], invitations: list[Invitation], owner: Profile | None
                 ) -> tuple[str | None, str]:
     """(owner URL, owner name) from who is in every conversation, invitations, drafts and Profile.csv."""
-    score: Counter[str] = Counter()
-    conv_urls: dict[str, set[str]] = {}
-    names_by_url: dict[str, Counter[str]] = {}
+    stats = OwnerStats()
+    conversations: dict[str, list[RawMessage]] = {}
     for m in messages:
-        urls = conv_urls.setdefault(m.conversation_id, set())
-        if m.sender_url:
-            urls.add(m.sender_url)
-            names = names_by_url.get(m.sender_url)
-            if names is None:
-                names = names_by_url[m.sender_url] = Counter()
-            names[m.sender] += 1
-            if m.draft:
-                score[m.sender_url] += 50
-        urls.update(m.recipient_urls)
-        for r in m.recipient_urls:
-            score[r] += 1  # tie-break: the owner receives the messages of an inbound-only export
-    for urls in conv_urls.values():
-        for u in urls:
-            score[u] += 10
-    for inv in invitations:
-        if inv.direction == "OUTGOING" and inv.inviter_url:
-            score[inv.inviter_url] += 100
-        elif inv.direction == "INCOMING" and inv.invitee_url:
-            score[inv.invitee_url] += 100
-    owner_name = owner.name if owner and owner.name else ""
-    if owner_name:
-        cf = owner_name.casefold()
-        for url, names in names_by_url.items():
-            if any(n.casefold() == cf for n in names):
-                score[url] += 25
-    if not score:
-        if not owner_name:
-            owner_name = _owner_name_without_urls(messages, invitations)
-        return None, owner_name
-    url = max(score, key=lambda u: (score[u], u))
-    if not owner_name:
-        names = names_by_url.get(url)
-        to_names = Counter(m.recipients.strip() for m in messages if m.recipient_urls == (url,))
-        if names:
-            owner_name = names.most_common(1)[0][0]
-        elif to_names:
-            owner_name = to_names.most_common(1)[0][0]
-        else:
-            inv_names = Counter(i.recipient if i.direction == "INCOMING" else i.sender for i in invitations
-                                if i.direction and url in (i.invitee_url, i.inviter_url))
-            owner_name = inv_names.most_common(1)[0][0] if inv_names else ""
-    return url, owner_name
-
-
-def _owner_name_without_urls(messages: list[RawMessage], invitations: list[Invitation]) -> str:
-    votes: Counter[str] = Counter()
-    seen: dict[str, set[str]] = {}
-    for m in messages:
-        seen.setdefault(m.conversation_id, set()).update({m.sender, *_names(m.recipients)})
-    for names in seen.values():
-        votes.update(n for n in names if n)
-    for inv in invitations:
-        if inv.direction == "INCOMING":
-            votes[inv.recipient] += 10
-        elif inv.direction == "OUTGOING":
-            votes[inv.sender] += 10
-    return votes.most_common(1)[0][0] if votes else ""
+        stats.add(m)
+        conversations.setdefault(m.conversation_id, []).append(m)
+    for msgs in conversations.values():
+        stats.add_conversation(msgs)
+    return stats.decide(invitations, owner)
 
 
 def _names(field_text: str) -> list[str]:
     return [x.strip() for x in re.split(r"[;,]", field_text) if x.strip()] if field_text else []
 
 
-def build_export(messages: list[RawMessage], invitations: list[Invitation], connections: list[Connection],
-                 owner: Profile | None, origin: str, result: IngestResult,
-                 owner_known: tuple[str | None, str] | None = None) -> LinkedInExport:
-    """Thread the messages into approaches; `owner_known` (URL, name) skips inferring the owner."""
-    owner_url, owner_name = owner_known if owner_known is not None else infer_owner(messages, invitations, owner)
-    if owner is None and (owner_url or owner_name):
-        owner = Profile(name=owner_name)
-    if owner is not None:
-        owner.url = owner_url
-        owner.urls = [owner_url] if owner_url else []
-    owner_cf = owner_name.casefold()
-    stats: Counter[str] = Counter()
+def add_name_url(url_of_name: dict[str, str], m: RawMessage) -> None:
+    """A sender's key is the URL, or the name when a row lacks it: the first URL seen with that name."""
+    if m.sender_url:
+        url_of_name.setdefault(m.sender.casefold(), m.sender_url)
 
-    def is_owner(m: RawMessage) -> bool:
-        if m.sender_url and owner_url:
-            return m.sender_url == owner_url
-        return bool(owner_cf) and m.sender.casefold() == owner_cf
 
-    # a sender's key: the URL, or the name when a row lacks it (mapped to the URL seen with that name)
-    url_of_name: dict[str, str] = {}
-    for m in messages:
-        if m.sender_url:
-            url_of_name.setdefault(m.sender.casefold(), m.sender_url)
+class Threader:
+    """Threads conversations into approaches, given what is known of the whole export: the owner, the
+    name-to-URL map and the incoming invitations. `conversation` may be called conversation by
+    conversation (in any grouping of the rows), `invitation_approaches` once at the end."""
 
-    def key_of(name: str, url: str | None) -> str:
-        return url or url_of_name.get(name.casefold()) or "name:" + name.casefold()
+    def __init__(self, owner_known: tuple[str | None, str], owner: Profile | None, invitations: list[Invitation],
+                 url_of_name: dict[str, str], origin: str) -> None:
+        owner_url, owner_name = owner_known
+        if owner is None and (owner_url or owner_name):
+            owner = Profile(name=owner_name)
+        if owner is not None:
+            owner.url = owner_url
+            owner.urls = [owner_url] if owner_url else []
+        self.owner, self.owner_url, self.owner_cf = owner, owner_url, owner_name.casefold()
+        self.url_of_name, self.origin = url_of_name, origin
+        self.with_approach: set[str] = set()
+        self.incoming: dict[str, Invitation] = {}
+        for inv in invitations:
+            direction = inv.direction
+            if not direction:
+                to_owner = (owner_url and inv.invitee_url == owner_url) or (
+                    self.owner_cf and inv.recipient.casefold() == self.owner_cf)
+                direction = "INCOMING" if to_owner else "OUTGOING"
+            if direction == "INCOMING" and inv.sender:
+                self.incoming.setdefault(self.key_of(inv.sender, inv.inviter_url), inv)
 
-    incoming: dict[str, Invitation] = {}
-    for inv in invitations:
-        direction = inv.direction
-        if not direction:
-            to_owner = (owner_url and inv.invitee_url == owner_url) or (
-                owner_cf and inv.recipient.casefold() == owner_cf)
-            direction = "INCOMING" if to_owner else "OUTGOING"
-        if direction == "INCOMING" and inv.sender:
-            incoming.setdefault(key_of(inv.sender, inv.inviter_url), inv)
+    def key_of(self, name: str, url: str | None) -> str:
+        return url or self.url_of_name.get(name.casefold()) or "name:" + name.casefold()
 
-    conversations: dict[str, list[RawMessage]] = {}
-    for m in messages:
-        m.key = "" if is_owner(m) else key_of(m.sender, m.sender_url)  # "" marks the owner
-        if m.draft:
-            stats["drafts"] += 1
-        elif m.system:
-            stats["system_rows"] += 1
-        else:
-            conversations.setdefault(m.conversation_id, []).append(m)
+    def group(self, messages: Iterable[RawMessage], stats: Counter[str]) -> dict[str, list[RawMessage]]:
+        """The live messages (neither drafts nor system rows) by conversation, keyed by sender."""
+        owner_url, owner_cf = self.owner_url, self.owner_cf
+        conversations: dict[str, list[RawMessage]] = {}
+        for m in messages:
+            if m.sender_url and owner_url:
+                mine = m.sender_url == owner_url
+            else:
+                mine = bool(owner_cf) and m.sender.casefold() == owner_cf
+            m.key = "" if mine else self.key_of(m.sender, m.sender_url)  # "" marks the owner
+            if m.draft:
+                stats["drafts"] += 1
+            elif m.system:
+                stats["system_rows"] += 1
+            else:
+                conversations.setdefault(m.conversation_id, []).append(m)
+        return conversations
 
-    approaches: list[Approach] = []
-    with_approach: set[str] = set()
-    for conv_id, thread in conversations.items():
+    def conversation(self, conv_id: str, thread: list[RawMessage], stats: Counter[str]) -> list[Approach]:
+        """The approaches of one conversation's live messages (in file order)."""
         thread.sort(key=lambda m: (m.sent_at is None, m.sent_at or _MIN_TIME, m.line))
         stats["conversations"] += 1
         owner_first = not thread[0].key
@@ -697,11 +791,12 @@ def build_export(messages: list[RawMessage], invitations: list[Invitation], conn
                 senders.setdefault(m.key, []).append(i)
         if not senders:
             stats["owner_only_conversations"] += 1
-            continue
+            return []
+        out = []
         for key, idxs in senders.items():
             start = 0
             if owner_first:
-                inv = incoming.get(key)
+                inv = self.incoming.get(key)
                 invited_first = inv is not None and inv.sent_at is not None and \
                     thread[0].sent_at is not None and inv.sent_at <= thread[0].sent_at
                 if not invited_first:
@@ -717,32 +812,49 @@ def build_export(messages: list[RawMessage], invitations: list[Invitation], conn
                 messages=[Message(m.sender, m.text, m.sent_at, bool(m.key), m.subject,
                                   list(m.attachments) if m.attachments else [], m.sender_url) for m in part],
                 conversation_id=conv_id,
-                sender_profile_url=first.sender_url or url_of_name.get(first.sender.casefold()),
-                owner_profile_url=owner_url,
-                owner=owner,
-                origin=origin,
+                sender_profile_url=first.sender_url or self.url_of_name.get(first.sender.casefold()),
+                owner_profile_url=self.owner_url,
+                owner=self.owner,
+                origin=self.origin,
             )
-            inv = incoming.get(key)
+            inv = self.incoming.get(key)
             if inv is not None and inv.note:
                 ap.invitation_note = inv.note
-            approaches.append(ap)
-            with_approach.add(key)
+            out.append(ap)
+            self.with_approach.add(key)
+        return out
 
-    for key, inv in incoming.items():
-        if inv.note and key not in with_approach:
-            approaches.append(Approach(
-                source="linkedin-invitation",
-                sender_name=inv.sender,
-                messages=[Message(inv.sender, inv.note, inv.sent_at, True,
-                                  sender_profile_url=inv.inviter_url)],
-                sender_profile_url=inv.inviter_url,
-                owner_profile_url=owner_url,
-                owner=owner,
-                invitation_note=inv.note,
-                origin=origin,
-            ))
+    def invitation_approaches(self) -> list[Approach]:
+        """An incoming invitation's note from a sender without an approach is an approach of its own."""
+        return [Approach(
+            source="linkedin-invitation",
+            sender_name=inv.sender,
+            messages=[Message(inv.sender, inv.note, inv.sent_at, True, sender_profile_url=inv.inviter_url)],
+            sender_profile_url=inv.inviter_url,
+            owner_profile_url=self.owner_url,
+            owner=self.owner,
+            invitation_note=inv.note,
+            origin=self.origin,
+        ) for key, inv in self.incoming.items() if inv.note and key not in self.with_approach]
+
+
+def build_export(messages: list[RawMessage], invitations: list[Invitation], connections: list[Connection],
+                 owner: Profile | None, origin: str, result: IngestResult,
+                 owner_known: tuple[str | None, str] | None = None) -> LinkedInExport:
+    """Thread the messages into approaches; `owner_known` (URL, name) skips inferring the owner."""
+    if owner_known is None:
+        owner_known = infer_owner(messages, invitations, owner)
+    url_of_name: dict[str, str] = {}
+    for m in messages:
+        add_name_url(url_of_name, m)
+    threader = Threader(owner_known, owner, invitations, url_of_name, origin)
+    stats: Counter[str] = Counter()
+    approaches: list[Approach] = []
+    for conv_id, thread in threader.group(messages, stats).items():
+        approaches += threader.conversation(conv_id, thread, stats)
+    approaches += threader.invitation_approaches()
     result.approaches += approaches
-    return LinkedInExport(origin, owner, owner_url, approaches, connections, result, stats=stats)
+    return LinkedInExport(origin, threader.owner, owner_known[0], approaches, connections, result, stats=stats)
 
 
 def _recontact(thread: list[RawMessage], idxs: list[int]) -> int:
