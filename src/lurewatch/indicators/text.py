@@ -151,6 +151,9 @@ class Lexicon:
     def __init__(self) -> None:
         self.exact: dict[str, int] = {}
         self.prefixes: list[tuple[str, int]] = []
+        # the prefixes by their first letter, in registration order: a new word is tested against its own
+        # letter's few prefixes, not all of them (same ids, same order)
+        self._by_first: dict[str, list[tuple[str, int]]] = {}
         self._cache: dict[str, tuple[int, ...]] = {}
 
     def term(self, pattern: str) -> int:
@@ -162,6 +165,7 @@ class Lexicon:
                     return tid
             tid = len(self.exact) + len(self.prefixes)
             self.prefixes.append((key, tid))
+            self._by_first.setdefault(key[0], []).append((key, tid))
             self._cache.clear()
             return tid
         key = stem(pattern)
@@ -181,7 +185,7 @@ class Lexicon:
                 tid = self.exact.get(word)
                 if tid is not None and tid not in ids:
                     ids.append(tid)
-            for p, tid in self.prefixes:
+            for p, tid in self._by_first.get(word[:1], ()):
                 if word.startswith(p) and tid not in ids:
                     ids.append(tid)
             hit = tuple(ids)
