@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from lurewatch.model import Approach, Finding
 FORMAT = "lurewatch-combiner"
 CATEGORIES = ("request", "secrecy", "offer", "pivot", "travel", "files", "cyber", "escalation", "persona",
               "target", "interest", "approach", "legitimacy")
+_CAT_KEYS = {c: f"cat:{c}" for c in CATEGORIES}  # category -> its feature name
+_CAT_ZERO = dict.fromkeys(_CAT_KEYS.values(), 0.0)
 SEMANTIC = "semantic"  # the category of the semantic layer's findings (lurewatch.semantic.layer)
 # Only behaviour of the thread: its length, its channel and how long it ran were left out because in the
 # labelled sets they mostly record how each writer wrote (hostile threads written longer), not hostility.
@@ -48,6 +51,7 @@ _DECLINE = re.compile(
     r"through (?:our|the) (?:press|legal|compliance|contracts)|not in a position)\b", re.I)
 
 
+@lru_cache(maxsize=4096)  # a pure function of a weight; rules have few distinct weights
 def _log_term(weight: float) -> float:
     return -math.log(1.0 - min(abs(weight), 99.0) / 100.0)
 
@@ -80,11 +84,10 @@ def features(a: Approach, findings: Iterable[Finding], rules_score: float,
              semantic: dict[str, float] | None = None) -> dict[str, float]:
     """The model's inputs for one approach (`rules_score`: the noisy-OR score of `findings`)."""
     x: dict[str, float] = {"rules": _log_term(rules_score)}
-    for c in CATEGORIES:
-        x[f"cat:{c}"] = 0.0
+    x.update(_CAT_ZERO)
     for f in findings:
-        key = f"cat:{f.category}"
-        if key in x:
+        key = _CAT_KEYS.get(f.category)
+        if key is not None:
             x[key] += _log_term(f.weight)
     for fam, v in (semantic or {}).items():
         x[f"sem:{fam}"] = v
