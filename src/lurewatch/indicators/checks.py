@@ -188,9 +188,15 @@ def _steps(findings: list[Finding]) -> dict[str, set[str]]:
     """Categories of findings per message place ("message 1", "message 2"...)."""
     per: dict[str, set[str]] = {}
     for f in findings:
-        for place in re.findall(r"message \d+", f.field + " " + f.evidence):
+        text = f.field + " " + f.evidence
+        if "message " not in text:  # most findings are of the profile or the thread
+            continue
+        for place in _PLACE.findall(text):
             per.setdefault(place, set()).add(f.category)
     return per
+
+
+_PLACE = re.compile(r"message \d+")
 
 
 _ESCALATING = {"request", "secrecy", "travel", "files"}  # a later "shall we WhatsApp?" alone is common

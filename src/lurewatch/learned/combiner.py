@@ -161,22 +161,26 @@ class Combiner:
 def attribute(findings: list[Finding], terms: dict[str, float], rules_score: float) -> None:
     """Set each finding's `contribution`: its share of the rule terms, in proportion to its weight."""
     rules_term = terms.get("rules", 0.0)
-    parts = {id(f): _log_term(f.weight) for f in findings}
-    in_rules = [f for f in findings if f.category not in ("legitimacy", SEMANTIC)]
-    total = sum(parts[id(f)] for f in in_rules) or 1.0
+    parts = [_log_term(f.weight) for f in findings]
+    total = sum(p for f, p in zip(findings, parts, strict=True) if f.category not in _NOT_RULES) or 1.0
     by_cat: dict[str, float] = {}
-    for f in findings:
-        by_cat[f.category] = by_cat.get(f.category, 0.0) + parts[id(f)]
-    for f in findings:
+    for f, p in zip(findings, parts, strict=True):
+        by_cat[f.category] = by_cat.get(f.category, 0.0) + p
+    with_rules = rules_score > 0
+    for f, p in zip(findings, parts, strict=True):
+        cat = f.category
         share = 0.0
-        if f.category not in ("legitimacy", SEMANTIC) and rules_score > 0:
-            share += rules_term * parts[id(f)] / total
-        cat_term = terms.get(f"cat:{f.category}", 0.0)
-        if cat_term and by_cat[f.category]:
-            share += cat_term * parts[id(f)] / by_cat[f.category]
-        if f.category == SEMANTIC:
+        if with_rules and cat not in _NOT_RULES:
+            share += rules_term * p / total
+        cat_term = terms.get(_CAT_KEYS.get(cat) or f"cat:{cat}", 0.0)
+        if cat_term and by_cat[cat]:
+            share += cat_term * p / by_cat[cat]
+        if cat == SEMANTIC:
             share += terms.get(f"sem:{f.indicator}", 0.0)
         f.contribution = round(share, 3)
+
+
+_NOT_RULES = frozenset(("legitimacy", SEMANTIC))  # categories outside the rules' noisy-OR term
 
 
 def policy_floor(rule_findings: list[Finding], seen: set[str]) -> int:
