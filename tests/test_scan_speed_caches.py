@@ -115,3 +115,19 @@ def test_fewer_collections_raises_the_threshold_and_restores_it():
     with pytest.raises(ValueError), fewer_collections():
         raise ValueError
     assert gc.get_threshold() == before
+
+
+def test_search_memo_equals_search_and_is_bounded():
+    import re
+
+    from lurewatch.indicators.text import SearchMemo
+
+    pat = re.compile(r"\b(?:can't|not comfortable)\b", re.I)
+    memo = SearchMemo(pat, max_entries=8)
+    texts = [f"reply {i}: I can't share that" if i % 2 else f"reply {i}: sure" for i in range(30)]
+    texts += ["x" * 5_000 + " not comfortable"]
+    for t in texts * 2:
+        m = pat.search(t)
+        assert memo.span(t) == (m.span() if m else None)
+        assert len(memo._spans) <= 8
+    assert texts[-1] not in memo._spans  # long texts are searched, not kept

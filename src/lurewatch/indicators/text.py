@@ -272,3 +272,27 @@ def strip_quoted_replies(text: str, sender: tuple[str, ...] = ()) -> str:
         return text
     out.append(text[pos:])
     return "".join(out).rstrip()
+
+
+class SearchMemo:
+    """`pattern.search(text)`'s span (or None), remembered per text: a pure function of the text, and the
+    same reply or message recurs (templates, campaigns). Bounded: at most `max_entries` texts of up to
+    4,000 characters; longer texts are searched every time."""
+
+    def __init__(self, pattern: re.Pattern[str], max_entries: int = 16_384) -> None:
+        self.pattern = pattern
+        self.max_entries = max_entries
+        self._spans: dict[str, tuple[int, int] | None] = {}
+
+    def span(self, text: str) -> tuple[int, int] | None:
+        try:
+            return self._spans[text]
+        except KeyError:
+            pass
+        m = self.pattern.search(text)
+        out = m.span() if m else None
+        if len(text) <= 4_000:
+            if len(self._spans) >= self.max_entries:
+                self._spans.clear()
+            self._spans[text] = out
+        return out

@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lurewatch.indicators.text import SearchMemo
 from lurewatch.model import Approach, Finding
 
 FORMAT = "lurewatch-combiner"
@@ -51,6 +52,9 @@ _DECLINE = re.compile(
     r"through (?:our|the) (?:press|legal|compliance|contracts)|not in a position)\b", re.I)
 
 
+_DECLINE_SEEN = SearchMemo(_DECLINE)
+
+
 @lru_cache(maxsize=4096)  # a pure function of a weight; rules have few distinct weights
 def _log_term(weight: float) -> float:
     return -math.log(1.0 - min(abs(weight), 99.0) / 100.0)
@@ -65,7 +69,7 @@ def thread_features(a: Approach) -> dict[str, float]:
     declined = False
     for m in msgs:
         if not m.inbound:
-            declined = declined or bool(_DECLINE.search(m.text[:2000]))
+            declined = declined or _DECLINE_SEEN.span(m.text[:2000]) is not None
         elif declined:
             pressed = 1.0
             break
