@@ -36,10 +36,13 @@ def _init(ctx: ScanContext) -> None:
 
 
 def _score(items: list[Approach]) -> list[Scored]:
+    from lurewatch.pipeline import fewer_collections
+
     out = []
-    for a in items:
-        _ANALYSER.analyse_one(a)
-        out.append((a.findings, a.score, a.level, a.advice))
+    with fewer_collections():
+        for a in items:
+            _ANALYSER.analyse_one(a)
+            out.append((a.findings, a.score, a.level, a.advice))
     return out
 
 
@@ -79,11 +82,12 @@ class Scorer:
 
     def __iter__(self) -> Iterator[Approach]:
         if self.pool is None:
-            from lurewatch.pipeline import Analyser
+            from lurewatch.pipeline import Analyser, fewer_collections
 
             analyser = Analyser(self.ctx)
-            for a in self.approaches:
-                yield analyser.analyse_one(a)
+            with fewer_collections():
+                for a in self.approaches:
+                    yield analyser.analyse_one(a)
             return
         source = iter(self.approaches)
         pending: deque[tuple[list[Approach], Any]] = deque()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+from lurewatch.indicators.text import SearchMemo
 from lurewatch.model import Approach, Finding, Position
 from lurewatch.urls import domain_parts
 
@@ -188,9 +189,15 @@ def _steps(findings: list[Finding]) -> dict[str, set[str]]:
     """Categories of findings per message place ("message 1", "message 2"...)."""
     per: dict[str, set[str]] = {}
     for f in findings:
-        for place in re.findall(r"message \d+", f.field + " " + f.evidence):
+        text = f.field + " " + f.evidence
+        if "message " not in text:  # most findings are of the profile or the thread
+            continue
+        for place in _PLACE.findall(text):
             per.setdefault(place, set()).add(f.category)
     return per
+
+
+_PLACE = re.compile(r"message \d+")
 
 
 _ESCALATING = {"request", "secrecy", "travel", "files"}  # a later "shall we WhatsApp?" alone is common
@@ -234,15 +241,18 @@ def pushes_past_hesitation(a: Approach, findings: list[Finding]) -> Hit:
     hesitated = False
     for m in a.messages:
         if not m.inbound:
-            if _HESITATION.search(m.text):
+            if _HESITATION_SEEN.span(m.text) is not None:
                 hesitated = True
             continue
         if hesitated:
-            hit = _PUSH.search(m.text)
-            if hit:
-                return [(f'after the recipient hesitated: "…{m.text[max(0, hit.start() - 60):hit.end() + 80].strip()}…"',
+            hit = _PUSH_SEEN.span(m.text)
+            if hit is not None:
+                return [(f'after the recipient hesitated: "…{m.text[max(0, hit[0] - 60):hit[1] + 80].strip()}…"',
                          "thread")]
     return []
+
+
+_HESITATION_SEEN, _PUSH_SEEN = SearchMemo(_HESITATION), SearchMemo(_PUSH)
 
 
 # The recipient names the formal route (a portal, an office, a process, legal, a policy) or declines.

@@ -11,7 +11,7 @@ from typing import Any
 from lurewatch.indicators.checks import FREE_WEBMAIL, Hit, _domain, _steps, check
 from lurewatch.indicators.lookalike import Target, find_lookalikes, hosts_in, split_host
 from lurewatch.indicators.text import strip_quoted_replies
-from lurewatch.model import Approach, Finding, headline_parts
+from lurewatch.model import Approach, Finding, Profile, headline_parts
 
 MAX_HOSTS = 100  # per approach
 _ORG_FILLER = frozenset("the ltd limited plc inc llc gmbh ag sa co corp corporation company group holdings of "
@@ -66,14 +66,28 @@ def _hosts(a: Approach) -> list[tuple[str, str]]:
 
 
 def _all_hosts(a: Approach) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+    """(host, place) of the approach, at most MAX_HOSTS. The lookalike check runs twice per approach (owner
+    and named targets): the last result is kept while the texts (the same memoised list) and the profile's
+    addresses are unchanged."""
+    texts = _inbound_texts(a)
     p = a.profile
+    key = (a.source, p.email, tuple(p.urls[:10])) if p is not None else (a.source,)
+    last = getattr(_MEMO, "hosts", None)
+    if last is not None and last[0] is texts and last[1] == key:
+        return list(last[2])
+    out = _hosts_of(p, a.source, texts)
+    _MEMO.hosts = (texts, key, tuple(out))
+    return out
+
+
+def _hosts_of(p: Profile | None, source: str, texts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
     if p is not None and p.email:
-        out.append((_domain(p.email), "email.from" if a.source == "email" else "profile.email"))
+        out.append((_domain(p.email), "email.from" if source == "email" else "profile.email"))
     for u in (p.urls if p is not None else [])[:10]:
         if u.startswith("mailto:"):
             out.append((_domain(u[7:]), "email.reply-to"))
-    for text, place in _inbound_texts(a):
+    for text, place in texts:
         out += [(h, place) for h in _hosts_in(text)]
         if len(out) >= MAX_HOSTS:
             break

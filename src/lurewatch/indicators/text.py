@@ -151,6 +151,9 @@ class Lexicon:
     def __init__(self) -> None:
         self.exact: dict[str, int] = {}
         self.prefixes: list[tuple[str, int]] = []
+        # the prefixes by their first letter, in registration order: a new word is tested against its own
+        # letter's few prefixes, not all of them (same ids, same order)
+        self._by_first: dict[str, list[tuple[str, int]]] = {}
         self._cache: dict[str, tuple[int, ...]] = {}
 
     def term(self, pattern: str) -> int:
@@ -162,6 +165,7 @@ class Lexicon:
                     return tid
             tid = len(self.exact) + len(self.prefixes)
             self.prefixes.append((key, tid))
+            self._by_first.setdefault(key[0], []).append((key, tid))
             self._cache.clear()
             return tid
         key = stem(pattern)
@@ -181,7 +185,7 @@ class Lexicon:
                 tid = self.exact.get(word)
                 if tid is not None and tid not in ids:
                     ids.append(tid)
-            for p, tid in self.prefixes:
+            for p, tid in self._by_first.get(word[:1], ()):
                 if word.startswith(p) and tid not in ids:
                     ids.append(tid)
             hit = tuple(ids)
@@ -268,3 +272,27 @@ def strip_quoted_replies(text: str, sender: tuple[str, ...] = ()) -> str:
         return text
     out.append(text[pos:])
     return "".join(out).rstrip()
+
+
+class SearchMemo:
+    """`pattern.search(text)`'s span (or None), remembered per text: a pure function of the text, and the
+    same reply or message recurs (templates, campaigns). Bounded: at most `max_entries` texts of up to
+    4,000 characters; longer texts are searched every time."""
+
+    def __init__(self, pattern: re.Pattern[str], max_entries: int = 16_384) -> None:
+        self.pattern = pattern
+        self.max_entries = max_entries
+        self._spans: dict[str, tuple[int, int] | None] = {}
+
+    def span(self, text: str) -> tuple[int, int] | None:
+        try:
+            return self._spans[text]
+        except KeyError:
+            pass
+        m = self.pattern.search(text)
+        out = m.span() if m else None
+        if len(text) <= 4_000:
+            if len(self._spans) >= self.max_entries:
+                self._spans.clear()
+            self._spans[text] = out
+        return out

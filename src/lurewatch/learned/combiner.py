@@ -25,15 +25,19 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lurewatch.indicators.text import SearchMemo
 from lurewatch.model import Approach, Finding
 
 FORMAT = "lurewatch-combiner"
 CATEGORIES = ("request", "secrecy", "offer", "pivot", "travel", "files", "cyber", "escalation", "persona",
               "target", "interest", "approach", "legitimacy")
+_CAT_KEYS = {c: f"cat:{c}" for c in CATEGORIES}  # category -> its feature name
+_CAT_ZERO = dict.fromkeys(_CAT_KEYS.values(), 0.0)
 SEMANTIC = "semantic"  # the category of the semantic layer's findings (lurewatch.semantic.layer)
 # Only behaviour of the thread: its length, its channel and how long it ran were left out because in the
 # labelled sets they mostly record how each writer wrote (hostile threads written longer), not hostility.
@@ -48,6 +52,10 @@ _DECLINE = re.compile(
     r"through (?:our|the) (?:press|legal|compliance|contracts)|not in a position)\b", re.I)
 
 
+_DECLINE_SEEN = SearchMemo(_DECLINE)
+
+
+@lru_cache(maxsize=4096)  # a pure function of a weight; rules have few distinct weights
 def _log_term(weight: float) -> float:
     return -math.log(1.0 - min(abs(weight), 99.0) / 100.0)
 
@@ -61,7 +69,7 @@ def thread_features(a: Approach) -> dict[str, float]:
     declined = False
     for m in msgs:
         if not m.inbound:
-            declined = declined or bool(_DECLINE.search(m.text[:2000]))
+            declined = declined or _DECLINE_SEEN.span(m.text[:2000]) is not None
         elif declined:
             pressed = 1.0
             break
@@ -80,11 +88,10 @@ def features(a: Approach, findings: Iterable[Finding], rules_score: float,
              semantic: dict[str, float] | None = None) -> dict[str, float]:
     """The model's inputs for one approach (`rules_score`: the noisy-OR score of `findings`)."""
     x: dict[str, float] = {"rules": _log_term(rules_score)}
-    for c in CATEGORIES:
-        x[f"cat:{c}"] = 0.0
+    x.update(_CAT_ZERO)
     for f in findings:
-        key = f"cat:{f.category}"
-        if key in x:
+        key = _CAT_KEYS.get(f.category)
+        if key is not None:
             x[key] += _log_term(f.weight)
     for fam, v in (semantic or {}).items():
         x[f"sem:{fam}"] = v
@@ -158,22 +165,26 @@ class Combiner:
 def attribute(findings: list[Finding], terms: dict[str, float], rules_score: float) -> None:
     """Set each finding's `contribution`: its share of the rule terms, in proportion to its weight."""
     rules_term = terms.get("rules", 0.0)
-    parts = {id(f): _log_term(f.weight) for f in findings}
-    in_rules = [f for f in findings if f.category not in ("legitimacy", SEMANTIC)]
-    total = sum(parts[id(f)] for f in in_rules) or 1.0
+    parts = [_log_term(f.weight) for f in findings]
+    total = sum(p for f, p in zip(findings, parts, strict=True) if f.category not in _NOT_RULES) or 1.0
     by_cat: dict[str, float] = {}
-    for f in findings:
-        by_cat[f.category] = by_cat.get(f.category, 0.0) + parts[id(f)]
-    for f in findings:
+    for f, p in zip(findings, parts, strict=True):
+        by_cat[f.category] = by_cat.get(f.category, 0.0) + p
+    with_rules = rules_score > 0
+    for f, p in zip(findings, parts, strict=True):
+        cat = f.category
         share = 0.0
-        if f.category not in ("legitimacy", SEMANTIC) and rules_score > 0:
-            share += rules_term * parts[id(f)] / total
-        cat_term = terms.get(f"cat:{f.category}", 0.0)
-        if cat_term and by_cat[f.category]:
-            share += cat_term * parts[id(f)] / by_cat[f.category]
-        if f.category == SEMANTIC:
+        if with_rules and cat not in _NOT_RULES:
+            share += rules_term * p / total
+        cat_term = terms.get(_CAT_KEYS.get(cat) or f"cat:{cat}", 0.0)
+        if cat_term and by_cat[cat]:
+            share += cat_term * p / by_cat[cat]
+        if cat == SEMANTIC:
             share += terms.get(f"sem:{f.indicator}", 0.0)
         f.contribution = round(share, 3)
+
+
+_NOT_RULES = frozenset(("legitimacy", SEMANTIC))  # categories outside the rules' noisy-OR term
 
 
 def policy_floor(rule_findings: list[Finding], seen: set[str]) -> int:
