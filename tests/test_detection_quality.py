@@ -58,8 +58,11 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind15", "static", 24, 0, 0),  # 24/30, 0/20, 0 high
     ("blind14", "full", 12, 5, 1),  # 12/12, 5/88, 1 high
     ("blind15", "full", 26, 2, 0),  # 26/30, 2/20, 0 high
+    # Held out (never trained on), measured once before any tuning at 12071fb (docs/detection-quality.md):
+    ("blind16", "static", 10, 3, 0),  # 10/10, 3/90, 0 high
+    ("blind16", "full", 10, 4, 0),  # 10/10, 4/90, 0 high
 ])
-def test_blind_sets_10_to_15_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_16_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
