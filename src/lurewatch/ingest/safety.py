@@ -116,13 +116,19 @@ def _repair_lines(text: str) -> str:
     return "".join(out)
 
 
-def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """Read a regular file, refusing devices, FIFOs and files over `limit` bytes."""
+def check_regular_file(path: Path, limit: int) -> os.stat_result:
+    """Refuse devices, FIFOs and files over `limit` bytes (before anything is read)."""
     st = os.stat(path)
     if not stat.S_ISREG(st.st_mode):
         raise UnsafeInput(f"{path} is not a regular file")
     if st.st_size > limit:
         raise UnsafeInput(f"{path} is {st.st_size} bytes, over the limit of {limit}")
+    return st
+
+
+def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Read a regular file, refusing devices, FIFOs and files over `limit` bytes."""
+    check_regular_file(path, limit)
     with open(path, "rb") as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:

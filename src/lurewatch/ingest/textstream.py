@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import codecs
 import io
-import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import ftfy
 
-from lurewatch.ingest.safety import _FTFY, _MARKERS, MAX_FIELD_CHARS, UnsafeInput, looks_binary
+from lurewatch.ingest.safety import (
+    _FTFY,
+    _MARKERS,
+    MAX_FIELD_CHARS,
+    UnsafeInput,
+    check_regular_file,
+    looks_binary,
+)
 
 CHUNK_BYTES = 1024 * 1024
 # A physical line longer than this cannot be a row of a message export (64 fields at the field limit):
@@ -82,11 +87,7 @@ def open_text(path: Path, limit: int) -> TextFile:
     """Settle the encoding of a regular file of at most `limit` bytes, as decode_text would.
 
     Raises UnsafeInput for what decode_text refuses (binary data, broken UTF-16) and for files too large."""
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise UnsafeInput(f"{path} is not a regular file")
-    if st.st_size > limit:
-        raise UnsafeInput(f"{path} is {st.st_size} bytes, over the limit of {limit}")
+    check_regular_file(path, limit)
     with open(path, "rb") as fh:
         head = fh.read(8192 + 3)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
