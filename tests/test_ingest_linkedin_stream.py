@@ -9,6 +9,7 @@ import random
 import shutil
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 
 from lurewatch.cli import app
 from lurewatch.ingest import linkedin_stream, scan_inputs, textstream
-from lurewatch.ingest.safety import decode_text
+from lurewatch.ingest.safety import SafeZip, UnsafeInput, decode_text
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "examples" / "demo-export"
@@ -81,13 +82,25 @@ def _read(folder: Path, streamed: bool, monkeypatch: pytest.MonkeyPatch) -> tupl
     return records, summary
 
 
-@pytest.mark.parametrize("source", ["demo", "scattered", "no-profile"])
+def _zipped(folder: Path, out: Path, prefix: str = "") -> Path:
+    """The export as LinkedIn sends it: a zip of its files (under `prefix` inside the zip)."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                zf.write(p, prefix + p.relative_to(folder).as_posix())
+    return out
+
+
+@pytest.mark.parametrize("source", ["demo", "scattered", "no-profile", "zip", "zip-folder"])
 def test_streamed_reader_gives_the_same_approaches(source: str, scattered: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     folder = DEMO if source == "demo" else scattered
     if source == "no-profile":  # the owner's name then comes from the messages (read back when streamed)
         folder = tmp_path / "no-profile"
         shutil.copytree(scattered, folder, ignore=shutil.ignore_patterns("Profile.csv"))
+    elif source.startswith("zip"):  # a zip member is inflated as it is read, twice, within the zip's bounds
+        folder = _zipped(scattered, tmp_path / "export.zip", "Export/" if source == "zip-folder" else "")
+    if source != "demo":
         tmp_path = tmp_path / "spill"
         tmp_path.mkdir()
     whole, whole_summary = _read(folder, False, monkeypatch)
@@ -99,6 +112,8 @@ def test_streamed_reader_gives_the_same_approaches(source: str, scattered: Path,
     assert streamed == whole
     assert streamed_summary == whole_summary
     assert not list(tmp_path.iterdir())  # the partitions are removed once read
+    if source.startswith("zip"):
+        assert any("export.zip!" in p.file for p in whole_summary[0])
     if source != "demo":
         problems = whole_summary[0]
         assert any("encoding repaired" not in p.reason and "malformed" in p.reason for p in problems)
@@ -122,6 +137,39 @@ def test_text_lines_match_decode_text(tmp_path: Path, monkeypatch: pytest.Monkey
         text = textstream.open_text(path, 1 << 20)
         assert list(text.lines()) == list(io.StringIO(ref.text, newline="")), i
         assert (text.encoding, text.repaired) == (ref.encoding, ref.repaired), i
+        zpath = tmp_path / f"{i}.zip"
+        with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("messages.csv", data)
+        safe = SafeZip(zpath)
+        text = textstream.open_stream(safe.opener("messages.csv"), "z", 1 << 20)
+        assert list(text.lines()) == list(io.StringIO(ref.text, newline="")), i
+        assert (text.encoding, text.repaired) == (ref.encoding, ref.repaired), i
+        assert safe._read_total == len(data)  # read twice, counted once
+        safe.close()
+
+
+def test_a_zip_member_that_inflates_past_its_bounds_is_cut_off_while_streamed(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch
+                                                                               ) -> None:
+    data = b"CONVERSATION ID,FROM,CONTENT\n" + b"c1,A,hello there\n" * 20_000  # 340 kB, compresses well
+    zpath = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("messages.csv", data)
+    safe = SafeZip(zpath)
+    safe.max_member = 100_000  # as if the header had declared less than the member inflates to
+    monkeypatch.setattr(textstream, "CHUNK_BYTES", 4096)
+    with pytest.raises(UnsafeInput, match="inflates past"):
+        textstream.open_stream(safe.opener("messages.csv"), "bomb.zip!messages.csv", 1 << 30)
+    safe.close()
+    # through the scan: a problem, not an exception, and nothing of the member is kept
+    monkeypatch.setenv("LUREWATCH_CSV_STREAM", "1")
+    monkeypatch.setenv("LUREWATCH_MAX_UNCOMPRESSED_MB", "1")
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("messages.csv", b"CONVERSATION ID,FROM,CONTENT\n" + b"c1,A,hi\n" * 200_000)  # 1.6 MB
+    res = scan_inputs([big], stream=True).result
+    assert not res.approaches and not res.pending
+    assert any("refused" in p.reason for p in res.problems)
 
 
 def test_scan_output_is_byte_identical_streamed_or_not(scattered: Path, tmp_path: Path,

@@ -179,7 +179,9 @@ class _Dispatcher:
             self.add(child, depth + 1)
 
     def _load_export_folder(self, folder: Path) -> None:
-        export = linkedin.load_folder(folder, self.progress, self.stream)
+        self._add_export(linkedin.load_folder(folder, self.progress, self.stream))
+
+    def _add_export(self, export: LinkedInExport) -> None:
         self.loaded.exports.append(export)
         self.loaded.result.extend(export.result)
         if export.stream is not None:  # a large messages.csv: its approaches come as they are threaded
@@ -204,11 +206,10 @@ class _Dispatcher:
         name = path.name.lower()
         suffix = path.suffix.lower()
         if suffix == ".zip" or head.startswith(b"PK\x03\x04"):
-            exports, res = linkedin.load_zip(path, self.progress)
+            exports, res = linkedin.load_zip(path, self.progress, self.stream)
             self.loaded.result.extend(res)
             for export in exports:
-                self.loaded.exports.append(export)
-                self.loaded.result.extend(export.result)
+                self._add_export(export)
             return
         if name in linkedin.EXPORT_MARKERS:
             # one file of an export given alone: read the folder it sits in, once

@@ -31,9 +31,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
+from lurewatch.ingest import textstream
 from lurewatch.ingest.csvread import iso_month, iter_rows, parse_day, parse_when
 from lurewatch.ingest.jsonresume import add_profile, load_profile_bytes, load_profiles
 from lurewatch.ingest.safety import SafeZip, UnsafeInput, decode_text, read_bounded
+from lurewatch.ingest.textstream import TextFile
 from lurewatch.model import Approach, IngestProblem, IngestResult, Message, Position, Profile
 from lurewatch.urls import normalise_profile_url
 
@@ -208,6 +210,14 @@ class ExportFiles:
     def where(self, key: str) -> str:
         raise NotImplementedError
 
+    def size(self, key: str) -> int:
+        """Bytes of the file (for a zip member: its declared uncompressed size)."""
+        raise NotImplementedError
+
+    def open_text(self, key: str, limit: int) -> TextFile:
+        """The file to decode line by line as it is read (textstream), within `limit` bytes."""
+        raise NotImplementedError
+
     def profiles(self, problems: list[IngestProblem]) -> dict[str, Profile]:
         raise NotImplementedError
 
@@ -231,8 +241,11 @@ class FolderExport(ExportFiles):
     def read(self, key: str) -> bytes:
         return read_bounded(self._files[key])
 
-    def path(self, key: str) -> Path:
-        return self._files[key]
+    def size(self, key: str) -> int:
+        return self._files[key].stat().st_size
+
+    def open_text(self, key: str, limit: int) -> TextFile:
+        return textstream.open_text(self._files[key], limit)
 
     def where(self, key: str) -> str:
         return str(self._files[key])
@@ -271,6 +284,13 @@ class ZipExport(ExportFiles):
 
     def where(self, key: str) -> str:
         return f"{self._zip_path}!{self._files[key]}"
+
+    def size(self, key: str) -> int:
+        return self.zf.members[self._files[key]].file_size
+
+    def open_text(self, key: str, limit: int) -> TextFile:
+        # the member is inflated twice (the encoding, then the lines), each time within the zip's bounds
+        return textstream.open_stream(self.zf.opener(self._files[key]), self.where(key), limit)
 
     def profiles(self, problems: list[IngestProblem]) -> dict[str, Profile]:
         out: dict[str, Profile] = {}
@@ -316,9 +336,11 @@ def load_folder(folder: Path, progress: Callable[[int], None] | None = None, str
     return parse_export(FolderExport(folder), progress, stream)
 
 
-def load_zip(path: Path, progress: Callable[[int], None] | None = None) -> tuple[list[LinkedInExport],
-                                                                                  IngestResult]:
-    """Every export inside a LinkedIn zip; unsafe or unreadable zips give a problem, not an exception."""
+def load_zip(path: Path, progress: Callable[[int], None] | None = None, stream: bool = False
+             ) -> tuple[list[LinkedInExport], IngestResult]:
+    """Every export inside a LinkedIn zip; unsafe or unreadable zips give a problem, not an exception. With
+    `stream`, a large messages.csv is inflated and parsed in bounded memory (as load_folder does); its
+    approaches are left in `export.stream`, read from temporary files after the zip is closed."""
     bad = IngestResult()
     try:
         zf = SafeZip(path)
@@ -332,7 +354,7 @@ def load_zip(path: Path, progress: Callable[[int], None] | None = None) -> tuple
                                               "zip holds no messages.csv or Invitations.csv"))
             bad.files_read += 1
             return [], bad
-        return [parse_export(ZipExport(zf, str(path), p), progress) for p in prefixes], bad
+        return [parse_export(ZipExport(zf, str(path), p), progress, stream) for p in prefixes], bad
     finally:
         zf.close()
 
@@ -358,14 +380,13 @@ def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = No
         if key is None:
             continue
         where = files.where(key)
-        if name == "messages.csv" and stream and isinstance(files, FolderExport):
-            from lurewatch.ingest import linkedin_stream, textstream
+        if name == "messages.csv" and stream:
+            from lurewatch.ingest import linkedin_stream
 
-            path = files.path(key)
             try:
-                size = path.stat().st_size
+                size = files.size(key)
                 if linkedin_stream.wanted(size):
-                    streamed = (textstream.open_text(path, linkedin_stream.MAX_STREAM_FILE_BYTES), where, size,
+                    streamed = (files.open_text(key, linkedin_stream.MAX_STREAM_FILE_BYTES), where, size,
                                 len(result.problems))
                     result.files_read += 1
                     continue
@@ -395,8 +416,12 @@ def parse_export(files: ExportFiles, progress: Callable[[int], None] | None = No
         from lurewatch.ingest import linkedin_stream
 
         text_file, origin, size, notice_at = streamed
-        spilled = linkedin_stream.spill(text_file, size, origin, result, progress)
-        if text_file.repaired and text_file.encoding != "utf-8-sig":  # where decode_text's notice goes
+        try:
+            spilled = linkedin_stream.spill(text_file, size, origin, result, progress)
+        except UnsafeInput as e:  # only a zip member that inflates further on its second reading
+            result.problems.append(IngestProblem(origin, None, f"file refused: {e}"))
+        # the repair notice goes where decode_text's would have
+        if spilled is not None and text_file.repaired and text_file.encoding != "utf-8-sig":
             result.problems.insert(notice_at, IngestProblem(
                 origin, None, f"encoding repaired (read as {text_file.encoding}, mojibake fixed where found); "
                 "check names and quotes"))

@@ -129,6 +129,7 @@ def spill(text: TextFile, size: int, file: str, result: IngestResult,
     table, rows = iter_line_rows(text.lines(), text.chars, file, MESSAGE_COLUMNS, MESSAGE_REQUIRED, result,
                                  progress)
     handles = [open(p, "wb") for p in out.paths]  # noqa: SIM115 (closed below)
+    done = False
     try:
         if table is None:
             return out
@@ -146,7 +147,10 @@ def spill(text: TextFile, size: int, file: str, result: IngestResult,
         for i, buf in enumerate(bufs):
             if buf:
                 pickle.dump(buf, handles[i], protocol=pickle.HIGHEST_PROTOCOL)
+        done = True
     finally:
         for fh in handles:
             fh.close()
+        if not done:  # refused part-way (a zip member that inflates past its bounds): nothing is kept
+            out.tmp.cleanup()
     return out

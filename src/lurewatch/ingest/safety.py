@@ -9,8 +9,10 @@ import io
 import os
 import stat
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 import ftfy
 
@@ -175,6 +177,7 @@ class SafeZip:
         self.max_member = min(self.max_total, MAX_ZIP_MEMBER_BYTES if max_member is None else max_member)
         max_total = self.max_total
         self._read_total = 0
+        self._streamed: dict[str, int] = {}  # member -> the most bytes read of it in one pass (opener)
         try:
             fh = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
             self._zip = zipfile.ZipFile(fh)
@@ -224,5 +227,57 @@ class SafeZip:
         chunks.clear()
         return out
 
+    def opener(self, name: str) -> Callable[[], _MemberStream]:
+        """Opens the member afresh at each call, as a stream that stops with UnsafeInput past the member's
+        budget (what `read` allows it): for reading a large member in bounded memory. The zip's total counts
+        the most read of the member in any one pass, so reading it twice is not counted twice."""
+        info = self.members[name]
+
+        def open_member() -> _MemberStream:
+            budget = min(self.max_member, self.max_total - self._read_total + self._streamed.get(name, 0))
+            try:
+                raw = self._zip.open(info)
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+                raise UnsafeInput(f"zip entry {name!r} cannot be read: {e}") from e
+            return _MemberStream(self, name, raw, budget)
+
+        return open_member
+
+    def _count_streamed(self, name: str, size: int) -> None:
+        before = self._streamed.get(name, 0)
+        if size > before:
+            self._streamed[name] = size
+            self._read_total += size - before
+
     def close(self) -> None:
         self._zip.close()
+
+
+class _MemberStream:
+    """A zip member's bytes, read in chunks, cut off past its budget (see SafeZip.opener)."""
+
+    def __init__(self, owner: SafeZip, name: str, raw: IO[bytes], budget: int) -> None:
+        self._owner, self._name, self._raw, self._budget = owner, name, raw, budget
+        self.size = 0
+
+    def read(self, n: int) -> bytes:
+        """At most n bytes (n at most 1 MiB is read whole; more is cut to 1 MiB)."""
+        try:
+            chunk = self._raw.read(min(n, 1024 * 1024))
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+            raise UnsafeInput(f"zip entry {self._name!r} cannot be read: {e}") from e
+        self.size += len(chunk)
+        if self.size > self._budget:
+            raise UnsafeInput(f"zip entry {self._name!r} inflates past the limit of {_mb(self._budget)} "
+                              "uncompressed (zip bomb?)")
+        return chunk
+
+    def close(self) -> None:
+        self._owner._count_streamed(self._name, self.size)
+        self._raw.close()
+
+    def __enter__(self) -> _MemberStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import ftfy
 
@@ -27,6 +28,15 @@ from lurewatch.ingest.safety import (
     looks_binary,
 )
 
+
+class ByteStream(Protocol):
+    """What is read here: a binary file, or a zip member cut off past its bounds (safety.SafeZip.opener)."""
+
+    def read(self, n: int, /) -> bytes: ...
+    def __enter__(self) -> ByteStream: ...
+    def __exit__(self, *exc: object) -> object: ...
+
+
 CHUNK_BYTES = 1024 * 1024
 # A physical line longer than this cannot be a row of a message export (64 fields at the field limit):
 # the rest of it is dropped, so that one hostile line is not held whole.
@@ -37,7 +47,7 @@ MAX_LINE_CHARS = 64 * MAX_FIELD_CHARS
 class TextFile:
     """A file to decode as it is read; `repaired` is known once the lines have all been read."""
 
-    path: Path
+    opener: Callable[[], ByteStream]  # opens the bytes afresh (a file, or a zip member read within its bounds)
     encoding: str  # utf-8, utf-8-sig, utf-16 or cp1252 (as DecodedText.encoding)
     chars: int  # characters before mojibake repair
     skip: int = 0  # bytes of a UTF-8 BOM
@@ -50,8 +60,9 @@ class TextFile:
         repair = codec != "utf-16"  # decode_text does not repair UTF-16 (it is marked repaired anyway)
         self.repaired = self.encoding in ("utf-16", "cp1252")
         rest, skipping = "", False
-        with open(self.path, "rb") as fh:
-            fh.seek(self.skip)
+        with self.opener() as fh:
+            if self.skip:
+                fh.read(self.skip)
             while True:
                 chunk = fh.read(CHUNK_BYTES)
                 text = decoder.decode(chunk, final=not chunk)
@@ -88,7 +99,13 @@ def open_text(path: Path, limit: int) -> TextFile:
 
     Raises UnsafeInput for what decode_text refuses (binary data, broken UTF-16) and for files too large."""
     check_regular_file(path, limit)
-    with open(path, "rb") as fh:
+    return open_stream(lambda: open(path, "rb"), str(path), limit)
+
+
+def open_stream(opener: Callable[[], ByteStream], name: str, limit: int) -> TextFile:
+    """As open_text, for bytes that `opener` gives afresh each time (read twice: once here to settle the
+    encoding, once by `TextFile.lines`)."""
+    with opener() as fh:
         head = fh.read(8192 + 3)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             codec, enc, skip = "utf-16", "utf-16", 0
@@ -97,15 +114,17 @@ def open_text(path: Path, limit: int) -> TextFile:
             codec, enc = "utf-8", "utf-8-sig" if skip else "utf-8"
             if looks_binary(head[skip: skip + 8192]):
                 raise UnsafeInput("binary data, not a text file")
-        fh.seek(skip)
         decoder = codecs.getincrementaldecoder(codec)("strict")
-        chars = size = 0
+        size = len(head) - skip
+        if size > limit:
+            raise UnsafeInput(f"{name} grew past the limit of {limit} bytes while reading")
         try:
+            chars = len(decoder.decode(head[skip:]))
             while True:
                 chunk = fh.read(CHUNK_BYTES)
                 size += len(chunk)
                 if size > limit:
-                    raise UnsafeInput(f"{path} grew past the limit of {limit} bytes while reading")
+                    raise UnsafeInput(f"{name} grew past the limit of {limit} bytes while reading")
                 chars += len(decoder.decode(chunk, final=not chunk))
                 if not chunk:
                     break
@@ -113,4 +132,4 @@ def open_text(path: Path, limit: int) -> TextFile:
             if codec == "utf-16":
                 raise UnsafeInput(f"broken UTF-16 text ({e.reason})") from e
             enc, chars = "cp1252", size - skip  # one character a byte; the count only bounds re-parsing
-    return TextFile(path, enc, chars, skip)
+    return TextFile(opener, enc, chars, skip)
