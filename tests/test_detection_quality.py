@@ -1,6 +1,6 @@
 """The whole detector (rules, semantic layer, calibrated combination) held to its measured figures.
 
-Sets 1-15 train the combination (each scored by the rules as they were before it was first seen) and are
+Sets 1-16 train the combination (each scored by the rules as they were before it was first seen) and are
 measured leave one set out by scripts/train_combiner.py; with today's rules the whole detector is held to
 what it measures on them here. New blind sets are held out (never trained on) and pinned at the figures
 first measured.
@@ -44,23 +44,22 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # (leave one set out, with the rules of the stop that first measured them); today's figures:
     # Sets 12 and 13, measured before any tuning: static 12/12 and 3/88, 11/30 and 3/20 (full 11/12 and 6/88,
     # 8/30 and 3/20). Sets 14 and 15, measured before any tuning at bf99835: static 12/12 and 3/88, 19/30 and
-    # 0/20 (full 12/12 and 6/88, 22/30 and 2/20). Today's figures, after sets 14 and 15 joined the training
-    # (retrained over sets 1-15, 5 December):
+    # 0/20 (full 12/12 and 6/88, 22/30 and 2/20). Set 16, measured before any tuning at 12071fb: static 10/10 and
+    # 3/90, full 10/10 and 4/90. Today's figures, after set 16 joined the training (retrained over sets 1-16,
+    # second session of 5 December):
     ("blind10", "full", 14, 2, 1),  # 14/15, 2/85, 1 high
-    ("blind11", "full", 27, 1, 0),  # 27/30, 1/20, 0 high
+    ("blind11", "full", 27, 2, 0),  # 27/30, 2/20, 0 high
     ("blind10", "static", 15, 2, 1),  # 15/15, 2/85, 1 high
-    ("blind11", "static", 21, 2, 0),  # 21/30, 2/20, 0 high
+    ("blind11", "static", 21, 1, 0),  # 21/30, 1/20, 0 high
     ("blind12", "static", 11, 3, 0),  # 11/12, 3/88, 0 high
     ("blind13", "static", 22, 2, 0),  # 22/30, 2/20, 0 high
     ("blind12", "full", 12, 2, 1),  # 12/12, 2/88, 1 high
-    ("blind13", "full", 22, 2, 0),  # 22/30, 2/20, 0 high
+    ("blind13", "full", 22, 2, 1),  # 22/30, 2/20, 1 high
     ("blind14", "static", 12, 3, 1),  # 12/12, 3/88, 1 high
-    ("blind15", "static", 23, 1, 0),  # 23/30, 1/20, 0 high
-    ("blind14", "full", 12, 5, 0),  # 12/12, 5/88, 0 high
-    ("blind15", "full", 23, 1, 0),  # 23/30, 1/20, 0 high
-    # Held out (never trained on), measured before any tuning (docs/detection-quality.md): at 12071fb static
-    # 10/10 and 3/90, full 10/10 and 4/90; with today's models (the annotated asks of 14-15 withdrawn):
-    ("blind16", "static", 9, 3, 0),  # 9/10, 3/90, 0 high
+    ("blind15", "static", 22, 1, 0),  # 22/30, 1/20, 0 high
+    ("blind14", "full", 12, 6, 1),  # 12/12, 6/88, 1 high
+    ("blind15", "full", 24, 1, 0),  # 24/30, 1/20, 0 high
+    ("blind16", "static", 9, 1, 0),  # 9/10, 1/90, 0 high
     ("blind16", "full", 10, 3, 0),  # 10/10, 3/90, 0 high
 ])
 def test_blind_sets_10_to_16_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
@@ -71,10 +70,10 @@ def test_blind_sets_10_to_16_keep_their_figures(name, encoder, min_hostile, max_
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "min_recall", "max_fp", "min_adversarial"), [
-    # Measured with today's rules and probes, in sample over sets 1-15: static 240/244, 13/476 (4 high),
-    # adversarial 118/145; full 240/244, 18/476 (3 high), adversarial 123/145.
-    ("static", 0.98, 0.028, 0.81),
-    ("full", 0.98, 0.038, 0.84),
+    # Measured with today's rules and probes, in sample over sets 1-16: static 249/254, 16/566 (4 high),
+    # adversarial 117/145; full 250/254, 22/566 (4 high), adversarial 124/145.
+    ("static", 0.98, 0.029, 0.80),
+    ("full", 0.98, 0.039, 0.85),
 ])
 def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall, max_fp, min_adversarial):
     tot = {"ord": [0, 0, 0, 0, 0], "adv": [0, 0, 0, 0, 0]}
