@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.test_ingest_linkedin import make_zip
 from typer.testing import CliRunner
 
 from lurewatch.cli import app
@@ -82,15 +83,6 @@ def _read(folder: Path, streamed: bool, monkeypatch: pytest.MonkeyPatch) -> tupl
     return records, summary
 
 
-def _zipped(folder: Path, out: Path, prefix: str = "") -> Path:
-    """The export as LinkedIn sends it: a zip of its files (under `prefix` inside the zip)."""
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                zf.write(p, prefix + p.relative_to(folder).as_posix())
-    return out
-
-
 @pytest.mark.parametrize("source", ["demo", "scattered", "no-profile", "zip", "zip-folder"])
 def test_streamed_reader_gives_the_same_approaches(source: str, scattered: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,7 +91,7 @@ def test_streamed_reader_gives_the_same_approaches(source: str, scattered: Path,
         folder = tmp_path / "no-profile"
         shutil.copytree(scattered, folder, ignore=shutil.ignore_patterns("Profile.csv"))
     elif source.startswith("zip"):  # a zip member is inflated as it is read, twice, within the zip's bounds
-        folder = _zipped(scattered, tmp_path / "export.zip", "Export/" if source == "zip-folder" else "")
+        folder = make_zip(scattered, tmp_path / "export.zip", "Export/" if source == "zip-folder" else "")
     if source != "demo":
         tmp_path = tmp_path / "spill"
         tmp_path.mkdir()
