@@ -163,6 +163,9 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
 
 
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError)
+
+
 class SafeZip:
     """Read members of a zip into memory within bounds; never extracts to disk.
 
@@ -220,7 +223,7 @@ class SafeZip:
                         raise UnsafeInput(f"zip entry {name!r} inflates past the limit of {_mb(self.max_total)} "
                                           "uncompressed (zip bomb?)")
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+        except _ZIP_READ_ERRORS as e:
             raise UnsafeInput(f"zip entry {name!r} cannot be read: {e}") from e
         self._read_total += size
         out = b"".join(chunks)
@@ -229,15 +232,15 @@ class SafeZip:
 
     def opener(self, name: str) -> Callable[[], _MemberStream]:
         """Opens the member afresh at each call, as a stream that stops with UnsafeInput past the member's
-        budget (what `read` allows it): for reading a large member in bounded memory. The zip's total counts
-        the most read of the member in any one pass, so reading it twice is not counted twice."""
+        budget: for reading a large member in bounded memory. `read` holds what it reads, so its reads add up
+        against the zip's total; a streamed member holds nothing and counts once (its largest pass)."""
         info = self.members[name]
 
         def open_member() -> _MemberStream:
             budget = min(self.max_member, self.max_total - self._read_total + self._streamed.get(name, 0))
             try:
                 raw = self._zip.open(info)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+            except _ZIP_READ_ERRORS as e:
                 raise UnsafeInput(f"zip entry {name!r} cannot be read: {e}") from e
             return _MemberStream(self, name, raw, budget)
 
@@ -264,7 +267,7 @@ class _MemberStream:
         """At most n bytes (n at most 1 MiB is read whole; more is cut to 1 MiB)."""
         try:
             chunk = self._raw.read(min(n, 1024 * 1024))
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
+        except _ZIP_READ_ERRORS as e:
             raise UnsafeInput(f"zip entry {self._name!r} cannot be read: {e}") from e
         self.size += len(chunk)
         if self.size > self._budget:
