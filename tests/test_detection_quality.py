@@ -61,8 +61,12 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind15", "full", 24, 1, 0),  # 24/30, 1/20, 0 high
     ("blind16", "static", 9, 1, 0),  # 9/10, 1/90, 0 high
     ("blind16", "full", 10, 3, 0),  # 10/10, 3/90, 0 high
+    # Held out (never trained on): set 17's first half (adversarial), measured before any tuning at 52d12c4
+    # (rules alone 10/15 and 2/10):
+    ("blind17", "static", 11, 1, 0),  # 11/15, 1/10, 0 high
+    ("blind17", "full", 12, 1, 0),  # 12/15, 1/10, 0 high
 ])
-def test_blind_sets_10_to_16_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_17_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
