@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lurewatch.learned.combiner import THREAD, Combiner, features, thread_features
+from lurewatch.learned.combiner import NOTE_PEAK, THREAD, Combiner, features, note_peak_family, thread_features
 from lurewatch.model import Approach, Message, Profile
 from lurewatch.pipeline import Analyser, check
 from lurewatch.scoring.providers import ScanContext
@@ -92,6 +92,34 @@ def test_thread_shape_features():
     assert x["pressed_after_no"] == 1.0 and x["owner_replied"] == 1.0 and x["sender_first"] == 1.0
     polite = _thread("Hi, loved your talk.", {"owner": "Thanks, happy to chat."}, "Great, see you Tuesday.")
     assert thread_features(polite)["pressed_after_no"] == 0.0
+
+
+def test_a_connection_notes_strongest_ask_is_its_own_input_and_traces_to_its_finding():
+    note = ("Your panel on sensor fusion was superb. We would fly you to our autumn workshop abroad, all costs "
+            "on us plus a fee for your time; could you bring the unpublished test figures?")
+    an = Analyser()
+    assert an.layer is not None and an.combiner is not None
+    inv = an.analyse_one(_thread(note, source="linkedin-invitation"))
+    sem_x, _ = an.layer.family_scores(inv)
+    peak = note_peak_family(inv, sem_x)
+    assert peak is not None and peak != "LW-SEM-LATE"
+    assert sem_x[peak] == max(v for k, v in sem_x.items() if k != "LW-SEM-LATE") > 0
+    from lurewatch.scoring.combine import score_findings
+
+    rule = [f for f in inv.findings if f.category != "semantic"]
+    x = features(inv, rule, score_findings(rule), sem_x)
+    assert x[NOTE_PEAK] == sem_x[peak]
+    assert an.combiner.coef.get(NOTE_PEAK, 0.0) > 0, "the shipped models weigh a note's strongest ask"
+    # The note's term is carried by the finding of its family, so the contributions still add up.
+    c = an.combiner.combine(x)
+    thread = sum(v for k, v in c.terms.items() if k in THREAD)
+    total = sum(f.contribution or 0.0 for f in inv.findings) + thread + an.combiner.intercept
+    assert math.isclose(total, c.logit, abs_tol=0.02 * len(inv.findings))
+    carrier = next(f for f in inv.findings if f.category == "semantic" and f.indicator == peak)
+    assert carrier.contribution >= c.terms[NOTE_PEAK]
+    # The same words inside a thread do not feed it.
+    th = _thread(note)
+    assert note_peak_family(th, sem_x) is None and features(th, rule, score_findings(rule), sem_x)[NOTE_PEAK] == 0.0
 
 
 def test_rules_only_mode_still_scores_with_the_noisy_or():

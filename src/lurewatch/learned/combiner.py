@@ -11,7 +11,10 @@ are few and readable, so every point of a score still traces to evidence:
 - one term per semantic family (`sem:*`): how far the closest sender sentence lies above that family's
   similarity floor (lurewatch.semantic);
 - the thread's shape: who wrote first, whether the recipient answered, and whether the sender pressed on
-  after the recipient declined or hesitated.
+  after the recipient declined or hesitated;
+- `note_peak`: for a connection note (the whole approach is one text of at most 300 characters), its
+  strongest semantic family. A note has no room for rapport, so a clear ask in it is the whole approach;
+  in a thread the same strength is diluted over many sentences and left to the per-family terms.
 
 The probability is mapped onto the 0-100 scale so that the medium and high thresholds, chosen for stated
 false-positive rates in leave-one-set-out measurement, land on 30 and 60 (docs/scoring.md). Each
@@ -42,6 +45,9 @@ SEMANTIC = "semantic"  # the category of the semantic layer's findings (lurewatc
 # Only behaviour of the thread: its length, its channel and how long it ran were left out because in the
 # labelled sets they mostly record how each writer wrote (hostile threads written longer), not hostility.
 THREAD = ("sender_first", "owner_replied", "pressed_after_no", "around_route")
+NOTE_PEAK = "note_peak"
+LATE = "LW-SEM-LATE"  # lurewatch.semantic.layer.LATE: a combiner input, not a family
+_NOTE_SOURCE = "linkedin-invitation"
 MAX_MODEL_BYTES = 2_000_000
 
 # The recipient declining or hesitating ("I can't share that", "not comfortable"): bounded, literal cues.
@@ -96,7 +102,17 @@ def features(a: Approach, findings: Iterable[Finding], rules_score: float,
     for fam, v in (semantic or {}).items():
         x[f"sem:{fam}"] = v
     x.update(thread_features(a))
+    peak = note_peak_family(a, semantic)
+    x[NOTE_PEAK] = semantic[peak] if semantic and peak else 0.0
     return x
+
+
+def note_peak_family(a: Approach, semantic: dict[str, float] | None) -> str | None:
+    """The semantic family that feeds `note_peak`: the strongest of a connection note's (None otherwise)."""
+    if a.source != _NOTE_SOURCE or not semantic:
+        return None
+    fam, v = max(((k, v) for k, v in semantic.items() if k != LATE), key=lambda kv: kv[1], default=("", 0.0))
+    return fam if v > 0 else None
 
 
 @dataclass(slots=True)
@@ -162,8 +178,10 @@ class Combiner:
         return int(max(0, min(100, s)))
 
 
-def attribute(findings: list[Finding], terms: dict[str, float], rules_score: float) -> None:
-    """Set each finding's `contribution`: its share of the rule terms, in proportion to its weight."""
+def attribute(findings: list[Finding], terms: dict[str, float], rules_score: float,
+              peak_family: str | None = None) -> None:
+    """Set each finding's `contribution`: its share of the rule terms, in proportion to its weight (the
+    `note_peak` term goes to the semantic finding of `peak_family`)."""
     rules_term = terms.get("rules", 0.0)
     parts = [_log_term(f.weight) for f in findings]
     total = sum(p for f, p in zip(findings, parts, strict=True) if f.category not in _NOT_RULES) or 1.0
@@ -181,6 +199,8 @@ def attribute(findings: list[Finding], terms: dict[str, float], rules_score: flo
             share += cat_term * p / by_cat[cat]
         if cat == SEMANTIC:
             share += terms.get(f"sem:{f.indicator}", 0.0)
+            if f.indicator == peak_family:
+                share += terms.get(NOTE_PEAK, 0.0)
         f.contribution = round(share, 3)
 
 
@@ -219,7 +239,7 @@ def apply_combined(a: Approach, rule_findings: list[Finding], semantic: dict[str
         # Who is approached, how warmly, and a thin persona say nothing of what is asked: never medium alone.
         score = min(score, 29)
     findings = rule_findings + semantic_findings
-    attribute(findings, combined.terms, rules_score)
+    attribute(findings, combined.terms, rules_score, note_peak_family(a, semantic))
     findings.sort(key=lambda f: (-(f.contribution or 0.0), -f.weight, f.indicator))
     a.findings = findings
     a.score = score
