@@ -15,10 +15,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from lurewatch.model import Profile
 from lurewatch.sectors import sector_of
+from lurewatch.yamlfast import safe_load
 
 MAX_FIELD = 5000  # characters of any one field read (hostile or not, bound what the patterns see)
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -54,7 +53,7 @@ class ExposureFinding:
 
 @cache
 def checks() -> tuple[Check, ...]:
-    doc = yaml.safe_load((resources.files("lurewatch.exposure") / "checks.yaml").read_text("utf-8"))
+    doc = safe_load((resources.files("lurewatch.exposure") / "checks.yaml").read_text("utf-8"))
     out = []
     for raw in doc["checks"]:
         params = {k: v for k, v in raw.items() if k not in ("id", "title", "severity", "kind", "rationale",

@@ -23,6 +23,7 @@ from lurewatch.indicators.compiled import ScopeMatcher
 from lurewatch.indicators.rules import Compiler, Node, RuleError, TextView
 from lurewatch.indicators.text import sentence_around, strip_quoted_replies, tokenize, tokenize_reference
 from lurewatch.model import Approach, Finding, headline_parts
+from lurewatch.yamlfast import safe_load
 
 _SHARED_SCOPES = {"owner", "profile_text", "employer"}
 # Texts up to this length are memoised for every scope: matching is a pure function of (scope, text), and
@@ -107,7 +108,7 @@ class Engine:
         parsed = []
         for name, text in files:
             try:
-                doc = yaml.safe_load(text) or {}
+                doc = safe_load(text) or {}
             except yaml.YAMLError as e:
                 raise RuleError(f"{name}: not valid YAML: {e}") from e
             problems = policy.validate_rule_file(name, doc)

@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lurewatch.model import Approach, Message, Profile
+from lurewatch.yamlfast import safe_load
 
 SOURCES = {"linkedin": "linkedin-message", "invitation": "linkedin-invitation", "email": "email"}
 
@@ -64,7 +63,7 @@ def is_hostile(case: dict[str, Any]) -> bool:
 
 
 def load_yaml_set(path: Path, set_name: str, default_owner: str = "") -> list[Labelled]:
-    doc = yaml.safe_load(path.read_text("utf-8"))
+    doc = safe_load(path.read_text("utf-8"))
     cases = doc["cases"] if isinstance(doc, dict) else doc
     return [Labelled(approach_from_case(c, default_owner), is_hostile(c), str(c["id"]), set_name) for c in cases]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from lurewatch.semantic.sentences import split_sentences
+from lurewatch.yamlfast import safe_load
 
 __all__ = ["blind_set_sentences", "nearest_neighbour_agreement", "pairwise_spearman"]
 
@@ -20,7 +20,7 @@ __all__ = ["blind_set_sentences", "nearest_neighbour_agreement", "pairwise_spear
 def blind_set_sentences(files: list[Path], min_chars: int = 16) -> list[str]:
     seen: dict[str, None] = {}
     for path in files:
-        for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for case in safe_load(path.read_text(encoding="utf-8")) or []:
             for message in case.get("messages") or []:
                 if isinstance(message, str):
                     for s in split_sentences(message):
