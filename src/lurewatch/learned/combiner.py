@@ -46,7 +46,6 @@ SEMANTIC = "semantic"  # the category of the semantic layer's findings (lurewatc
 # labelled sets they mostly record how each writer wrote (hostile threads written longer), not hostility.
 THREAD = ("sender_first", "owner_replied", "pressed_after_no", "around_route")
 NOTE_PEAK = "note_peak"
-LATE = "LW-SEM-LATE"  # lurewatch.semantic.layer.LATE: a combiner input, not a family
 _NOTE_SOURCE = "linkedin-invitation"
 MAX_MODEL_BYTES = 2_000_000
 
@@ -111,6 +110,8 @@ def note_peak_family(a: Approach, semantic: dict[str, float] | None) -> str | No
     """The semantic family that feeds `note_peak`: the strongest of a connection note's (None otherwise)."""
     if a.source != _NOTE_SOURCE or not semantic:
         return None
+    from lurewatch.semantic.layer import LATE  # an input of its own, not a family
+
     fam, v = max(((k, v) for k, v in semantic.items() if k != LATE), key=lambda kv: kv[1], default=("", 0.0))
     return fam if v > 0 else None
 
