@@ -45,28 +45,28 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # Sets 12 and 13, measured before any tuning: static 12/12 and 3/88, 11/30 and 3/20 (full 11/12 and 6/88,
     # 8/30 and 3/20). Sets 14 and 15, measured before any tuning at bf99835: static 12/12 and 3/88, 19/30 and
     # 0/20 (full 12/12 and 6/88, 22/30 and 2/20). Set 16, measured before any tuning at 12071fb: static 10/10 and
-    # 3/90, full 10/10 and 4/90. Today's figures, over sets 1-16 with the connection-note input (`note_peak`,
-    # third session of 5 December):
-    ("blind10", "full", 14, 2, 1),  # 14/15, 2/85, 1 high
+    # 3/90, full 10/10 and 4/90. Today's figures, over sets 1-17 (set 17 joined in the fourth session of 5
+    # December):
+    ("blind10", "full", 14, 3, 1),  # 14/15, 3/85, 1 high
     ("blind11", "full", 29, 2, 0),  # 29/30, 2/20, 0 high
-    ("blind10", "static", 15, 2, 1),  # 15/15, 2/85, 1 high
-    ("blind11", "static", 24, 1, 0),  # 24/30, 1/20, 0 high
-    ("blind12", "static", 11, 4, 0),  # 11/12, 4/88, 0 high
-    ("blind13", "static", 22, 2, 0),  # 22/30, 2/20, 0 high
+    ("blind10", "static", 15, 2, 2),  # 15/15, 2/85, 2 high
+    ("blind11", "static", 25, 1, 0),  # 25/30, 1/20, 0 high
+    ("blind12", "static", 11, 3, 0),  # 11/12, 3/88, 0 high
+    ("blind13", "static", 23, 1, 0),  # 23/30, 1/20, 0 high
     ("blind12", "full", 12, 2, 1),  # 12/12, 2/88, 1 high
-    ("blind13", "full", 24, 2, 1),  # 24/30, 2/20, 1 high
+    ("blind13", "full", 26, 1, 1),  # 26/30, 1/20, 1 high
     ("blind14", "static", 12, 3, 1),  # 12/12, 3/88, 1 high
-    ("blind15", "static", 23, 1, 0),  # 23/30, 1/20, 0 high
+    ("blind15", "static", 22, 1, 0),  # 22/30, 1/20, 0 high
     ("blind14", "full", 12, 5, 1),  # 12/12, 5/88, 1 high
-    ("blind15", "full", 26, 1, 0),  # 26/30, 1/20, 0 high
+    ("blind15", "full", 25, 1, 0),  # 25/30, 1/20, 0 high
     ("blind16", "static", 9, 1, 0),  # 9/10, 1/90, 0 high
     ("blind16", "full", 10, 2, 0),  # 10/10, 2/90, 0 high
-    # Held out (never trained on): set 17 (adversarial). First half measured before any tuning at 52d12c4:
+    # Set 17 (adversarial). First half measured before any tuning at 52d12c4:
     # static 11/15 and 1/10, full 12/15 and 1/10, rules alone 10/15 and 2/10. Second half measured before any
     # tuning at 42abe61: static 12/15 and 4/10 (1 high), full 14/15 and 1/10 (1 high), rules alone 8/15 and
-    # 2/10. The whole set at 42abe61:
-    ("blind17", "static", 24, 5, 1),  # 24/30, 5/20, 1 high
-    ("blind17", "full", 28, 2, 1),  # 28/30, 2/20, 1 high
+    # 2/10. The whole set at 42abe61: static 24/30 and 5/20 (1 high), full 28/30 and 2/20 (1 high). Today:
+    ("blind17", "static", 26, 5, 0),  # 26/30, 5/20, 0 high
+    ("blind17", "full", 27, 1, 0),  # 27/30, 1/20, 0 high
 ])
 def test_blind_sets_10_to_17_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
@@ -76,10 +76,10 @@ def test_blind_sets_10_to_17_keep_their_figures(name, encoder, min_hostile, max_
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "min_recall", "max_fp", "min_adversarial"), [
-    # Measured with today's rules and probes, in sample over sets 1-16: static 249/254, 16/566 (4 high),
-    # adversarial 121/145; full 253/254, 20/566 (4 high), adversarial 131/145.
-    ("static", 0.98, 0.029, 0.83),
-    ("full", 0.99, 0.036, 0.90),
+    # Measured with today's rules and probes, in sample over sets 1-17: static 249/254, 15/566 (5 high),
+    # adversarial 148/175; full 253/254, 22/566 (4 high), adversarial 159/175.
+    ("static", 0.98, 0.027, 0.84),
+    ("full", 0.99, 0.039, 0.90),
 ])
 def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall, max_fp, min_adversarial):
     tot = {"ord": [0, 0, 0, 0, 0], "adv": [0, 0, 0, 0, 0]}
