@@ -67,8 +67,12 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # 2/10. The whole set at 42abe61: static 24/30 and 5/20 (1 high), full 28/30 and 2/20 (1 high). Today:
     ("blind17", "static", 26, 5, 0),  # 26/30, 5/20, 0 high
     ("blind17", "full", 27, 1, 0),  # 27/30, 1/20, 0 high
+    # Held out (never trained on): set 18, adversarial, 25 cases, measured before any tuning at 831d5ab; rules
+    # alone 12/15 and 2/10 (1 high).
+    ("blind18", "static", 15, 2, 1),  # 15/15, 2/10, 1 high
+    ("blind18", "full", 14, 2, 1),  # 14/15, 2/10, 1 high
 ])
-def test_blind_sets_10_to_17_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_18_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
