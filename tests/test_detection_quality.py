@@ -71,8 +71,12 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # alone 12/15 and 2/10 (1 high).
     ("blind18", "static", 15, 2, 1),  # 15/15, 2/10, 1 high
     ("blind18", "full", 14, 2, 1),  # 14/15, 2/10, 1 high
+    # Held out: set 19, the ordinary-inbox part written beside set 18 (10 hostile, 15 legitimate), measured
+    # before any tuning at f68c450; rules alone 8/10 and 2/15 (1 high).
+    ("blind19", "static", 9, 2, 1),  # 9/10, 2/15, 1 high
+    ("blind19", "full", 9, 2, 1),  # 9/10, 2/15, 1 high
 ])
-def test_blind_sets_10_to_18_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_19_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
