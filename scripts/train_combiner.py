@@ -216,6 +216,9 @@ def threshold(legit_probs: np.ndarray, fpr: float) -> float:
     return float(min(s[k] + 1e-9, 0.999)) if k < len(s) else 0.5
 
 
+OOF_X: dict[tuple[str, str], dict[str, float]] = {}  # each case's inputs in the fold that left its set out
+
+
 def loso(rows: list[Row], sets: list[str]) -> tuple[dict[str, np.ndarray], dict[str, tuple]]:
     """Out-of-fold probabilities per set, and the thresholds chosen inside each fold. For each set left out,
     the semantic inputs come from probes that never saw its corpus sentences (nor, for a training row, its
@@ -237,6 +240,7 @@ def loso(rows: list[Row], sets: list[str]) -> tuple[dict[str, np.ndarray], dict[
         tm, th = threshold(legit, MEDIUM_FPR), threshold(legit, HIGH_FPR)
         th = max(th, tm + 1e-6)
         test = (set_of == k) & ~np.array([r.train_only for r in rows])
+        OOF_X.update({(k, r.case_id): dict(r.x or {}) for r, t in zip(rows, test, strict=True) if t})
         p = fit(Xt, yt).predict_proba(X[test])[:, 1]
         seen = seen_indicators([r for r, t in zip(rows, train, strict=True) if t])
         probs[k] = np.array([final_probability(pi, r, seen, tm, th)
@@ -307,7 +311,7 @@ def report(results: list[dict], held: list[dict], model: dict, curve: list[str] 
              "| set | hostile flagged: rules before tuning | combiner, set left out | legitimate flagged: rules | "
              "combiner | legitimate high: rules | combiner |", "|---|---|---|---|---|---|---|"]
     for r in results + held:
-        tag = " (adversarial)" if r["adversarial"] else ""
+        tag = (" (adversarial)" if r["adversarial"] else "") + (" (held out: the exported model)" if r in held else "")
         lines.append(f"| {r['set']}{tag} | {r['rules_hostile_flagged']}/{r['hostile']} | {r['hostile_flagged']}/{r['hostile']}"
                      f" | {r['rules_legit_flagged']}/{r['legit']} | {r['legit_flagged']}/{r['legit']}"
                      f" | {r['rules_legit_high']}/{r['legit']} | {r['legit_high']}/{r['legit']} |")
@@ -327,6 +331,8 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write src/lurewatch/models/combiner-<encoder>.json")
     ap.add_argument("--report", type=Path, help="write the measurement as markdown")
     ap.add_argument("--encoder", default="auto", help="the semantic layer's encoder: auto, static or full")
+    ap.add_argument("--dump-oof", type=Path, help="write each blind case's out-of-fold probability and its fold's "
+                    "thresholds as JSON lines (for comparing models case by case)")
     ap.add_argument("--with-current", action="store_true", help="also train on sets 1-9 as scored by today's rules (measured: no better)")
     args = ap.parse_args()
     ENCODER[0] = args.encoder
@@ -335,6 +341,14 @@ def main() -> None:
     print("encoder:", _layer().encoder.name, file=sys.stderr)
     probs, ths = loso(rows, list(BLIND_SETS))
     results = table(rows, probs, ths)
+    if args.dump_oof:
+        with open(args.dump_oof, "w", encoding="utf-8") as fh:
+            for k in BLIND_SETS:
+                rs = [r for r in rows if r.set_name == k and not r.train_only]
+                for r, p in zip(rs, probs[k], strict=True):
+                    fh.write(json.dumps({"set": k, "id": r.case_id, "hostile": bool(r.hostile), "p": float(p),
+                                         "medium": ths[k][0], "high": ths[k][1],
+                                         "x": OOF_X.get((k, r.case_id), {})}) + "\n")
     names = featurise(rows, own_set)  # the exported model: each row's semantic inputs out of its own set
     X, y = matrix(rows, names)
     rows_b = [r for r in rows if r.set_name in BLIND_SETS and not r.train_only]

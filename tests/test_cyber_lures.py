@@ -64,6 +64,18 @@ def test_a_request_to_read_back_the_code_is_flagged_on_its_own():
     assert "LW-CYBER-001" in ids(a) and a.level in ("medium", "high")
 
 
+def test_a_code_asked_back_by_reply_to_the_email_is_flagged_on_its_own():
+    # the relay written as a fallback for a sign-in page that "may be blocked" (blind set 19, u-h20)
+    a = scored(["Your organisation has been approved for our founders' programme. Please sign in with your work "
+                "account on our activation page. If your admin policy blocks the page, just reply to this "
+                "e-mail with the 6-digit code your authenticator app shows and we will finish the link by hand."],
+               sender_email="programme@cloudgrant.example")
+    assert "LW-CYBER-001" in ids(a) and a.level in ("medium", "high"), (a.score, ids(a))
+    b = scored(["Please do not reply to this e-mail: the 6-digit code your authenticator app shows is for "
+                "the sign-in page only."], sender_email="it-helpdesk@cloudgrant.example")
+    assert "LW-CYBER-001" not in ids(b)
+
+
 def test_a_credential_ask_after_a_harmless_invitation_escalates_the_thread():
     a = scored(["Would you like to join our speakers' panel on grid storage in May?",
                 "Great! Please send me the 6-digit code you receive by SMS to confirm your speaker slot."],

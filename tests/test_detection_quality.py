@@ -1,6 +1,6 @@
 """The whole detector (rules, semantic layer, calibrated combination) held to its measured figures.
 
-Sets 1-16 train the combination (each scored by the rules as they were before it was first seen) and are
+Sets 1-19 train the combination (each scored by the rules as they were before it was first seen) and are
 measured leave one set out by scripts/train_combiner.py; with today's rules the whole detector is held to
 what it measures on them here. New blind sets are held out (never trained on) and pinned at the figures
 first measured.
@@ -45,38 +45,41 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # Sets 12 and 13, measured before any tuning: static 12/12 and 3/88, 11/30 and 3/20 (full 11/12 and 6/88,
     # 8/30 and 3/20). Sets 14 and 15, measured before any tuning at bf99835: static 12/12 and 3/88, 19/30 and
     # 0/20 (full 12/12 and 6/88, 22/30 and 2/20). Set 16, measured before any tuning at 12071fb: static 10/10 and
-    # 3/90, full 10/10 and 4/90. Today's figures, over sets 1-17 (set 17 joined in the fourth session of 5
-    # December):
-    ("blind10", "full", 14, 3, 1),  # 14/15, 3/85, 1 high
+    # 3/90, full 10/10 and 4/90. Set 17 (adversarial): first half measured before any tuning at 52d12c4, static
+    # 11/15 and 1/10, full 12/15 and 1/10; second half at 42abe61, static 12/15 and 4/10 (1 high), full 14/15 and
+    # 1/10 (1 high). Set 18 (adversarial) at 831d5ab: static 15/15 and 2/10 (1 high), full 14/15 and 2/10 (1
+    # high). Set 19 (ordinary inbox) at f68c450: static 9/10 and 2/15 (1 high), full 9/10 and 2/15 (1 high).
+    # Today's figures, over sets 1-19 (sets 18 and 19 joined on the evening of 5 December):
+    ("blind10", "static", 15, 2, 1),  # 15/15, 2/85, 1 high
+    ("blind10", "full", 14, 2, 1),  # 14/15, 2/85, 1 high
+    ("blind11", "static", 26, 1, 0),  # 26/30, 1/20, 0 high
     ("blind11", "full", 29, 2, 0),  # 29/30, 2/20, 0 high
-    ("blind10", "static", 15, 2, 2),  # 15/15, 2/85, 2 high
-    ("blind11", "static", 25, 1, 0),  # 25/30, 1/20, 0 high
-    ("blind12", "static", 11, 3, 0),  # 11/12, 3/88, 0 high
-    ("blind13", "static", 23, 1, 0),  # 23/30, 1/20, 0 high
+    ("blind12", "static", 12, 4, 0),  # 12/12, 4/88, 0 high
     ("blind12", "full", 12, 2, 1),  # 12/12, 2/88, 1 high
-    ("blind13", "full", 26, 1, 1),  # 26/30, 1/20, 1 high
-    ("blind14", "static", 12, 3, 1),  # 12/12, 3/88, 1 high
-    ("blind15", "static", 22, 1, 0),  # 22/30, 1/20, 0 high
+    ("blind13", "static", 23, 1, 0),  # 23/30, 1/20, 0 high
+    ("blind13", "full", 25, 1, 0),  # 25/30, 1/20, 0 high
+    ("blind14", "static", 12, 4, 1),  # 12/12, 4/88, 1 high
     ("blind14", "full", 12, 5, 1),  # 12/12, 5/88, 1 high
-    ("blind15", "full", 25, 1, 0),  # 25/30, 1/20, 0 high
+    ("blind15", "static", 22, 1, 0),  # 22/30, 1/20, 0 high
+    ("blind15", "full", 24, 2, 0),  # 24/30, 2/20, 0 high
     ("blind16", "static", 9, 1, 0),  # 9/10, 1/90, 0 high
-    ("blind16", "full", 10, 2, 0),  # 10/10, 2/90, 0 high
-    # Set 17 (adversarial). First half measured before any tuning at 52d12c4:
-    # static 11/15 and 1/10, full 12/15 and 1/10, rules alone 10/15 and 2/10. Second half measured before any
-    # tuning at 42abe61: static 12/15 and 4/10 (1 high), full 14/15 and 1/10 (1 high), rules alone 8/15 and
-    # 2/10. The whole set at 42abe61: static 24/30 and 5/20 (1 high), full 28/30 and 2/20 (1 high). Today:
+    ("blind16", "full", 10, 3, 0),  # 10/10, 3/90, 0 high
     ("blind17", "static", 26, 5, 0),  # 26/30, 5/20, 0 high
-    ("blind17", "full", 27, 1, 0),  # 27/30, 1/20, 0 high
-    # Held out (never trained on): set 18, adversarial, 25 cases, measured before any tuning at 831d5ab; rules
-    # alone 12/15 and 2/10 (1 high).
+    ("blind17", "full", 28, 1, 0),  # 28/30, 1/20, 0 high
     ("blind18", "static", 15, 2, 1),  # 15/15, 2/10, 1 high
     ("blind18", "full", 14, 2, 1),  # 14/15, 2/10, 1 high
-    # Held out: set 19, the ordinary-inbox part written beside set 18 (10 hostile, 15 legitimate), measured
-    # before any tuning at f68c450; rules alone 8/10 and 2/15 (1 high).
-    ("blind19", "static", 9, 2, 1),  # 9/10, 2/15, 1 high
-    ("blind19", "full", 9, 2, 1),  # 9/10, 2/15, 1 high
+    ("blind19", "static", 10, 1, 1),  # 10/10, 1/15, 1 high
+    ("blind19", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
+    # Held out (never trained on): set 20, adversarial, and set 21, an ordinary inbox, written side by side
+    # and measured before any tuning at 3811a4f: set 20 static 13/15 and 1/10, full 15/15 and 3/10 (1 high),
+    # rules alone 11/15 and 1/10; set 21 static 9/10 and 1/15, full 10/10 and 2/15 (1 high), rules alone
+    # 10/10 and 2/15. Today:
+    ("blind20", "static", 13, 1, 0),  # 13/15, 1/10, 0 high
+    ("blind20", "full", 15, 3, 1),  # 15/15, 3/10, 1 high
+    ("blind21", "static", 9, 1, 0),  # 9/10, 1/15, 0 high
+    ("blind21", "full", 10, 2, 0),  # 10/10, 2/15, 0 high
 ])
-def test_blind_sets_10_to_19_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_21_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
@@ -84,10 +87,10 @@ def test_blind_sets_10_to_19_keep_their_figures(name, encoder, min_hostile, max_
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "min_recall", "max_fp", "min_adversarial"), [
-    # Measured with today's rules and probes, in sample over sets 1-17: static 249/254, 15/566 (5 high),
-    # adversarial 148/175; full 253/254, 22/566 (4 high), adversarial 159/175.
-    ("static", 0.98, 0.027, 0.84),
-    ("full", 0.99, 0.039, 0.90),
+    # Measured with today's rules and probes, in sample over sets 1-19: static 260/264, 17/581 (4 high),
+    # adversarial 164/190; full 263/264, 23/581 (4 high), adversarial 172/190.
+    ("static", 0.98, 0.03, 0.86),
+    ("full", 0.99, 0.04, 0.90),
 ])
 def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall, max_fp, min_adversarial):
     tot = {"ord": [0, 0, 0, 0, 0], "adv": [0, 0, 0, 0, 0]}

@@ -148,6 +148,9 @@ class AnyOf(Node):
                     out += ph.find(v)
         for c in self.others:
             out += c.find(v)
+        # in text order: the first span is the evidence quoted, and without this it would follow the
+        # term ids' hash order, so an edit to any rule file could change another finding's quote
+        out.sort()
         v.memo[key] = out
         return out
 
