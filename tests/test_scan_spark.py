@@ -89,6 +89,50 @@ def test_message_tables_identical_on_both_engines(spark, tmp_path: Path) -> None
     assert all(t["score"] == json.loads(t["record"])["score"] for t in got[:50])
 
 
+def _bench_scan():  # noqa: ANN202
+    spec = importlib.util.spec_from_file_location("bench_scan", ROOT / "bench" / "bench_scan.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("shared_disk", [True, False])
+def test_streamed_export_goes_to_the_executors_a_chunk_at_a_time(spark, tmp_path: Path, monkeypatch,  # noqa: ANN001
+                                                                 shared_disk: bool) -> None:
+    """A large messages.csv is threaded in bounded memory on the driver and its approaches reach the
+    executors through the staging folder, one chunk at a time: the same JSONL as the local scan. Without a
+    shared disk (a cluster) the folder is written and read through Hadoop's file system (here the local one)."""
+    from lurewatch import spark_scan
+
+    monkeypatch.setattr(spark_scan, "_driver_disk_shared", lambda sc: shared_disk)
+
+    export = tmp_path / "export"
+    _bench_scan().generate(export, 3000, seed=5)
+    monkeypatch.setenv("LUREWATCH_CSV_STREAM", "1")  # stream it although it is small
+    monkeypatch.setattr(spark_scan, "CHUNK", 64)
+    chunks: list[int] = []
+    folders: list[str] = []
+    put = spark_scan._Staging._put
+
+    def counting(self, batch):  # noqa: ANN001, ANN202
+        chunks.append(len(batch))
+        folders.append(self.uri)
+        return put(self, batch)
+
+    monkeypatch.setattr(spark_scan._Staging, "_put", counting)
+    local, remote = tmp_path / "local.jsonl", tmp_path / "spark.jsonl"
+    out_local = _scan([export, DEMO], local, "--no-photos")
+    out_spark = _scan([export, DEMO], remote, "--no-photos", "--engine", "spark", "--spark-master", "local[2]")
+    assert local.read_bytes() == remote.read_bytes()
+    n = len(local.read_text("utf-8").splitlines())
+    assert n > 500
+    # every approach of the two exports (the demo's is streamed too, forced) went through the staging folder
+    assert len(chunks) > 5 and max(chunks) == 64 and sum(chunks) == n
+    assert not Path(folders[0].removeprefix("file://")).exists()  # removed after the scan
+    summary = [ln for ln in out_local.splitlines() if ln.startswith("read ")]
+    assert summary and summary == [ln for ln in out_spark.splitlines() if ln.startswith("read ")]
+
+
 def test_spark_engine_refuses_what_it_cannot_write(tmp_path: Path) -> None:
     r = runner.invoke(app, ["scan", str(DEMO), "--engine", "spark", "-f", "table"])
     assert r.exit_code == 2 and "jsonl or parquet" in r.output

@@ -5,7 +5,9 @@ validates each row with the local reader's code and keys it by conversation id; 
 that key and sorted within partitions by (conversation, file, row order); a second `mapInPandas` threads
 each conversation with `messages_table.conversation_approaches` and scores it with the `Analyser`.
 Every other input (LinkedIn exports, mail, adverts, contract JSON) is read on the driver as `scan` reads
-it and its approaches are scored in the executors too. The analyser (compiled indicators, semantic table,
+it and its approaches are scored in the executors too; a large messages.csv is threaded in bounded memory
+(as the local `scan` streams it) and its approaches go to the executors through a staging folder, a chunk
+at a time, so the driver never holds the whole export. The analyser (compiled indicators, semantic table,
 combiner, watchlists read from the store) and the sender profiles are pickled once on the driver and
 broadcast; each Python worker unpickles them once and keeps them. Output is sorted as the local engine
 sorts it (score down, then approach id), so the JSONL is byte-identical to `scan --format jsonl`.
@@ -20,6 +22,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +162,82 @@ def _score_pickled(bc: Any) -> Any:
     return run
 
 
+def _score_staged(bc: Any) -> Any:
+    def run(files: Iterator[Any]) -> Iterator[tuple]:
+        analyser, _profiles = _shared(bc)
+        for _path, blob in files:
+            for a in pickle.loads(blob):  # noqa: S301 - pickled by our own driver into our own staging folder
+                yield _record(analyser.analyse_one(a))
+
+    return run
+
+
+def _driver_disk_shared(sc: Any) -> bool:
+    """Do the executors see the driver's disk? Under a local master they run beside it."""
+    return bool(sc.master.startswith("local"))
+
+
+class _Staging:
+    """A folder on Spark's file system for the pickled chunks of streamed approaches: a local temporary
+    folder under a local master, else a fresh folder under /tmp of the cluster's default file system (HDFS),
+    written through Hadoop's FileSystem API so that every executor can read it. Removed after the scan."""
+
+    def __init__(self, spark: Any) -> None:
+        sc = spark.sparkContext
+        self._jvm = sc._jvm
+        conf = sc._jsc.hadoopConfiguration()
+        self._tmp = None
+        if _driver_disk_shared(sc):
+            self._tmp = tempfile.TemporaryDirectory(prefix="lurewatch-scan-stage-")
+            self.uri = Path(self._tmp.name).as_uri()
+        else:
+            self.uri = f"/tmp/lurewatch-scan-{uuid.uuid4().hex}"
+        self._path = self._jvm.org.apache.hadoop.fs.Path(self.uri)
+        self._fs = self._path.getFileSystem(conf)
+        self.chunks = 0
+
+    def rdd(self, sc: Any, parts: int) -> Any:
+        """(name, pickled chunk) pairs over `parts` partitions. binaryFiles packs small files into as few
+        splits as it can (one for a whole export, so one core would score it): locally the tasks read the
+        files named to them; on a cluster the files are read by Hadoop and spread by a shuffle."""
+        if self._tmp is not None:
+            folder = self._tmp.name
+            names = [f"chunk-{i:07d}.pkl" for i in range(self.chunks)]
+            return sc.parallelize(names, parts).map(lambda n: (n, Path(folder, n).read_bytes()))
+        return sc.binaryFiles(self.uri).repartition(parts)
+
+    def write(self, approaches: Iterator[Approach]) -> None:
+        batch: list[Approach] = []
+        for a in approaches:
+            batch.append(a)
+            if len(batch) == CHUNK:
+                self._put(batch)
+                batch = []
+        if batch:
+            self._put(batch)
+
+    def _put(self, batch: list[Approach]) -> None:
+        name = f"chunk-{self.chunks:07d}.pkl"
+        self.chunks += 1
+        if self._tmp is not None:  # the executors share the driver's disk: no trip through the JVM
+            Path(self._tmp.name, name).write_bytes(pickle.dumps(batch))
+            return
+        out = self._fs.create(self._jvm.org.apache.hadoop.fs.Path(self._path, name))
+        try:
+            out.write(bytearray(pickle.dumps(batch)))
+        finally:
+            out.close()
+
+    def remove(self) -> None:
+        try:
+            if self._tmp is not None:
+                self._tmp.cleanup()
+            else:
+                self._fs.delete(self._path, True)
+        except Exception:  # noqa: BLE001 - a leftover staging folder is not worth failing a finished scan
+            pass
+
+
 def _staged_tables(spark: Any, tables: list[str]) -> Any:
     from pyspark.sql import functions as F
 
@@ -231,11 +310,14 @@ def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *
     from lurewatch.pipeline import Analyser
 
     uris = [uri(str(p)) for p in paths if is_uri(str(p))]  # read by Spark alone (hdfs://, s3a://, file://)
-    loaded = scan_inputs([Path(p) for p in paths if not is_uri(str(p))], profiles_dir)
+    # stream=True: a large LinkedIn messages.csv is threaded in bounded memory, its approaches left to iterate
+    loaded = scan_inputs([Path(p) for p in paths if not is_uri(str(p))], profiles_dir, stream=True)
     result = loaded.result
     result.message_tables += uris
+    streams = loaded.export_streams
     for gen in result.pending:
-        gen.close()  # the executors read the message tables; the driver never iterates them
+        if not any(gen is e for e in streams):
+            gen.close()  # the executors read the message tables; the driver never iterates them
     result.pending = []
     spark = session(master, "lurewatch-scan")
     spark.conf.set("spark.sql.session.timeZone", "UTC")
@@ -263,8 +345,18 @@ def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *
         result.approaches = []
         rdd = sc.parallelize(chunks, max(1, min(len(chunks), n_parts))).mapPartitions(_score_pickled(bc))
         frames.append(spark.createDataFrame(rdd, SCORED))
+    staging = _Staging(spark) if streams else None
+    if staging is not None:
+        # streamed exports: written chunk by chunk to a staging folder the executors read, so the driver
+        # holds one chunk of approaches at a time however large the export
+        staging.write(chain.from_iterable(streams))
+        if staging.chunks:
+            rdd = staging.rdd(sc, max(1, min(staging.chunks, n_parts)))
+            frames.append(spark.createDataFrame(rdd.mapPartitions(_score_staged(bc)), SCORED))
     scan = SparkScan(result)
     if not frames:
+        if staging is not None:
+            staging.remove()
         return scan
     scored = frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1])
     scored = scored.persist(StorageLevel.DISK_ONLY)  # the JVM heap stays for the sort
@@ -302,4 +394,6 @@ def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *
                 scan.written += 1
     finally:
         scored.unpersist()
+        if staging is not None:
+            staging.remove()
     return scan

@@ -43,6 +43,8 @@ class Loaded:
     result: IngestResult = field(default_factory=IngestResult)
     exports: list[LinkedInExport] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)  # every profile read, by each URL it claims
+    # the streamed exports' approach iterators (large messages.csv files), also in result.pending
+    export_streams: list[Iterator[Approach]] = field(default_factory=list)
 
 
 def load_inputs(paths: list[Path], profiles_dir: Path | None = None,
@@ -185,7 +187,9 @@ class _Dispatcher:
         self.loaded.exports.append(export)
         self.loaded.result.extend(export.result)
         if export.stream is not None:  # a large messages.csv: its approaches come as they are threaded
-            self.loaded.result.pending.append(self._with_profiles(export, export.stream))
+            approaches = self._with_profiles(export, export.stream)
+            self.loaded.result.pending.append(approaches)
+            self.loaded.export_streams.append(approaches)
             export.stream = None
 
     def _with_profiles(self, export: LinkedInExport, approaches: Iterator[Approach]) -> Iterator[Approach]:
