@@ -37,9 +37,10 @@ from lurewatch.learned.combiner import FORMAT, Combiner, features, has_behaviour
 from lurewatch.learned.labelled import ADVERSARIAL_SETS, BLIND_SETS, HELD_OUT_SETS, load_yaml_set  # noqa: E402
 from lurewatch.model import Approach, Finding  # noqa: E402
 
-# Legitimate share at medium or high chosen inside each fold: 7%, so that the share measured on the set left
-# out stays within the goal of 8% (asking for 8% gave 8.3-9.0% left out; 7% gives 7.3-7.7%).
-MEDIUM_FPR = float(os.environ.get("LW_MEDIUM_FPR", "0.07"))
+# Legitimate share at medium or high chosen inside each fold. It was 7% while asking for the goal itself, 8%,
+# gave 8.3-9.0% on the sets left out (sets 1-11). Over sets 1-19, 7% gave 5.7-5.9% left out and 8% gives
+# 6.2% (static) and 6.9% (full), with more hostile approaches flagged and no set newly over the goal.
+MEDIUM_FPR = float(os.environ.get("LW_MEDIUM_FPR", "0.08"))
 HIGH_FPR = 0.01  # at most 1% at high (goal: 2%)
 MIN_SUPPORT = 10  # an indicator that fired in fewer training cases keeps its own weight as a floor
 C = 0.5  # L2 strength: few features, a few hundred cases
