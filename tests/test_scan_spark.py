@@ -117,6 +117,8 @@ def test_streamed_export_goes_to_the_executors_a_chunk_at_a_time(spark, tmp_path
     def counting(self, batch):  # noqa: ANN001, ANN202
         chunks.append(len(batch))
         folders.append(self.uri)
+        if not shared_disk and len(chunks) == 1:  # the Hadoop folder is the scanning user's alone
+            assert oct(Path(self.uri).stat().st_mode & 0o777) == "0o700"
         return put(self, batch)
 
     monkeypatch.setattr(spark_scan._Staging, "_put", counting)

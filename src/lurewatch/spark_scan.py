@@ -194,6 +194,8 @@ class _Staging:
             self.uri = f"/tmp/lurewatch-scan-{uuid.uuid4().hex}"
         self._path = self._jvm.org.apache.hadoop.fs.Path(self.uri)
         self._fs = self._path.getFileSystem(conf)
+        if self._tmp is None:  # the executors unpickle what is here: only this user may write into it
+            self._fs.mkdirs(self._path, self._jvm.org.apache.hadoop.fs.permission.FsPermission("700"))
         self.chunks = 0
 
     def rdd(self, sc: Any, parts: int) -> Any:
