@@ -156,17 +156,7 @@ def _score_pickled(bc: Any) -> Any:
     def run(rows: Iterator[Any]) -> Iterator[tuple]:
         analyser, _profiles = _shared(bc)
         for (blob,) in rows:
-            for a in pickle.loads(blob):  # noqa: S301 - pickled by our own driver
-                yield _record(analyser.analyse_one(a))
-
-    return run
-
-
-def _score_staged(bc: Any) -> Any:
-    def run(files: Iterator[Any]) -> Iterator[tuple]:
-        analyser, _profiles = _shared(bc)
-        for _path, blob in files:
-            for a in pickle.loads(blob):  # noqa: S301 - pickled by our own driver into our own staging folder
+            for a in pickle.loads(blob):  # noqa: S301 - pickled by our own driver (in memory or staged)
                 yield _record(analyser.analyse_one(a))
 
     return run
@@ -199,14 +189,15 @@ class _Staging:
         self.chunks = 0
 
     def rdd(self, sc: Any, parts: int) -> Any:
-        """(name, pickled chunk) pairs over `parts` partitions. binaryFiles packs small files into as few
-        splits as it can (one for a whole export, so one core would score it): locally the tasks read the
-        files named to them; on a cluster the files are read by Hadoop and spread by a shuffle."""
+        """The pickled chunks as one-field rows (as `_score_pickled` reads them) over `parts` partitions.
+        binaryFiles packs small files into as few splits as it can (one for a whole export, so one core
+        would score it): locally the tasks read the files named to them; on a cluster the files are read by
+        Hadoop and spread by a shuffle."""
         if self._tmp is not None:
             folder = self._tmp.name
             names = [f"chunk-{i:07d}.pkl" for i in range(self.chunks)]
-            return sc.parallelize(names, parts).map(lambda n: (n, Path(folder, n).read_bytes()))
-        return sc.binaryFiles(self.uri).repartition(parts)
+            return sc.parallelize(names, parts).map(lambda n: (Path(folder, n).read_bytes(),))
+        return sc.binaryFiles(self.uri).repartition(parts).map(lambda kv: (kv[1],))
 
     def write(self, approaches: Iterator[Approach]) -> None:
         batch: list[Approach] = []
@@ -354,7 +345,7 @@ def scan_spark(paths: list[Path], profiles_dir: Path | None, ctx: ScanContext, *
         staging.write(chain.from_iterable(streams))
         if staging.chunks:
             rdd = staging.rdd(sc, max(1, min(staging.chunks, n_parts)))
-            frames.append(spark.createDataFrame(rdd.mapPartitions(_score_staged(bc)), SCORED))
+            frames.append(spark.createDataFrame(rdd.mapPartitions(_score_pickled(bc)), SCORED))
     scan = SparkScan(result)
     if not frames:
         if staging is not None:
