@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11",
         "blind12", "blind13", "blind14", "blind15", "blind16", "blind17", "blind18", "blind19",
-        "blind20", "blind21", "blind22", "blind23")
+        "blind20", "blind21", "blind22", "blind23", "blind24", "blind25")
 # Sets 10 and 11 were added in the same commit as the semantic layer and the cyber rules, written by people
 # who never saw the detector, and measured before any tuning; no rule was tuned on them afterwards. Their
 # "before" rules are those of the stop that first measured them (140d226), which include the cyber family.
@@ -43,7 +43,9 @@ RULES_COMMIT = {"blind10": "140d226", "blind11": "140d226",
                 # Sets 20 and 21 (adversarial, and an ordinary inbox, written side by side): measured at 3811a4f.
                 "blind20": "3811a4f", "blind21": "3811a4f",
                 # Sets 22 and 23 (adversarial, and an ordinary inbox, written side by side): measured at ed2c6aa.
-                "blind22": "ed2c6aa", "blind23": "ed2c6aa"}
+                "blind22": "ed2c6aa", "blind23": "ed2c6aa",
+                # Sets 24 and 25 (adversarial, and an ordinary inbox): measured at e252cb2, the rules of this stop.
+                "blind24": "e252cb2", "blind25": "e252cb2"}
 
 # Runs inside the old checkout: only APIs that every version had (Analyser, Message, Profile, parse_jsonresume).
 _DUMP = r'''

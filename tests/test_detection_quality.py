@@ -84,13 +84,19 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind22", "full", 14, 1, 0),  # 14/15, 1/10, 0 high
     ("blind23", "static", 10, 2, 1),  # 10/10, 2/15, 1 high
     ("blind23", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
+    # Held out: set 24, adversarial, and set 25, an ordinary inbox, written after sets 22 and 23 and measured
+    # before any tuning at e252cb2 (this stop's rules and models). Today (the same):
+    ("blind24", "static", 15, 1, 0),  # 15/15, 1/10, 0 high
+    ("blind24", "full", 13, 3, 0),  # 13/15, 3/10, 0 high
+    ("blind25", "static", 10, 2, 0),  # 10/10, 2/15, 0 high
+    ("blind25", "full", 10, 2, 1),  # 10/10, 2/15, 1 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_23_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_25_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
