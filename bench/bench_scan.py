@@ -2,7 +2,7 @@
 
     python bench/bench_scan.py [--messages 100000] [--out bench/out/scan] [--realistic] [--jobs N]
 
-`--realistic` writes the conversations of the blind sets (tests/data/blind*/approaches.yaml: multi-sentence
+`--realistic` writes the conversations of blind sets 1-21 (tests/data/blind*/approaches.yaml: multi-sentence
 messages written by people who never saw the detector, and the recipients' replies) instead of the
 generated one-liners, replicated with varied conversation ids, sender names and dates up to N messages.
 
@@ -77,13 +77,21 @@ def generate(folder: Path, n_messages: int, seed: int = 7) -> None:
                                         "Owner,Bench,Quantum engineer,,Computer Hardware\n", encoding="utf-8")
 
 
+# The sets the realistic export is built from, fixed so that a new blind set does not change the workload
+# (figures since the night of 5 Dec 2026; before, every blind* folder was read, and each new set made the
+# export more varied: 1,445 distinct texts on 4 December, 3,280 with these 21 sets).
+REALISTIC_SETS = frozenset({"blind", *(f"blind{i}" for i in range(2, 22))})
+
+
 def generate_realistic(folder: Path, n_messages: int, seed: int = 7) -> None:
-    """The blind sets' conversations as a LinkedIn export, replicated to `n_messages` rows."""
+    """Blind sets 1-21's conversations as a LinkedIn export, replicated to `n_messages` rows."""
     import yaml
 
     rng = random.Random(seed)
     cases = []
     for f in sorted(DATA.glob("blind*/approaches.yaml")):
+        if f.parent.name not in REALISTIC_SETS:
+            continue
         doc = yaml.safe_load(f.read_text("utf-8"))
         cases += doc["cases"] if isinstance(doc, dict) else doc
     folder.mkdir(parents=True, exist_ok=True)
