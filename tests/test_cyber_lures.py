@@ -152,6 +152,11 @@ def test_coaching_past_a_windows_permission_prompt_is_flagged():
     b = scored(["If SmartScreen says it protected your PC, click More info and then Run anyway."],
                source="linkedin-message")
     assert "LW-FILE-004" in ids(b)
+    c = scored(["If the laptop asks for administrator rights, choose Run anyway."], source="linkedin-message")
+    assert "LW-FILE-004" in ids(c)
+    # a plan that "will run anyway" is not a button to press (LW-FILE-004 is never lowered by legitimacy)
+    d = scored(["If it rains, the site visit will run anyway; bring boots."], source="linkedin-message")
+    assert "LW-FILE-004" not in ids(d)
 
 
 def test_weights_follow_the_strength_of_each_sign():
