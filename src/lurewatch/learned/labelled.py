@@ -2,7 +2,7 @@
 
 A labelled case is written in the blind-set schema (tests/data/blind*/README.md): `messages` whose plain
 strings come from the sender and whose `{owner: ...}` items are the recipient's replies, an `owner`
-{headline, industry}, an optional JSON Resume `profile`, and for e-mail `sender_email`, `reply_to` and
+{headline, industry} with an optional work `email`, an optional JSON Resume `profile`, and for e-mail `sender_email`, `reply_to` and
 `subject`. The harder cases (tests/data/harder_cases.yaml) are the same shape with `expect` in place of
 `label`. LinkedIn exports with a labels file (the development cases, the demo export) are read by the
 ordinary ingest. None of these sets ships with the package: they are read from a source checkout.
@@ -53,7 +53,8 @@ def approach_from_case(case: dict[str, Any], default_owner: str = "") -> Approac
             profile.urls.append("mailto:" + case["reply_to"])
     return Approach(source=SOURCES[channel], sender_name="Sender", messages=msgs, profile=profile,  # type: ignore[arg-type]
                     conversation_id=case["id"],
-                    owner=Profile(name="Owner", headline=owner.get("headline", ""), industry=owner.get("industry", "")))
+                    owner=Profile(name="Owner", headline=owner.get("headline", ""), industry=owner.get("industry", ""),
+                                  email=owner.get("email") or None))
 
 
 def is_hostile(case: dict[str, Any]) -> bool:
