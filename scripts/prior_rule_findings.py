@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11",
         "blind12", "blind13", "blind14", "blind15", "blind16", "blind17", "blind18", "blind19",
-        "blind20", "blind21", "blind22", "blind23", "blind24", "blind25")
+        "blind20", "blind21", "blind22", "blind23", "blind24", "blind25", "blind26", "blind27", "blind28")
 # Sets 10 and 11 were added in the same commit as the semantic layer and the cyber rules, written by people
 # who never saw the detector, and measured before any tuning; no rule was tuned on them afterwards. Their
 # "before" rules are those of the stop that first measured them (140d226), which include the cyber family.
@@ -45,7 +45,9 @@ RULES_COMMIT = {"blind10": "140d226", "blind11": "140d226",
                 # Sets 22 and 23 (adversarial, and an ordinary inbox, written side by side): measured at ed2c6aa.
                 "blind22": "ed2c6aa", "blind23": "ed2c6aa",
                 # Sets 24 and 25 (adversarial, and an ordinary inbox): measured at e252cb2, the rules of this stop.
-                "blind24": "e252cb2", "blind25": "e252cb2"}
+                "blind24": "e252cb2", "blind25": "e252cb2",
+                # Sets 26-28 (adversarial, ordinary inbox, inside the organisation): measured at d2570e3.
+                "blind26": "d2570e3", "blind27": "d2570e3", "blind28": "d2570e3"}
 
 # Runs inside the old checkout: only APIs that every version had (Analyser, Message, Profile, parse_jsonresume).
 _DUMP = r'''
@@ -82,7 +84,8 @@ for c in cases:
         if c.get("reply_to"):
             prof.urls.append("mailto:" + c["reply_to"])
     a = Approach(source=SRC[ch], sender_name="Sender", messages=msgs, profile=prof, conversation_id=c["id"],
-                 owner=Profile(name="Owner", headline=owner.get("headline", ""), industry=owner.get("industry", "")))
+                 owner=Profile(name="Owner", headline=owner.get("headline", ""), industry=owner.get("industry", ""),
+                               email=owner.get("email") or None))
     a = an.analyse_one(a)
     print(json.dumps({"set": name, "id": c["id"], "score": a.score, "level": a.level,
                       "findings": [{"indicator": f.indicator, "category": f.category, "weight": f.weight,
