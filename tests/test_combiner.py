@@ -150,3 +150,51 @@ def test_job_adverts_keep_their_own_scoring():
                  advert=JobAdvert(title="Data Entry Clerk", description="Work from home and earn $500 per week."))
     a = Analyser().analyse_one(a)
     assert all(f.contribution is None for f in a.findings)
+
+
+def _internal(text: str, sender: str = "it-desk@westmarch.example", reply_to: str | None = None,
+              owner_email: str = "j.hale@westmarch.example") -> Approach:
+    a = _thread(text, source="email")
+    a.profile = Profile(name="Sender", email=sender)
+    if reply_to:
+        a.profile.urls.append("mailto:" + reply_to)
+    a.owner = Profile(name="Owner", headline="Engineer", email=owner_email)
+    return a
+
+
+AWARENESS = ("Three tricks we have seen this month: fake recruiters who ask you to move to WhatsApp, 'coding "
+             "tests' that ask you to run npm install on your work laptop, and pages that ask for your 2-step "
+             "code. Never enter a code you did not request. Forward anything odd to security@westmarch.example "
+             "or see https://intranet.westmarch.example/security.")
+
+
+def test_internal_only_needs_the_own_domain_and_nothing_leading_outside():
+    assert thread_features(_internal(AWARENESS))["internal_only"] == 1.0
+    # a sub-domain of the organisation is inside; the recipient's domain must be known
+    assert thread_features(_internal(AWARENESS, sender="noreply@mail.westmarch.example"))["internal_only"] == 1.0
+    # anything that leads outside: a page elsewhere, a webmail address, replies going elsewhere
+    outside = AWARENESS + " Please re-verify at https://westmarch-sso.example/login today."
+    assert thread_features(_internal(outside))["internal_only"] == 0.0
+    webmail = AWARENESS + " My personal address is j.hale.home@gmail.com if the portal is down."
+    assert thread_features(_internal(webmail))["internal_only"] == 0.0
+    assert thread_features(_internal(AWARENESS, reply_to="desk@westmarch-help.example"))["internal_only"] == 0.0
+    # a look-alike of the recipient's domain, or no known recipient domain, is not internal
+    assert thread_features(_internal(AWARENESS, sender="it-desk@westmarch-energy.example"))["internal_only"] == 0.0
+    assert thread_features(_internal(AWARENESS, owner_email=""))["internal_only"] == 0.0
+    # only e-mail: a LinkedIn message has no sender domain to trust
+    assert thread_features(_thread(AWARENESS))["internal_only"] == 0.0
+
+
+def test_the_shipped_models_trust_an_internal_notice_and_its_finding_carries_the_term():
+    an = Analyser()
+    assert an.combiner is not None and an.combiner.coef.get("internal_only", 0.0) < 0
+    a = an.analyse_one(_internal(AWARENESS))
+    carrier = next(f for f in a.findings if f.indicator == "LW-LEGIT-005")
+    assert carrier.contribution is not None and carrier.contribution <= an.combiner.coef["internal_only"]
+    # The same words forged from the recipient's domain but sending them to an outside sign-in page are
+    # scored without the internal term, and the page itself is a finding.
+    phish = an.analyse_one(_internal(AWARENESS.replace("https://intranet.westmarch.example/security",
+                                                       "https://westmarch-sso.example/verify")))
+    assert phish.score > a.score
+    assert any(f.category == "cyber" or f.indicator.startswith("LW-CYBER") for f in phish.findings)
+

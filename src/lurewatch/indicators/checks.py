@@ -405,6 +405,26 @@ def internal_sender(a: Approach) -> Hit:
     return []
 
 
+def stays_inside(a: Approach) -> bool:
+    """An internal e-mail (`internal_sender`) whose every link, address and named host lies on the sender's
+    own registrable domain: nothing in it leads outside the organisation. A forged From needs somewhere to
+    send the victim (a sign-in page, an address, a reply-to), so a forger gains little here; a hijacked
+    internal account still can, which is why this only feeds the combiner's `internal_only` input."""
+    from lurewatch.indicators.lookalike import hosts_in
+
+    if not internal_sender(a):
+        return False
+    reg = _registrable(_domain(a.profile.email if a.profile else ""))[1]
+    for m in a.inbound[:MAX_INSIDE_MESSAGES]:
+        for h in hosts_in(m.text[:MAX_INSIDE_CHARS]):
+            if h in FREE_WEBMAIL or _registrable(h)[1] != reg:
+                return False
+    return True
+
+
+MAX_INSIDE_MESSAGES, MAX_INSIDE_CHARS = 20, 20_000  # bounded: hostile text
+
+
 @check("advert_missing")
 def advert_missing(a: Approach, field: str = "company_profile", min_chars: int = 30) -> Hit:
     ad = a.advert

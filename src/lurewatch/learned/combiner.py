@@ -12,6 +12,8 @@ are few and readable, so every point of a score still traces to evidence:
   similarity floor (lurewatch.semantic);
 - the thread's shape: who wrote first, whether the recipient answered, and whether the sender pressed on
   after the recipient declined or hesitated;
+- `internal_only`: an e-mail from the recipient's own mail domain, replies going back to it, whose every
+  link and address stays on that domain (the organisation's own notices; lurewatch.indicators.checks);
 - `note_peak`: for a connection note (the whole approach is one text of at most 300 characters), its
   strongest semantic family. A note has no room for rapport, so a clear ask in it is the whole approach;
   in a thread the same strength is diluted over many sentences and left to the per-family terms.
@@ -46,6 +48,8 @@ SEMANTIC = "semantic"  # the category of the semantic layer's findings (lurewatc
 # labelled sets they mostly record how each writer wrote (hostile threads written longer), not hostility.
 THREAD = ("sender_first", "owner_replied", "pressed_after_no", "around_route")
 NOTE_PEAK = "note_peak"
+INTERNAL_ONLY = "internal_only"  # its term is carried by the finding of `internal_sender`, its first half
+INTERNAL_FINDING = "LW-LEGIT-005"
 _NOTE_SOURCE = "linkedin-invitation"
 MAX_MODEL_BYTES = 2_000_000
 
@@ -66,7 +70,7 @@ def _log_term(weight: float) -> float:
 
 
 def thread_features(a: Approach) -> dict[str, float]:
-    from lurewatch.indicators.checks import goes_around_named_route
+    from lurewatch.indicators.checks import goes_around_named_route, stays_inside
 
     msgs = a.messages
     first = msgs[0] if msgs else None
@@ -86,6 +90,9 @@ def thread_features(a: Approach) -> dict[str, float]:
         "sender_first": 1.0 if first is None or first.inbound else 0.0,
         "owner_replied": 1.0 if replied else 0.0,
         "pressed_after_no": pressed,
+        # an e-mail from the recipient's own domain that leads nowhere outside it (its HR, IT and security
+        # team's own notices, which describe every lure): computed from the case, like `around_route`
+        INTERNAL_ONLY: 1.0 if stays_inside(a) else 0.0,
     }
 
 
@@ -198,6 +205,8 @@ def attribute(findings: list[Finding], terms: dict[str, float], rules_score: flo
         cat_term = terms.get(_CAT_KEYS.get(cat) or f"cat:{cat}", 0.0)
         if cat_term and by_cat[cat]:
             share += cat_term * p / by_cat[cat]
+        if f.indicator == INTERNAL_FINDING:  # the finding that shows the sender is internal
+            share += terms.get(INTERNAL_ONLY, 0.0)
         if cat == SEMANTIC:
             share += terms.get(f"sem:{f.indicator}", 0.0)
             if f.indicator == peak_family:
