@@ -198,3 +198,22 @@ def test_the_shipped_models_trust_an_internal_notice_and_its_finding_carries_the
     assert phish.score > a.score
     assert any(f.category == "cyber" or f.indicator.startswith("LW-CYBER") for f in phish.findings)
 
+
+
+def test_a_hijacked_colleague_asking_for_secrecy_loses_the_internal_term():
+    # The abuse `internal_only` invites: a real internal account, nothing outside, but a request to keep
+    # quiet. The input is withdrawn, so the score is what it would be without the input.
+    hijack = _internal("Hi Jo, could you send me the latest test results and the customer list for the radar "
+                       "project? My VPN is down. Please keep this between us for now, I don't want the PM to "
+                       "think I'm behind. Thanks, Priya")
+    an = Analyser()
+    assert an.combiner is not None
+    a = an.analyse_one(hijack)
+    assert any(f.category == "secrecy" for f in a.findings)
+    from lurewatch.scoring.combine import score_findings
+
+    rule = [f for f in a.findings if f.category != "semantic"]
+    assert thread_features(hijack)["internal_only"] == 1.0
+    assert features(hijack, rule, score_findings(rule), {})["internal_only"] == 0.0
+    carrier = next(f for f in a.findings if f.indicator == "LW-LEGIT-005")
+    assert carrier.contribution is not None and carrier.contribution > an.combiner.coef["internal_only"]

@@ -50,6 +50,7 @@ THREAD = ("sender_first", "owner_replied", "pressed_after_no", "around_route")
 NOTE_PEAK = "note_peak"
 INTERNAL_ONLY = "internal_only"  # its term is carried by the finding of `internal_sender`, its first half
 INTERNAL_FINDING = "LW-LEGIT-005"
+_SECRECY = frozenset(("secrecy",))  # finding categories that withdraw `internal_only`
 _NOTE_SOURCE = "linkedin-invitation"
 MAX_MODEL_BYTES = 2_000_000
 
@@ -91,7 +92,8 @@ def thread_features(a: Approach) -> dict[str, float]:
         "owner_replied": 1.0 if replied else 0.0,
         "pressed_after_no": pressed,
         # an e-mail from the recipient's own domain that leads nowhere outside it (its HR, IT and security
-        # team's own notices, which describe every lure): computed from the case, like `around_route`
+        # team's own notices, which describe every lure): computed from the case, like `around_route`;
+        # `features` withdraws it when the message asks for secrecy
         INTERNAL_ONLY: 1.0 if stays_inside(a) else 0.0,
     }
 
@@ -99,6 +101,7 @@ def thread_features(a: Approach) -> dict[str, float]:
 def features(a: Approach, findings: Iterable[Finding], rules_score: float,
              semantic: dict[str, float] | None = None) -> dict[str, float]:
     """The model's inputs for one approach (`rules_score`: the noisy-OR score of `findings`)."""
+    findings = list(findings)
     x: dict[str, float] = {"rules": _log_term(rules_score)}
     x.update(_CAT_ZERO)
     for f in findings:
@@ -108,6 +111,10 @@ def features(a: Approach, findings: Iterable[Finding], rules_score: float,
     for fam, v in (semantic or {}).items():
         x[f"sem:{fam}"] = v
     x.update(thread_features(a))
+    if x[INTERNAL_ONLY] and any(f.category in _SECRECY for f in findings):
+        # A colleague's hijacked account asking to keep it quiet is the abuse this input invites: the
+        # organisation's own notices have no reason to ask for secrecy (none of the training cases does).
+        x[INTERNAL_ONLY] = 0.0
     peak = note_peak_family(a, semantic)
     x[NOTE_PEAK] = semantic[peak] if semantic and peak else 0.0
     return x
