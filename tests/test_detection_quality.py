@@ -96,13 +96,19 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind27", "full", 10, 2, 2),  # 10/10, 2/15, 2 high
     ("blind28", "static", 9, 5, 1),  # 9/10, 5/15, 1 high
     ("blind28", "full", 9, 3, 0),  # 9/10, 3/15, 0 high
+    # Held out: set 29 (adversarial) and set 30 (ordinary inbox), written after sets 26-28 and measured before
+    # any tuning at b238ac4 (this stop's final rules and models). Today (the same):
+    ("blind29", "static", 13, 5, 1),  # 13/15, 5/10, 1 high
+    ("blind29", "full", 15, 6, 2),  # 15/15, 6/10, 2 high
+    ("blind30", "static", 10, 3, 1),  # 10/10, 3/15, 1 high
+    ("blind30", "full", 10, 5, 1),  # 10/10, 5/15, 1 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_28_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_30_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
