@@ -217,3 +217,15 @@ def test_a_hijacked_colleague_asking_for_secrecy_loses_the_internal_term():
     assert features(hijack, rule, score_findings(rule), {})["internal_only"] == 0.0
     carrier = next(f for f in a.findings if f.indicator == "LW-LEGIT-005")
     assert carrier.contribution is not None and carrier.contribution > an.combiner.coef["internal_only"]
+
+
+def test_internal_only_never_vouches_for_text_it_did_not_read():
+    # Padding past the bound, a crowd of inside links before an outside one, or an outside URL too long
+    # for the host reader must not leave the message "inside".
+    outside = " Sign in at https://westmarch-sso.example/verify today."
+    assert thread_features(_internal(AWARENESS + " " + "word " * 5_000 + outside))["internal_only"] == 0.0
+    crowd = " ".join(f"https://intranet.westmarch.example/page{i}" for i in range(30))
+    assert thread_features(_internal(AWARENESS + " " + crowd + outside))["internal_only"] == 0.0
+    long_url = " https://westmarch-sso.example/verify?" + "a" * 400
+    assert thread_features(_internal(AWARENESS + long_url))["internal_only"] == 0.0
+    assert thread_features(_internal(AWARENESS))["internal_only"] == 1.0

@@ -410,19 +410,30 @@ def stays_inside(a: Approach) -> bool:
     own registrable domain: nothing in it leads outside the organisation. A forged From needs somewhere to
     send the victim (a sign-in page, an address, a reply-to), so a forger gains little here; a hijacked
     internal account still can, which is why this only feeds the combiner's `internal_only` input."""
-    from lurewatch.indicators.lookalike import hosts_in
+    from lurewatch.indicators.lookalike import MAX_HOSTS_PER_TEXT, MAX_TOKEN, hosts_in
 
     if not internal_sender(a):
         return False
+    inbound = a.inbound
+    if len(inbound) > MAX_INSIDE_MESSAGES:
+        return False
     reg = _registrable(_domain(a.profile.email if a.profile else ""))[1]
-    for m in a.inbound[:MAX_INSIDE_MESSAGES]:
-        for h in hosts_in(m.text[:MAX_INSIDE_CHARS]):
+    for m in inbound:
+        # What is not read cannot be vouched for: a text padded past the bound, more hosts than the host
+        # reader returns, or a "word" too long for it to look at (a long URL) counts as leading outside.
+        if len(m.text) > MAX_INSIDE_CHARS:
+            return False
+        hosts = hosts_in(m.text)
+        if len(hosts) >= MAX_HOSTS_PER_TEXT or any(
+                len(tok) > MAX_TOKEN and "." in tok for tok in m.text.split()):
+            return False
+        for h in hosts:
             if h in FREE_WEBMAIL or _registrable(h)[1] != reg:
                 return False
     return True
 
 
-MAX_INSIDE_MESSAGES, MAX_INSIDE_CHARS = 20, 20_000  # bounded: hostile text
+MAX_INSIDE_MESSAGES, MAX_INSIDE_CHARS = 20, 20_000  # bounded: hostile text (longer is never "inside")
 
 
 @check("advert_missing")
