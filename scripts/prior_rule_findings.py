@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11",
         "blind12", "blind13", "blind14", "blind15", "blind16", "blind17", "blind18", "blind19",
-        "blind20", "blind21", "blind22", "blind23", "blind24", "blind25", "blind26", "blind27", "blind28", "blind29", "blind30")
+        "blind20", "blind21", "blind22", "blind23", "blind24", "blind25", "blind26", "blind27", "blind28", "blind29", "blind30",
+        "blind31", "blind32", "blind33")
 # Sets 10 and 11 were added in the same commit as the semantic layer and the cyber rules, written by people
 # who never saw the detector, and measured before any tuning; no rule was tuned on them afterwards. Their
 # "before" rules are those of the stop that first measured them (140d226), which include the cyber family.
@@ -49,7 +50,10 @@ RULES_COMMIT = {"blind10": "140d226", "blind11": "140d226",
                 # Sets 26-28 (adversarial, ordinary inbox, inside the organisation): measured at d2570e3.
                 "blind26": "d2570e3", "blind27": "d2570e3", "blind28": "d2570e3",
                 # Sets 29 (adversarial) and 30 (ordinary inbox): measured at b238ac4, the final rules of stop 27.
-                "blind29": "b238ac4", "blind30": "b238ac4"}
+                "blind29": "b238ac4", "blind30": "b238ac4",
+                # Sets 31 (adversarial), 32 (ordinary inbox) and 33 (hard legitimate): measured at 034b73e, the
+                # rules and models of stop 27.
+                "blind31": "034b73e", "blind32": "034b73e", "blind33": "034b73e"}
 
 # Runs inside the old checkout: only APIs that every version had (Analyser, Message, Profile, parse_jsonresume).
 _DUMP = r'''
