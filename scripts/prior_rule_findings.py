@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11",
         "blind12", "blind13", "blind14", "blind15", "blind16", "blind17", "blind18", "blind19",
         "blind20", "blind21", "blind22", "blind23", "blind24", "blind25", "blind26", "blind27", "blind28", "blind29", "blind30",
-        "blind31", "blind32", "blind33")
+        "blind31", "blind32", "blind33", "blind34", "blind35", "blind36")
 # Sets 10 and 11 were added in the same commit as the semantic layer and the cyber rules, written by people
 # who never saw the detector, and measured before any tuning; no rule was tuned on them afterwards. Their
 # "before" rules are those of the stop that first measured them (140d226), which include the cyber family.
@@ -53,7 +53,9 @@ RULES_COMMIT = {"blind10": "140d226", "blind11": "140d226",
                 "blind29": "b238ac4", "blind30": "b238ac4",
                 # Sets 31 (adversarial), 32 (ordinary inbox) and 33 (hard legitimate): measured at 034b73e, the
                 # rules and models of stop 27.
-                "blind31": "034b73e", "blind32": "034b73e", "blind33": "034b73e"}
+                "blind31": "034b73e", "blind32": "034b73e", "blind33": "034b73e",
+                # Sets 34-36: measured at bbd79fe (stop 28 as landed) before anything was changed for them.
+                "blind34": "bbd79fe", "blind35": "bbd79fe", "blind36": "bbd79fe"}
 
 # Runs inside the old checkout: only APIs that every version had (Analyser, Message, Profile, parse_jsonresume).
 _DUMP = r'''

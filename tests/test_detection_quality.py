@@ -113,13 +113,22 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind32", "full", 10, 0, 0),  # 10/10, 0/15, 0 high
     ("blind33", "static", 5, 6, 1),  # 5/5, 6/20, 1 high
     ("blind33", "full", 5, 2, 0),  # 5/5, 2/20, 0 high
+    # Held out: sets 34 (adversarial), 35 (hard legitimate) and 36 (ordinary inbox), measured before any
+    # tuning at bbd79fe: set 34 static 14/15 and 5/10 (2 high), full 15/15 and 6/10; set 35 static 5/5 and 7/20
+    # (2 high), full 5/5 and 4/20 (1 high); set 36 static 10/10 and 2/15, full 10/10 and 1/15. Today:
+    ("blind34", "static", 14, 5, 2),  # 14/15, 5/10, 2 high
+    ("blind34", "full", 15, 6, 0),  # 15/15, 6/10, 0 high
+    ("blind35", "static", 5, 7, 2),  # 5/5, 7/20, 2 high
+    ("blind35", "full", 5, 4, 1),  # 5/5, 4/20, 1 high
+    ("blind36", "static", 10, 2, 0),  # 10/10, 2/15, 0 high
+    ("blind36", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_33_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_36_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
