@@ -59,7 +59,7 @@ def list_indicators(
         title = Text(f"{fam.title} ({len(fam.exemplars)} exemplars, {len(fam.contrast)} contrast)")
         if verbose:
             title.append("\n" + fam.rationale, style="dim")
-        table.add_row(fam.id, "semantic", "sentence", "learned", title)
+        table.add_row(fam.id, "semantic", "sentence", "learned (lowers)" if fam.mitigating else "learned", title)
     Console().print(table)
 
 
@@ -76,7 +76,8 @@ def _print_json(engine) -> None:  # noqa: ANN001 - an Engine
              "falsepositives": list(i.falsepositives), "mitigable": i.mitigable, "rationale": i.rationale,
              "source_file": i.source_file}
             for i in sorted(engine.indicators + engine.provider_rules, key=lambda i: i.id)]
-    rows += [{"id": f.id, "title": f.title, "category": "semantic", "role": "semantic", "scope": "sentence",
+    rows += [{"id": f.id, "title": f.title, "category": "semantic", "role": "mitigating" if f.mitigating else "semantic",
+              "scope": "sentence",
               "provider": None, "weight": None, "status": "stable", "tags": [], "references": [],
               "falsepositives": [], "mitigable": True, "rationale": f.rationale, "source_file": f.source_file}
              for f in parse_families(engine.documents)]

@@ -50,7 +50,8 @@ THREAD = ("sender_first", "owner_replied", "pressed_after_no", "around_route")
 NOTE_PEAK = "note_peak"
 INTERNAL_ONLY = "internal_only"  # its term is carried by the finding of `internal_sender`, its first half
 INTERNAL_FINDING = "LW-LEGIT-005"
-_SECRECY = frozenset(("secrecy",))  # finding categories that withdraw `internal_only`
+_SECRECY = frozenset(("secrecy",))  # finding categories that withdraw `internal_only` and mitigating families
+_SEM_SECRECY = "LW-SEM-SECRET"
 _NOTE_SOURCE = "linkedin-invitation"
 MAX_MODEL_BYTES = 2_000_000
 
@@ -115,6 +116,14 @@ def features(a: Approach, findings: Iterable[Finding], rules_score: float,
         # A colleague's hijacked account asking to keep it quiet is the abuse this input invites: the
         # organisation's own notices have no reason to ask for secrecy (none of the training cases does).
         x[INTERNAL_ONLY] = 0.0
+    if any(f.category in _SECRECY for f in findings) or (semantic or {}).get(_SEM_SECRECY):
+        # Protecting the recipient's obligations and asking them to keep the contact from their employer
+        # contradict each other: a reassurance beside a call for secrecy is cover, not a sign of legitimacy.
+        from lurewatch.semantic.layer import is_mitigating
+
+        for fam in semantic or {}:
+            if is_mitigating(fam):
+                x[f"sem:{fam}"] = 0.0
     peak = note_peak_family(a, semantic)
     x[NOTE_PEAK] = semantic[peak] if semantic and peak else 0.0
     return x
@@ -124,9 +133,10 @@ def note_peak_family(a: Approach, semantic: dict[str, float] | None) -> str | No
     """The semantic family that feeds `note_peak`: the strongest of a connection note's (None otherwise)."""
     if a.source != _NOTE_SOURCE or not semantic:
         return None
-    from lurewatch.semantic.layer import LATE  # an input of its own, not a family
+    from lurewatch.semantic.layer import LATE, is_mitigating  # LATE: an input of its own, not a family
 
-    fam, v = max(((k, v) for k, v in semantic.items() if k != LATE), key=lambda kv: kv[1], default=("", 0.0))
+    fam, v = max(((k, v) for k, v in semantic.items() if k != LATE and not is_mitigating(k)),
+                 key=lambda kv: kv[1], default=("", 0.0))
     return fam if v > 0 else None
 
 
@@ -239,17 +249,24 @@ def policy_floor(rule_findings: list[Finding], seen: set[str]) -> int:
 def has_behaviour(rule_findings: list[Finding], semantic: dict[str, float]) -> bool:
     """Anything asked, offered or done (not only who is approached, how warmly, or a thin persona)."""
     from lurewatch.scoring.combine import CONTEXT, MITIGATING, PERSONA
+    from lurewatch.semantic.layer import is_mitigating
 
-    return any(f.category not in CONTEXT | PERSONA | MITIGATING for f in rule_findings) or any(semantic.values())
+    return (any(f.category not in CONTEXT | PERSONA | MITIGATING for f in rule_findings)
+            or any(v for k, v in semantic.items() if not is_mitigating(k)))
 
 
 def apply_combined(a: Approach, rule_findings: list[Finding], semantic: dict[str, float],
                    semantic_findings: list[Finding], combiner: Combiner, indicator_advice: dict[str, str]) -> Approach:
     """Score an approach with the combiner; the findings keep their evidence and gain a contribution."""
     from lurewatch.scoring.combine import advise, level_of, score_findings
+    from lurewatch.semantic.layer import is_mitigating
 
     rules_score = score_findings(rule_findings)
-    combined = combiner.combine(features(a, rule_findings, rules_score, semantic))
+    x = features(a, rule_findings, rules_score, semantic)
+    combined = combiner.combine(x)
+    # A reassurance withdrawn beside a call for secrecy is not shown as a sign of legitimacy.
+    semantic_findings = [f for f in semantic_findings
+                         if not is_mitigating(f.indicator) or x.get(f"sem:{f.indicator}", 0.0) > 0]
     # Evidence the model has no training data for keeps the strength its indicator gives it.
     score = max(combined.score, policy_floor(rule_findings, combiner.indicators_seen))
     if not has_behaviour(rule_findings, semantic):

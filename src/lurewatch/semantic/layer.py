@@ -46,6 +46,7 @@ class Family:
     rule_ids: list[str] = field(default_factory=list)
     examples: dict[str, list[str]] = field(default_factory=dict)
     source_file: str = ""
+    mitigating: bool = False  # a sign of legitimate outreach: lowers a score, never counts as behaviour
 
 
 REQUIRED = ("id", "family", "title", "rationale", "exemplars", "contrast")
@@ -67,14 +68,24 @@ def parse_families(docs: Sequence[tuple[str, dict[str, Any]]]) -> list[Family]:
                          exemplars=[str(x) for x in raw["exemplars"]], contrast=[str(x) for x in raw["contrast"]],
                          rule_ids=[str(x) for x in raw.get("rules") or []],
                          examples={k: [str(x) for x in v] for k, v in (raw.get("examples") or {}).items()},
-                         source_file=name)
+                         source_file=name, mitigating=raw.get("mitigating") is True)
             if fam.id in seen:
                 raise RuleError(f"{name}: duplicate semantic id {fam.id}")
             if len(fam.exemplars) < 3 or len(fam.contrast) < 3:
                 raise RuleError(f"{name}: {fam.id} needs at least 3 exemplars and 3 contrast sentences")
             seen.add(fam.id)
             out.append(fam)
+            if fam.mitigating:
+                _MITIGATING_IDS.add(fam.id)
     return out
+
+
+_MITIGATING_IDS: set[str] = set()  # ids of every mitigating family parsed in this process
+
+
+def is_mitigating(family_id: str) -> bool:
+    """A family that lowers a score (`mitigating: true` in its rule file): not an ask, not behaviour."""
+    return family_id in _MITIGATING_IDS
 
 
 def rule_examples(docs: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, tuple[list[str], list[str]]]:
@@ -125,6 +136,12 @@ class SemanticLayer:
         self._memo_probes: tuple | None = None
         self._fit(rule_ex or {})
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Unpickled in another process (a Spark worker): the families were never parsed there, so register
+        # the mitigating ones that `is_mitigating` (the combiner's inputs) asks about.
+        self.__dict__.update(state)
+        _MITIGATING_IDS.update(f.id for f in self.families if f.mitigating)
+
     # -- fitting -----------------------------------------------------------------------------------
     def _fit(self, rule_ex: dict[str, tuple[list[str], list[str]]]) -> None:
         from lurewatch.semantic import probes
@@ -173,10 +190,22 @@ class SemanticLayer:
             return hit
         feats = {f.id: 0.0 for f in self.families}
         V, P = self.sentence_probs(list(sentences))
+        mit = [j for j, f in enumerate(self.families) if f.mitigating]
+        asks = [j for j in range(P.shape[1]) if j not in mit]
+        if mit:
+            # Each sentence is read as what it most expresses: one whose strongest family is a mitigating one
+            # ("please keep your employer's material out of it") counts for that family and for no ask; one
+            # where an ask is stronger ("nothing confidential, just the test results") for the asks only.
+            top_mit = P[:, mit].max(axis=1)
+            top_ask = P[:, asks].max(axis=1) if asks else np.zeros(P.shape[0], dtype=P.dtype)
+            protective = (top_mit > top_ask) & (top_mit >= FLOOR)
+            P = P.copy()
+            P[np.ix_(protective, asks)] = 0.0
+            P[np.ix_(~protective, mit)] = 0.0
         best = P.argmax(axis=0)  # per family, its best sentence
         top = P[best, np.arange(P.shape[1])]
-        if late:  # the strongest behaviour asked after the recipient had replied ("requests that grow")
-            feats[LATE] = max(0.0, (float(P[list(late)].max()) - FLOOR) / (1.0 - FLOOR))
+        if late and asks:  # the strongest behaviour asked after the recipient had replied ("requests that grow")
+            feats[LATE] = max(0.0, (float(P[np.ix_(list(late), asks)].max()) - FLOOR) / (1.0 - FLOOR))
         hits = []
         for j in np.flatnonzero(top >= FLOOR).tolist():
             fam, i, p = self.families[j], int(best[j]), float(top[j])
@@ -200,7 +229,11 @@ class SemanticLayer:
         for f in self.families:
             for kind in ("positive", "negative"):
                 for ex in f.examples.get(kind, []):
-                    out.append(ExampleResult(f.id, kind, ex, self.matches(ex)[f.family] >= FLOOR))
+                    m = self.matches(ex)
+                    hit = m[f.family] >= FLOOR
+                    if f.mitigating:  # read as in scoring: only where it is the sentence's strongest family
+                        hit = hit and m[f.family] > max(v for k, v in m.items() if k != f.family)
+                    out.append(ExampleResult(f.id, kind, ex, hit))
         return out
 
     def matches(self, sentence: str) -> dict[str, float]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,7 +87,11 @@ def training_sets(families: Sequence[Any], rule_ex: dict[str, tuple[list[str], l
     """Each family's positives (its exemplars, its rules' positive examples, the corpus sentences labelled
     with it) and negatives (its contrast sentences, every rule's negative examples, the other families'
     positives, the corpus sentences of legitimate approaches). `exclude_sets`: corpus sets left out (to
-    measure a set with probes that never saw it)."""
+    measure a set with probes that never saw it).
+
+    A mitigating family (a sign of legitimate outreach) is a negative of every asking family like any other
+    family, but ordinary sentences that touch its topics (employer, confidentiality, policy...) are left out
+    of its own negatives, since the corpus does not say which of them protect the recipient."""
     skip = set(exclude_sets)
     corpus = [c for c in corpus if c.set not in skip]
     pos: dict[str, list[str]] = {}
@@ -102,9 +107,11 @@ def training_sets(families: Sequence[Any], rule_ex: dict[str, tuple[list[str], l
     for _p, n in rule_ex.values():
         generic += n  # ordinary, legitimate sentences
     curated = frozenset(x for v in (*pos.values(), *neg.values(), generic) for x in v)
+    mitigating = {f.family for f in families if getattr(f, "mitigating", False)}
     # Other families' exemplar-side positives are negatives; corpus positives are not (a sentence a rule of
     # one family quoted may well express another family's behaviour too).
     others_of = {f.family: [s for g, v in pos.items() if g != f.family for s in v] for f in families}
+    asked = [c.text for c in corpus if c.families]  # hostile sentences a rule of an asking family quoted
     for c in corpus:
         for fam in c.families:
             if fam in pos:
@@ -112,12 +119,23 @@ def training_sets(families: Sequence[Any], rule_ex: dict[str, tuple[list[str], l
     generic += [c.text for c in corpus if c.legitimate]
     out = []
     for f in families:
-        others = others_of[f.family]
         p = list(dict.fromkeys(pos[f.family]))
         pset = set(p)
-        n = [s for s in dict.fromkeys(neg[f.family] + generic + others) if s not in pset]
+        if f.family in mitigating:
+            pool = neg[f.family] + [s for s in generic if not _PROTECTIVE_TOPIC.search(s)] + others_of[f.family] + asked
+        else:
+            pool = neg[f.family] + generic + others_of[f.family]
+        n = [s for s in dict.fromkeys(pool) if s not in pset]
         out.append(TrainingSet(f.family, p, n, list(f.exemplars), curated))
     return out
+
+
+# Topics of a protective sentence: an ordinary sentence naming one may well be one, so it is no negative.
+_PROTECTIVE_TOPIC = re.compile(
+    r"employer|compan(?:y|ies)'s? polic|polic(?:y|ies)|complian|confidential|proprietary|\bpublic|publish|"
+    r"approv|permission|permit|allowed|\blegal\b|\bnda\b|export|securit|manager|institution|universit|"
+    r"research office|tech(?:nology)? transfer|process|portal|official|declin|conflict|obligation|"
+    r"interest|consent|ethic|withdraw|rules?\b|contract|agreement", re.I)
 
 
 def data_key(encoder_name: str, sets: Sequence[TrainingSet]) -> str:
