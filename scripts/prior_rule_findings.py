@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11",
         "blind12", "blind13", "blind14", "blind15", "blind16", "blind17", "blind18", "blind19",
         "blind20", "blind21", "blind22", "blind23", "blind24", "blind25", "blind26", "blind27", "blind28", "blind29", "blind30",
-        "blind31", "blind32", "blind33", "blind34", "blind35", "blind36")
+        "blind31", "blind32", "blind33", "blind34", "blind35", "blind36",
+        "blind37", "blind38", "blind39")
 # Sets 10 and 11 were added in the same commit as the semantic layer and the cyber rules, written by people
 # who never saw the detector, and measured before any tuning; no rule was tuned on them afterwards. Their
 # "before" rules are those of the stop that first measured them (140d226), which include the cyber family.
@@ -55,7 +56,9 @@ RULES_COMMIT = {"blind10": "140d226", "blind11": "140d226",
                 # rules and models of stop 27.
                 "blind31": "034b73e", "blind32": "034b73e", "blind33": "034b73e",
                 # Sets 34-36: measured at bbd79fe (stop 28 as landed) before anything was changed for them.
-                "blind34": "bbd79fe", "blind35": "bbd79fe", "blind36": "bbd79fe"}
+                "blind34": "bbd79fe", "blind35": "bbd79fe", "blind36": "bbd79fe",
+                # Sets 37-39: measured at cc3a48c (stop 29 as landed) before anything was changed for them.
+                "blind37": "cc3a48c", "blind38": "cc3a48c", "blind39": "cc3a48c"}
 
 # Runs inside the old checkout: only APIs that every version had (Analyser, Message, Profile, parse_jsonresume).
 _DUMP = r'''

@@ -123,13 +123,22 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind35", "full", 5, 4, 1),  # 5/5, 4/20, 1 high
     ("blind36", "static", 10, 2, 0),  # 10/10, 2/15, 0 high
     ("blind36", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
+    # Held out: sets 37 (adversarial), 38 (ordinary inbox) and 39 (hard legitimate), measured before any
+    # tuning at cc3a48c: set 37 static 15/15 and 1/10, full 15/15 and 0/10; set 38 static 6/6 and 2/19 (1 high),
+    # full 6/6 and 3/19 (1 high); set 39 static 5/5 and 3/20 (1 high), full 5/5 and 4/20 (1 high). Today:
+    ("blind37", "static", 15, 1, 0),  # 15/15, 1/10, 0 high
+    ("blind37", "full", 15, 0, 0),  # 15/15, 0/10, 0 high
+    ("blind38", "static", 6, 2, 1),  # 6/6, 2/19, 1 high
+    ("blind38", "full", 6, 3, 1),  # 6/6, 3/19, 1 high
+    ("blind39", "static", 5, 3, 1),  # 5/5, 3/20, 1 high
+    ("blind39", "full", 5, 4, 1),  # 5/5, 4/20, 1 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_36_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_39_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
