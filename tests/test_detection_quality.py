@@ -1,6 +1,6 @@
 """The whole detector (rules, semantic layer, calibrated combination) held to its measured figures.
 
-Sets 1-33 train the combination (each scored by the rules as they were before it was first seen) and are
+Sets 1-28 train the combination (each scored by the rules as they were before it was first seen) and are
 measured leave one set out by scripts/train_combiner.py; with today's rules the whole detector is held to
 what it measures on them here. New blind sets are held out (never trained on) and pinned at the figures
 first measured.
@@ -53,87 +53,85 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # and 1/10, full 15/15 and 3/10 (1 high); set 21 static 9/10 and 1/15, full 10/10 and 2/15 (1 high). They
     # joined the training in the first night session of 5 December. Sets 22-25 (measured
     # before any tuning at ed2c6aa and e252cb2: docs/detection-quality.md) joined the training in the evening
-    # session of 5 December 2026 (the second night). Sets 26-28 joined the training on 6 December, sets 29-33
-    # (below) in its third session. Today's figures, over sets 1-33:
+    # session of 5 December 2026 (the second night). Sets 26-28 joined the training on 6 December. Today's
+    # figures, over sets 1-28:
     ("blind10", "static", 15, 3, 1),  # 15/15, 3/85, 1 high
     ("blind10", "full", 14, 3, 0),  # 14/15, 3/85, 0 high
     ("blind11", "static", 24, 1, 0),  # 24/30, 1/20, 0 high
     ("blind11", "full", 27, 1, 0),  # 27/30, 1/20, 0 high
     ("blind12", "static", 12, 3, 0),  # 12/12, 3/88, 0 high
-    ("blind12", "full", 12, 2, 1),  # 12/12, 2/88, 1 high
+    ("blind12", "full", 12, 1, 1),  # 12/12, 1/88, 1 high
     ("blind13", "static", 22, 1, 0),  # 22/30, 1/20, 0 high
-    ("blind13", "full", 25, 1, 0),  # 25/30, 1/20, 0 high
-    ("blind14", "static", 12, 4, 0),  # 12/12, 4/88, 0 high
-    ("blind14", "full", 12, 3, 0),  # 12/12, 3/88, 0 high
-    ("blind15", "static", 22, 1, 0),  # 22/30, 1/20, 0 high
-    ("blind15", "full", 23, 1, 0),  # 23/30, 1/20, 0 high
-    ("blind16", "static", 9, 2, 0),  # 9/10, 2/90, 0 high
-    ("blind16", "full", 10, 1, 0),  # 10/10, 1/90, 0 high
-    ("blind17", "static", 23, 2, 0),  # 23/30, 2/20, 0 high
+    ("blind13", "full", 26, 1, 0),  # 26/30, 1/20, 0 high
+    ("blind14", "static", 12, 3, 1),  # 12/12, 3/88, 1 high
+    ("blind14", "full", 12, 4, 1),  # 12/12, 4/88, 1 high
+    ("blind15", "static", 23, 0, 0),  # 23/30, 0/20, 0 high
+    ("blind15", "full", 25, 2, 0),  # 25/30, 2/20, 0 high
+    ("blind16", "static", 10, 1, 0),  # 10/10, 1/90, 0 high
+    ("blind16", "full", 10, 3, 0),  # 10/10, 3/90, 0 high
+    ("blind17", "static", 24, 4, 0),  # 24/30, 4/20, 0 high
     ("blind17", "full", 28, 1, 0),  # 28/30, 1/20, 0 high
-    ("blind18", "static", 15, 1, 1),  # 15/15, 1/10, 1 high
+    ("blind18", "static", 15, 3, 1),  # 15/15, 3/10, 1 high
     ("blind18", "full", 14, 2, 1),  # 14/15, 2/10, 1 high
     ("blind19", "static", 10, 1, 1),  # 10/10, 1/15, 1 high
     ("blind19", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
     ("blind20", "static", 13, 1, 0),  # 13/15, 1/10, 0 high
-    ("blind20", "full", 15, 1, 0),  # 15/15, 1/10, 0 high
-    ("blind21", "static", 9, 1, 0),  # 9/10, 1/15, 0 high
+    ("blind20", "full", 15, 2, 0),  # 15/15, 2/10, 0 high
+    ("blind21", "static", 10, 1, 0),  # 10/10, 1/15, 0 high
     ("blind21", "full", 10, 2, 0),  # 10/10, 2/15, 0 high
-    ("blind22", "static", 12, 0, 0),  # 12/15, 0/10, 0 high
-    ("blind22", "full", 12, 0, 0),  # 12/15, 0/10, 0 high
+    ("blind22", "static", 13, 0, 0),  # 13/15, 0/10, 0 high
+    ("blind22", "full", 13, 1, 0),  # 13/15, 1/10, 0 high
     ("blind23", "static", 10, 1, 0),  # 10/10, 1/15, 0 high
     ("blind23", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
-    ("blind24", "static", 13, 0, 0),  # 13/15, 0/10, 0 high
+    ("blind24", "static", 14, 0, 0),  # 14/15, 0/10, 0 high
     ("blind24", "full", 13, 3, 0),  # 13/15, 3/10, 0 high
     ("blind25", "static", 10, 2, 0),  # 10/10, 2/15, 0 high
-    ("blind25", "full", 10, 2, 0),  # 10/10, 2/15, 0 high
-    ("blind26", "static", 14, 3, 0),  # 14/15, 3/10, 0 high
-    ("blind26", "full", 15, 2, 0),  # 15/15, 2/10, 0 high
+    ("blind25", "full", 10, 2, 1),  # 10/10, 2/15, 1 high
+    ("blind26", "static", 14, 4, 0),  # 14/15, 4/10, 0 high
+    ("blind26", "full", 15, 3, 1),  # 15/15, 3/10, 1 high
     ("blind27", "static", 10, 1, 0),  # 10/10, 1/15, 0 high
     ("blind27", "full", 10, 2, 0),  # 10/10, 2/15, 0 high
     ("blind28", "static", 8, 4, 0),  # 8/10, 4/15, 0 high
-    ("blind28", "full", 9, 0, 0),  # 9/10, 0/15, 0 high
+    ("blind28", "full", 9, 2, 0),  # 9/10, 2/15, 0 high
     # Held out: sets 26 (adversarial), 27 (ordinary inbox) and 28 (inside the organisation) were measured
     # before any tuning at d2570e3 (set 26 static 14/15 and 4/10 (2 high), full 15/15 and 4/10 (1 high); set 27
     # static 10/10 and 4/15 (1 high), full 10/10 and 6/15 (2 high); set 28 static 9/10 and 8/15 (5 high), full
     # 9/10 and 3/15) and joined the training on 6 December (above).
-    # Trained on since the third session of 6 December: set 29 (adversarial) and set 30 (ordinary inbox),
-    # written after sets 26-28 and measured before
+    # Held out: set 29 (adversarial) and set 30 (ordinary inbox), written after sets 26-28 and measured before
     # any tuning at b238ac4: set 29 static 13/15 and 5/10 (1 high), full 15/15 and 6/10 (2 high); set 30 static
-    # 10/10 and 3/15 (1 high), full 10/10 and 5/15 (1 high). Today (in sample):
-    ("blind29", "static", 13, 3, 1),  # 13/15, 3/10, 1 high
-    ("blind29", "full", 13, 4, 0),  # 13/15, 4/10, 0 high
-    ("blind30", "static", 10, 2, 1),  # 10/10, 2/15, 1 high
-    ("blind30", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
-    # Trained on since the third session of 6 December: sets 31 (adversarial), 32 (ordinary inbox) and 33
-    # (hard legitimate), measured before any
+    # 10/10 and 3/15 (1 high), full 10/10 and 5/15 (1 high). Today (sets 26-28 joined):
+    ("blind29", "static", 13, 4, 1),  # 13/15, 4/10, 1 high
+    ("blind29", "full", 14, 5, 2),  # 14/15, 5/10, 2 high
+    ("blind30", "static", 10, 3, 1),  # 10/10, 3/15, 1 high
+    ("blind30", "full", 10, 3, 1),  # 10/10, 3/15, 1 high
+    # Held out: sets 31 (adversarial), 32 (ordinary inbox) and 33 (hard legitimate), measured before any
     # tuning at 034b73e: set 31 static 14/15 and 6/10 (1 high), full 15/15 and 6/10 (1 high); set 32 static
-    # 10/10 and 1/15, full 10/10 and 0/15; set 33 static 5/5 and 6/20 (2 high), full 5/5 and 2/20. Today (in
-    # sample):
+    # 10/10 and 1/15, full 10/10 and 0/15; set 33 static 5/5 and 6/20 (2 high), full 5/5 and 2/20. Today (with
+    # LW-SEM-PROTECT):
     ("blind31", "static", 14, 6, 1),  # 14/15, 6/10, 1 high
-    ("blind31", "full", 15, 4, 0),  # 15/15, 4/10, 0 high
-    ("blind32", "static", 10, 0, 0),  # 10/10, 0/15, 0 high
+    ("blind31", "full", 15, 6, 0),  # 15/15, 6/10, 0 high
+    ("blind32", "static", 10, 1, 0),  # 10/10, 1/15, 0 high
     ("blind32", "full", 10, 0, 0),  # 10/10, 0/15, 0 high
-    ("blind33", "static", 5, 4, 0),  # 5/5, 4/20, 0 high
+    ("blind33", "static", 5, 6, 1),  # 5/5, 6/20, 1 high
     ("blind33", "full", 5, 2, 0),  # 5/5, 2/20, 0 high
     # Held out: sets 34 (adversarial), 35 (hard legitimate) and 36 (ordinary inbox), measured before any
     # tuning at bbd79fe: set 34 static 14/15 and 5/10 (2 high), full 15/15 and 6/10; set 35 static 5/5 and 7/20
     # (2 high), full 5/5 and 4/20 (1 high); set 36 static 10/10 and 2/15, full 10/10 and 1/15. Today:
-    ("blind34", "static", 14, 2, 1),  # 14/15, 2/10, 1 high
-    ("blind34", "full", 14, 6, 0),  # 14/15, 6/10, 0 high
-    ("blind35", "static", 5, 6, 1),  # 5/5, 6/20, 1 high
-    ("blind35", "full", 5, 3, 1),  # 5/5, 3/20, 1 high
+    ("blind34", "static", 14, 4, 2),  # 14/15, 4/10, 2 high
+    ("blind34", "full", 15, 6, 0),  # 15/15, 6/10, 0 high
+    ("blind35", "static", 5, 7, 2),  # 5/5, 7/20, 2 high
+    ("blind35", "full", 5, 4, 1),  # 5/5, 4/20, 1 high
     ("blind36", "static", 10, 2, 0),  # 10/10, 2/15, 0 high
-    ("blind36", "full", 10, 0, 0),  # 10/10, 0/15, 0 high
+    ("blind36", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
     # Held out: sets 37 (adversarial), 38 (ordinary inbox) and 39 (hard legitimate), measured before any
     # tuning at cc3a48c: set 37 static 15/15 and 1/10, full 15/15 and 0/10; set 38 static 6/6 and 2/19 (1 high),
     # full 6/6 and 3/19 (1 high); set 39 static 5/5 and 3/20 (1 high), full 5/5 and 4/20 (1 high). Today:
-    ("blind37", "static", 15, 0, 0),  # 15/15, 0/10, 0 high
+    ("blind37", "static", 15, 1, 0),  # 15/15, 1/10, 0 high
     ("blind37", "full", 15, 0, 0),  # 15/15, 0/10, 0 high
     ("blind38", "static", 6, 2, 1),  # 6/6, 2/19, 1 high
-    ("blind38", "full", 6, 1, 0),  # 6/6, 1/19, 0 high
+    ("blind38", "full", 6, 3, 1),  # 6/6, 3/19, 1 high
     ("blind39", "static", 5, 3, 1),  # 5/5, 3/20, 1 high
-    ("blind39", "full", 5, 4, 0),  # 5/5, 4/20, 0 high
+    ("blind39", "full", 5, 4, 1),  # 5/5, 4/20, 1 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
@@ -148,12 +146,11 @@ def test_blind_sets_10_to_39_keep_their_figures(name, encoder, min_hostile, max_
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "min_recall", "max_fp", "min_adversarial"), [
-    # Measured with today's rules and probes, in sample over sets 1-33 (sets 29-33 joined in the third session of
-    # 6 December): static 330/339, 31/706 (3 high), adversarial 237/280; full 334/339, 25/706 (1 high), adversarial
-    # 252/280. Over sets 1-28 the floors were static 0.98, 0.037, 0.85 and full 0.99, 0.045, 0.91; the thresholds
-    # rose with the new sets' hard legitimate cases (docs/detection-quality.md), hence the lower floors.
-    ("static", 0.97, 0.044, 0.84),
-    ("full", 0.98, 0.045, 0.90),
+    # Measured with today's rules and probes, in sample over sets 1-28: static 308/314, 24/656 (3 high),
+    # adversarial 214/250; full 311/314, 27/656 (3 high), adversarial 228/250. (The static floors were 0.036 and
+    # 0.86 at stop 28, 310/314, 23/656, 216/250; the protective family's refit moved them, docs/detection-quality.md.)
+    ("static", 0.98, 0.037, 0.85),
+    ("full", 0.99, 0.045, 0.91),
 ])
 def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall, max_fp, min_adversarial):
     tot = {"ord": [0, 0, 0, 0, 0], "adv": [0, 0, 0, 0, 0]}
