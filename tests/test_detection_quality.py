@@ -132,6 +132,15 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind38", "full", 6, 3, 1),  # 6/6, 3/19, 1 high
     ("blind39", "static", 5, 3, 1),  # 5/5, 3/20, 1 high
     ("blind39", "full", 5, 4, 1),  # 5/5, 4/20, 1 high
+    # Held out: sets 40 (adversarial), 41 (ordinary inbox) and 42 (hard legitimate), measured before any
+    # tuning at 3e08369: set 40 static 15/15 and 2/10, full 14/15 and 1/10; set 41 static 5/5 and 5/20, full
+    # 5/5 and 1/20; set 42 static 5/5 and 9/20 (2 high), full 5/5 and 4/20 (1 high). Today:
+    ("blind40", "static", 15, 2, 0),  # 15/15, 2/10, 0 high
+    ("blind40", "full", 14, 1, 0),  # 14/15, 1/10, 0 high
+    ("blind41", "static", 5, 5, 0),  # 5/5, 5/20, 0 high
+    ("blind41", "full", 5, 1, 0),  # 5/5, 1/20, 0 high
+    ("blind42", "static", 5, 9, 2),  # 5/5, 9/20, 2 high
+    ("blind42", "full", 5, 4, 1),  # 5/5, 4/20, 1 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
