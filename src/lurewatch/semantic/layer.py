@@ -246,8 +246,14 @@ LATE = "LW-SEM-LATE"  # a combiner input, not a family: no finding of its own
 _MESSAGE_NO = re.compile(r"message (\d+)")
 
 
+LATE_MIN_WORDS = 5  # a late sentence shorter than this ("Understood.", "Safe travels.") is no growing request
+
+
 def _late_rows(a: Approach, sents: list[tuple[str, str]]) -> list[int]:
-    """Rows of the sender's sentences written after the recipient's first reply."""
+    """Rows of the sender's sentences written after the recipient's first reply, of LATE_MIN_WORDS words or
+    more: the probes read short replies far from anything they were fitted on (a bare "Understood." as an
+    ask for introductions, 0.9 with the static table). Over sets 1-28 this took the input from 10 legitimate
+    cases and no hostile one (docs/detection-quality.md)."""
     n, first_late = 0, 0
     replied = False
     for m in a.messages:
@@ -261,9 +267,9 @@ def _late_rows(a: Approach, sents: list[tuple[str, str]]) -> list[int]:
     if not first_late:
         return []
     out = []
-    for i, (_, where) in enumerate(sents):
+    for i, (sentence, where) in enumerate(sents):
         hit = _MESSAGE_NO.match(where)
-        if hit and int(hit.group(1)) >= first_late:
+        if hit and int(hit.group(1)) >= first_late and len(sentence.split()) >= LATE_MIN_WORDS:
             out.append(i)
     return out
 
