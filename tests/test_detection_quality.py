@@ -141,13 +141,17 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind41", "full", 5, 1, 0),  # 5/5, 1/20, 0 high
     ("blind42", "static", 5, 8, 2),  # 5/5, 8/20, 2 high
     ("blind42", "full", 5, 4, 1),  # 5/5, 4/20, 1 high
+    ("blind43", "static", 15, 3, 0),  # 15/15, 3/10, 0 high
+    ("blind43", "full", 15, 2, 0),  # 15/15, 2/10, 0 high
+    ("blind44", "static", 5, 8, 2),  # 5/5, 8/20, 2 high
+    ("blind44", "full", 5, 5, 0),  # 5/5, 5/20, 0 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_39_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_44_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
