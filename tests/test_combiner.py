@@ -12,6 +12,7 @@ from lurewatch.learned.combiner import NOTE_PEAK, THREAD, Combiner, features, no
 from lurewatch.model import Approach, Message, Profile
 from lurewatch.pipeline import Analyser, check
 from lurewatch.scoring.providers import ScanContext
+from lurewatch.semantic.layer import INPUTS
 
 COMBINER = Combiner.load()
 
@@ -102,8 +103,8 @@ def test_a_connection_notes_strongest_ask_is_its_own_input_and_traces_to_its_fin
     inv = an.analyse_one(_thread(note, source="linkedin-invitation"))
     sem_x, _ = an.layer.family_scores(inv)
     peak = note_peak_family(inv, sem_x)
-    assert peak is not None and peak != "LW-SEM-LATE"
-    assert sem_x[peak] == max(v for k, v in sem_x.items() if k != "LW-SEM-LATE") > 0
+    assert peak is not None and peak not in INPUTS
+    assert sem_x[peak] == max(v for k, v in sem_x.items() if k not in INPUTS) > 0
     from lurewatch.scoring.combine import score_findings
 
     rule = [f for f in inv.findings if f.category != "semantic"]

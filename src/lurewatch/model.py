@@ -6,6 +6,7 @@ Everything here is plain dataclasses so that every stage (local, Spark, server) 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -98,6 +99,9 @@ class Finding:
     rationale: str = ""
     field: str = ""  # where the evidence was found: message[2], profile.summary, advert.salary_range ...
     contribution: float | None = None  # its share of the score's log-odds (lurewatch.learned.combiner)
+    # Combiner inputs other than its own that this finding carries, with its part of each (the semantic
+    # layer's LW-SEM-LATE): its contribution includes their terms, so the parts add up.
+    carries: dict[str, float] = dataclasses.field(default_factory=dict)  # `field` is a field here
 
     def to_contract(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -133,9 +133,9 @@ def note_peak_family(a: Approach, semantic: dict[str, float] | None) -> str | No
     """The semantic family that feeds `note_peak`: the strongest of a connection note's (None otherwise)."""
     if a.source != _NOTE_SOURCE or not semantic:
         return None
-    from lurewatch.semantic.layer import LATE, is_mitigating  # LATE: an input of its own, not a family
+    from lurewatch.semantic.layer import INPUTS, is_mitigating  # inputs of their own, not families
 
-    fam, v = max(((k, v) for k, v in semantic.items() if k != LATE and not is_mitigating(k)),
+    fam, v = max(((k, v) for k, v in semantic.items() if k not in INPUTS and not is_mitigating(k)),
                  key=lambda kv: kv[1], default=("", 0.0))
     return fam if v > 0 else None
 
@@ -206,7 +206,8 @@ class Combiner:
 def attribute(findings: list[Finding], terms: dict[str, float], rules_score: float,
               peak_family: str | None = None) -> None:
     """Set each finding's `contribution`: its share of the rule terms, in proportion to its weight (the
-    `note_peak` term goes to the semantic finding of `peak_family`)."""
+    `note_peak` term goes to the semantic finding of `peak_family`, the semantic layer's own inputs to the
+    findings that carry them)."""
     rules_term = terms.get("rules", 0.0)
     parts = [_log_term(f.weight) for f in findings]
     total = sum(p for f, p in zip(findings, parts, strict=True) if f.category not in _NOT_RULES) or 1.0
@@ -214,6 +215,10 @@ def attribute(findings: list[Finding], terms: dict[str, float], rules_score: flo
     for f, p in zip(findings, parts, strict=True):
         by_cat[f.category] = by_cat.get(f.category, 0.0) + p
     with_rules = rules_score > 0
+    carried: dict[str, float] = {}
+    for f in findings:
+        for key, part in f.carries.items():
+            carried[key] = carried.get(key, 0.0) + part
     for f, p in zip(findings, parts, strict=True):
         cat = f.category
         share = 0.0
@@ -228,6 +233,8 @@ def attribute(findings: list[Finding], terms: dict[str, float], rules_score: flo
             share += terms.get(f"sem:{f.indicator}", 0.0)
             if f.indicator == peak_family:
                 share += terms.get(NOTE_PEAK, 0.0)
+            for key, part in f.carries.items():  # LW-SEM-LATE: split by each finding's part
+                share += terms.get(f"sem:{key}", 0.0) * part / carried[key]
         f.contribution = round(share, 3)
 
 

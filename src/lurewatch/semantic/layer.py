@@ -172,15 +172,17 @@ class SemanticLayer:
         if not sents:
             return {f.id: 0.0 for f in self.families}, []
         feats, hits = self._scores(tuple(s for s, _ in sents), tuple(_late_rows(a, sents)))
-        findings = [Finding(fam.id, fam.title, CATEGORY, weight, evidence, fam.rationale, sents[i][1])
-                    for fam, i, weight, evidence in hits]
+        findings = [Finding(fam.id, fam.title, CATEGORY, weight, evidence, fam.rationale, sents[i][1],
+                            carries=dict(carries))
+                    for fam, i, weight, evidence, carries in hits]
         return dict(feats), findings
 
     def _scores(self, sentences: tuple[str, ...], late: tuple[int, ...]
-                ) -> tuple[dict[str, float], list[tuple[Family, int, float, str]]]:
+                ) -> tuple[dict[str, float], list[tuple[Family, int, float, str, dict[str, float]]]]:
         """The families' scores of these sender sentences, and per family above the floor its best sentence's
-        row, weight and evidence: a pure function of the sentences (and which came after a reply) for the
-        fitted probes, remembered since threads recur (templates, campaigns, replicated benchmarks)."""
+        row, weight, evidence and its part of the LATE input: a pure function of the sentences
+        (and which came after a reply) for the fitted probes, remembered since threads recur (templates,
+        campaigns, replicated benchmarks)."""
         mp = self._memo_probes
         if mp is None or mp[0] is not self.W or mp[1] is not self.b:  # probes swapped (training): forget
             self._memo, self._memo_probes = {}, (self.W, self.b)
@@ -204,8 +206,12 @@ class SemanticLayer:
             P[np.ix_(~protective, mit)] = 0.0
         best = P.argmax(axis=0)  # per family, its best sentence
         top = P[best, np.arange(P.shape[1])]
+        carried: dict[int, dict[str, float]] = {}  # family column -> its part of LATE
         if late and asks:  # the strongest behaviour asked after the recipient had replied ("requests that grow")
-            feats[LATE] = max(0.0, (float(P[np.ix_(list(late), asks)].max()) - FLOOR) / (1.0 - FLOOR))
+            L = P[np.ix_(list(late), asks)]
+            feats[LATE] = max(0.0, (float(L.max()) - FLOOR) / (1.0 - FLOOR))
+            if feats[LATE]:  # carried by the family of that sentence, which is above the floor, so has a finding
+                carried.setdefault(asks[int(np.argmax(L.max(axis=0)))], {})[LATE] = feats[LATE]
         hits = []
         for j in np.flatnonzero(top >= FLOOR).tolist():
             fam, i, p = self.families[j], int(best[j]), float(top[j])
@@ -216,7 +222,7 @@ class SemanticLayer:
             quote = sentence if len(sentence) <= 240 else sentence[:239] + "…"
             evidence = (f'"{quote}" (closest exemplar: "{fam.exemplars[k]}", similarity {float(sims[k]):.2f}; '
                         f"family score {p:.2f})")
-            hits.append((fam, i, round(100 * p, 1), evidence))
+            hits.append((fam, i, round(100 * p, 1), evidence, carried.get(j, {})))
         if len(self._memo) < 8_192 and sum(map(len, sentences)) <= 8_000:
             self._memo[key] = (feats, hits)
         return feats, hits
@@ -242,7 +248,10 @@ class SemanticLayer:
         return {f.family: float(P[0, j]) for j, f in enumerate(self.families)}
 
 
-LATE = "LW-SEM-LATE"  # a combiner input, not a family: no finding of its own
+LATE = "LW-SEM-LATE"  # a combiner input, not a family: carried by the finding of its sentence's family
+INPUTS = frozenset((LATE,))  # inputs of the layer that are not families
+
+
 _MESSAGE_NO = re.compile(r"message (\d+)")
 
 
