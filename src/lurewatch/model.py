@@ -101,7 +101,7 @@ class Finding:
     contribution: float | None = None  # its share of the score's log-odds (lurewatch.learned.combiner)
     # Combiner inputs other than its own that this finding carries, with its part of each (the semantic
     # layer's LW-SEM-LATE): its contribution includes their terms, so the parts add up.
-    carries: dict[str, float] = dataclasses.field(default_factory=dict)  # `field` is a field here
+    carries: dict[str, float] = dataclasses.field(default_factory=dict)  # (the attribute `field` shadows it)
 
     def to_contract(self) -> dict[str, Any]:
         out: dict[str, Any] = {
