@@ -75,3 +75,18 @@ class _Impostor:
 def test_a_different_model_under_the_same_name_is_refitted(docs, static) -> None:
     sets = _sets(docs)
     assert probes.load_shipped(_Impostor(static), sets) is None
+
+
+def test_a_corpus_larger_than_one_encoder_call_is_fitted_in_batches(static) -> None:
+    """The encoders refuse more than MAX_SENTENCES_PER_CALL sentences at once (a bound on hostile input);
+    the probes' own training data (exemplars and every blind set's sentences) outgrew it."""
+    from lurewatch.semantic.encoder import MAX_SENTENCES_PER_CALL
+
+    n = MAX_SENTENCES_PER_CALL + 500
+    pos = [f"please send the unpublished results of trial {i}" for i in range(n // 2)]
+    neg = [f"the public programme of session {i} is on the website" for i in range(n - n // 2)]
+    sets = [probes.TrainingSet("request", pos, neg, pos[:3], frozenset())]
+    fitted = probes.fit(static, sets)
+    assert fitted.W.shape == (static.dim, 1)
+    scores = static.encode([pos[7], neg[7]]) @ fitted.W[:, 0] + fitted.b[0]
+    assert scores[0] > scores[1]

@@ -146,12 +146,17 @@ def data_key(encoder_name: str, sets: Sequence[TrainingSet]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+FIT_BATCH = 5_000
+
+
 def fit(encoder: Any, sets: Sequence[TrainingSet]) -> FittedProbes:
     """One balanced logistic regression per family over the sentence vectors."""
     from sklearn.linear_model import LogisticRegression
 
     texts = sorted({x for s in sets for x in (*s.positives, *s.negatives, *s.exemplars)})
-    vec = dict(zip(texts, encoder.encode(texts), strict=True))
+    vec = {}
+    for i in range(0, len(texts), FIT_BATCH):  # the encoders take a bounded number of sentences per call
+        vec.update(zip(texts[i:i + FIT_BATCH], encoder.encode(texts[i:i + FIT_BATCH]), strict=True))
     ws, bs, ex = [], [], {}
     for s in sets:
         rows = s.positives + s.negatives
