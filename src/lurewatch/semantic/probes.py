@@ -34,6 +34,7 @@ CURATED_WEIGHT = 4.0  # a sentence from the rule files counts as this many corpu
 CORPUS_POSITIVE_WEIGHT = 0.5  # a corpus sentence a rule quoted or an annotator marked, as a positive of its family (1.0 measured:
 # more topic-bound probes, e.g. a friendly "how is the new lab going" read as an ask; docs/semantic.md)
 CHECK_SENTENCE = "Could you send me the internal roadmap before our call on Friday?"
+FIT_BATCH = 5_000  # sentences encoded per call while fitting (each encoder refuses more than 10,000 a call)
 CHECK_TOLERANCE = 1e-3  # max abs difference of the check vector (onnxruntime builds differ in the last bits)
 MODELS = Path(__file__).resolve().parent.parent / "models"
 CORPUS_PATH = MODELS / "semantic-corpus.jsonl.gz"
@@ -146,16 +147,13 @@ def data_key(encoder_name: str, sets: Sequence[TrainingSet]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-FIT_BATCH = 5_000
-
-
 def fit(encoder: Any, sets: Sequence[TrainingSet]) -> FittedProbes:
     """One balanced logistic regression per family over the sentence vectors."""
     from sklearn.linear_model import LogisticRegression
 
     texts = sorted({x for s in sets for x in (*s.positives, *s.negatives, *s.exemplars)})
     vec = {}
-    for i in range(0, len(texts), FIT_BATCH):  # the encoders take a bounded number of sentences per call
+    for i in range(0, len(texts), FIT_BATCH):
         vec.update(zip(texts[i:i + FIT_BATCH], encoder.encode(texts[i:i + FIT_BATCH]), strict=True))
     ws, bs, ex = [], [], {}
     for s in sets:
