@@ -109,6 +109,9 @@ def dovecot(tmp: Path) -> Iterator[Imap]:
     if root:
         pw = pwd.getpwnam(mail_user)
         os.chown(mail, pw.pw_uid, pw.pw_gid)
+    # Dovecot's unix sockets live under base_dir, and a socket path is limited to 108 bytes: keep it short
+    # whatever TMPDIR is (under a deep TMPDIR it failed with "File name too long").
+    run_dir = Path(tempfile.mkdtemp(prefix="lw-dc-", dir="/tmp"))
     port = free_port()
     me = pwd.getpwuid(os.getuid()).pw_name
     # as root, the auth processes stay root to read the users file under pytest's 0700 temporary directory
@@ -116,7 +119,7 @@ def dovecot(tmp: Path) -> Iterator[Imap]:
              else f"default_internal_user = {me}\ndefault_login_user = {me}\n")
     conf = conf_dir / "dovecot.conf"
     conf.write_text(f"""
-base_dir = {conf_dir}/run
+base_dir = {run_dir}
 state_dir = {conf_dir}/state
 instance_name = lw-{port}
 log_path = {conf_dir}/dovecot.log
@@ -173,6 +176,7 @@ service anvil {{
             p.wait(10)
         except subprocess.TimeoutExpired:
             p.kill()
+        shutil.rmtree(run_dir, ignore_errors=True)
         if root:
             shutil.rmtree(mail, ignore_errors=True)
 
