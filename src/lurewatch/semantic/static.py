@@ -14,7 +14,7 @@ flagged more hostile approaches at the same false-positive rate than the mean al
 Tokenising is the model's own WordPiece tokenizer, called once per distinct word and remembered in a bounded
 memo: a sentence is split into words and punctuation the way BERT's pre-tokenizer does (white space, then
 each punctuation character alone), each word looked up, so a sentence costs a few dictionary look-ups and
-one vectorised sum. The same bounds as the full model hold: at most ``MAX_CHARS`` characters and
+three vectorised reductions. The same bounds as the full model hold: at most ``MAX_CHARS`` characters and
 ``MAX_TOKENS`` tokens (less [CLS] and [SEP]) of each sentence.
 """
 
