@@ -47,7 +47,7 @@ from lurewatch.semantic.agreement import (  # noqa: E402
     nearest_neighbour_agreement,
     pairwise_spearman,
 )
-from lurewatch.semantic.encoder import MODEL_DIM, FullEncoder, _normalise  # noqa: E402
+from lurewatch.semantic.encoder import FullEncoder, _normalise  # noqa: E402
 from lurewatch.semantic.sentences import split_sentences  # noqa: E402
 from lurewatch.semantic.static import StaticEncoder  # noqa: E402
 
@@ -55,17 +55,11 @@ _PCA: dict[int, np.ndarray] = {}  # the principal axes of a token-vector array, 
 OUT = ROOT / "src" / "lurewatch" / "models" / "minilm_static.npz"
 
 
-def mean_part(vectors: np.ndarray, width: int) -> np.ndarray:
-    """The normalised mean-pooled part of the encoders' sentence vectors (their first ``width`` numbers): the
-    table is distilled from, tuned towards and compared with the model's mean pooling."""
-    return _normalise(vectors[:, :width])
-
-
 def token_vectors(full: FullEncoder, batch: int = 256) -> np.ndarray:
     """The full model's mean-pooled output for each vocabulary token alone."""
     vocab = full.tokenizer.get_vocab_size()
     cls, sep = full.tokenizer.token_to_id("[CLS]"), full.tokenizer.token_to_id("[SEP]")
-    out = np.zeros((vocab, MODEL_DIM), dtype=np.float32)
+    out = np.zeros((vocab, full.dim), dtype=np.float32)
     for start in range(0, vocab, batch):
         ids = np.arange(start, min(start + batch, vocab), dtype=np.int64)
         x = np.stack([np.full_like(ids, cls), ids, np.full_like(ids, sep)], axis=1)
@@ -157,7 +151,7 @@ def tune_rows(rows: np.ndarray, vectors: np.ndarray, full: FullEncoder, sentence
         vals += [1.0 / len(ids)] * len(ids)
     X = sp.csr_matrix((vals, (r_idx, c_idx)), shape=(len(sentences), len(rows)))
     X.sum_duplicates()
-    Y = np.concatenate([mean_part(full.encode(sentences[i : i + 5000]), MODEL_DIM) for i in range(0, len(sentences), 5000)])
+    Y = np.concatenate([full.encode(sentences[i : i + 5000]) for i in range(0, len(sentences), 5000)])
     Y = (Y - Y.mean(axis=0)) @ pca_axes(vectors)[: rows.shape[1]].T
     P = X @ rows
     a = float((P * Y).sum() / (P * P).sum())
@@ -170,8 +164,7 @@ def tune_rows(rows: np.ndarray, vectors: np.ndarray, full: FullEncoder, sentence
 
 def agreement(table: dict, sentences: list[str], full_vectors: np.ndarray, tmp: Path) -> dict:
     np.savez_compressed(tmp, **table)
-    static = StaticEncoder(table=tmp)
-    vs = mean_part(static.encode(sentences), static.table_dim)
+    vs = StaticEncoder(table=tmp).encode(sentences)
     nn, top5 = nearest_neighbour_agreement(full_vectors, vs, len(sentences) // 4)
     return {
         "spearman": round(pairwise_spearman(full_vectors, vs), 3),
@@ -232,7 +225,7 @@ def sweep(full: FullEncoder, vectors: np.ndarray, first_word: int, full_cache: P
     if full_cache and full_cache.is_file():
         full_vectors = np.load(full_cache)
     else:
-        full_vectors = mean_part(full.encode(sentences), MODEL_DIM)
+        full_vectors = _normalise(full.encode(sentences))
         if full_cache:
             np.save(full_cache, full_vectors)
     choose = [f for f in files if f.parent.name in {"blind", "blind2", "blind3", "blind4"}]

@@ -55,41 +55,41 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # before any tuning at ed2c6aa and e252cb2: docs/detection-quality.md) joined the training in the evening
     # session of 5 December 2026 (the second night). Sets 26-28 joined the training on 6 December. Today's
     # figures, over sets 1-28:
-    ("blind10", "static", 15, 3, 0),  # 15/15, 3/85, 0 high
+    ("blind10", "static", 15, 3, 1),  # 15/15, 3/85, 1 high
     ("blind10", "full", 14, 3, 0),  # 14/15, 3/85, 0 high
-    ("blind11", "static", 24, 2, 0),  # 24/30, 2/20, 0 high
+    ("blind11", "static", 24, 1, 0),  # 24/30, 1/20, 0 high
     ("blind11", "full", 27, 2, 0),  # 27/30, 2/20, 0 high
-    ("blind12", "static", 12, 4, 0),  # 12/12, 4/88, 0 high
+    ("blind12", "static", 12, 3, 0),  # 12/12, 3/88, 0 high
     ("blind12", "full", 12, 1, 1),  # 12/12, 1/88, 1 high
-    ("blind13", "static", 24, 1, 0),  # 24/30, 1/20, 0 high
+    ("blind13", "static", 22, 1, 0),  # 22/30, 1/20, 0 high
     ("blind13", "full", 26, 1, 0),  # 26/30, 1/20, 0 high
-    ("blind14", "static", 12, 3, 0),  # 12/12, 3/88, 0 high
+    ("blind14", "static", 12, 3, 1),  # 12/12, 3/88, 1 high
     ("blind14", "full", 12, 4, 1),  # 12/12, 4/88, 1 high
     ("blind15", "static", 24, 1, 0),  # 24/30, 1/20, 0 high
     ("blind15", "full", 25, 2, 0),  # 25/30, 2/20, 0 high
-    ("blind16", "static", 9, 1, 0),  # 9/10, 1/90, 0 high
+    ("blind16", "static", 10, 1, 0),  # 10/10, 1/90, 0 high
     ("blind16", "full", 10, 2, 0),  # 10/10, 2/90, 0 high
-    ("blind17", "static", 26, 4, 0),  # 26/30, 4/20, 0 high
+    ("blind17", "static", 24, 4, 0),  # 24/30, 4/20, 0 high
     ("blind17", "full", 27, 1, 0),  # 27/30, 1/20, 0 high
-    ("blind18", "static", 15, 2, 1),  # 15/15, 2/10, 1 high
+    ("blind18", "static", 15, 3, 1),  # 15/15, 3/10, 1 high
     ("blind18", "full", 14, 2, 1),  # 14/15, 2/10, 1 high
-    ("blind19", "static", 10, 2, 0),  # 10/10, 2/15, 0 high
+    ("blind19", "static", 10, 1, 1),  # 10/10, 1/15, 1 high
     ("blind19", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
-    ("blind20", "static", 14, 1, 0),  # 14/15, 1/10, 0 high
+    ("blind20", "static", 13, 1, 0),  # 13/15, 1/10, 0 high
     ("blind20", "full", 15, 1, 0),  # 15/15, 1/10, 0 high
-    ("blind21", "static", 10, 1, 0),  # 10/10, 1/15, 0 high
+    ("blind21", "static", 9, 1, 0),  # 9/10, 1/15, 0 high
     ("blind21", "full", 10, 2, 0),  # 10/10, 2/15, 0 high
     ("blind22", "static", 13, 0, 0),  # 13/15, 0/10, 0 high
     ("blind22", "full", 13, 1, 0),  # 13/15, 1/10, 0 high
     ("blind23", "static", 10, 1, 0),  # 10/10, 1/15, 0 high
     ("blind23", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
-    ("blind24", "static", 13, 1, 0),  # 13/15, 1/10, 0 high
+    ("blind24", "static", 14, 0, 0),  # 14/15, 0/10, 0 high
     ("blind24", "full", 13, 3, 0),  # 13/15, 3/10, 0 high
     ("blind25", "static", 10, 2, 0),  # 10/10, 2/15, 0 high
     ("blind25", "full", 10, 2, 0),  # 10/10, 2/15, 0 high
-    ("blind26", "static", 14, 3, 1),  # 14/15, 3/10, 1 high
+    ("blind26", "static", 14, 4, 0),  # 14/15, 4/10, 0 high
     ("blind26", "full", 15, 4, 1),  # 15/15, 4/10, 1 high
-    ("blind27", "static", 9, 2, 0),  # 9/10, 2/15, 0 high
+    ("blind27", "static", 10, 1, 0),  # 10/10, 1/15, 0 high
     ("blind27", "full", 10, 2, 0),  # 10/10, 2/15, 0 high
     ("blind28", "static", 8, 4, 0),  # 8/10, 4/15, 0 high
     ("blind28", "full", 9, 2, 0),  # 9/10, 2/15, 0 high
@@ -100,9 +100,9 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # Held out: set 29 (adversarial) and set 30 (ordinary inbox), written after sets 26-28 and measured before
     # any tuning at b238ac4: set 29 static 13/15 and 5/10 (1 high), full 15/15 and 6/10 (2 high); set 30 static
     # 10/10 and 3/15 (1 high), full 10/10 and 5/15 (1 high). Today (sets 26-28 joined):
-    ("blind29", "static", 14, 4, 1),  # 14/15, 4/10, 1 high
+    ("blind29", "static", 13, 4, 1),  # 13/15, 4/10, 1 high
     ("blind29", "full", 14, 5, 2),  # 14/15, 5/10, 2 high
-    ("blind30", "static", 10, 2, 0),  # 10/10, 2/15, 0 high
+    ("blind30", "static", 10, 3, 1),  # 10/10, 3/15, 1 high
     ("blind30", "full", 10, 3, 1),  # 10/10, 3/15, 1 high
     # Held out: sets 31 (adversarial), 32 (ordinary inbox) and 33 (hard legitimate), measured before any
     # tuning at 034b73e: set 31 static 14/15 and 6/10 (1 high), full 15/15 and 6/10 (1 high); set 32 static
@@ -112,23 +112,23 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind31", "full", 15, 6, 0),  # 15/15, 6/10, 0 high
     ("blind32", "static", 10, 0, 0),  # 10/10, 0/15, 0 high
     ("blind32", "full", 10, 0, 0),  # 10/10, 0/15, 0 high
-    ("blind33", "static", 5, 5, 1),  # 5/5, 5/20, 1 high
+    ("blind33", "static", 5, 4, 1),  # 5/5, 4/20, 1 high
     ("blind33", "full", 5, 2, 0),  # 5/5, 2/20, 0 high
     # Held out: sets 34 (adversarial), 35 (hard legitimate) and 36 (ordinary inbox), measured before any
     # tuning at bbd79fe: set 34 static 14/15 and 5/10 (2 high), full 15/15 and 6/10; set 35 static 5/5 and 7/20
     # (2 high), full 5/5 and 4/20 (1 high); set 36 static 10/10 and 2/15, full 10/10 and 1/15. Today:
-    ("blind34", "static", 14, 6, 2),  # 14/15, 6/10, 2 high
+    ("blind34", "static", 14, 4, 2),  # 14/15, 4/10, 2 high
     ("blind34", "full", 15, 6, 0),  # 15/15, 6/10, 0 high
-    ("blind35", "static", 5, 7, 1),  # 5/5, 7/20, 1 high
+    ("blind35", "static", 5, 7, 2),  # 5/5, 7/20, 2 high
     ("blind35", "full", 5, 3, 1),  # 5/5, 3/20, 1 high
-    ("blind36", "static", 10, 1, 0),  # 10/10, 1/15, 0 high
+    ("blind36", "static", 10, 2, 0),  # 10/10, 2/15, 0 high
     ("blind36", "full", 10, 1, 0),  # 10/10, 1/15, 0 high
     # Held out: sets 37 (adversarial), 38 (ordinary inbox) and 39 (hard legitimate), measured before any
     # tuning at cc3a48c: set 37 static 15/15 and 1/10, full 15/15 and 0/10; set 38 static 6/6 and 2/19 (1 high),
     # full 6/6 and 3/19 (1 high); set 39 static 5/5 and 3/20 (1 high), full 5/5 and 4/20 (1 high). Today:
-    ("blind37", "static", 15, 0, 0),  # 15/15, 0/10, 0 high
+    ("blind37", "static", 15, 1, 0),  # 15/15, 1/10, 0 high
     ("blind37", "full", 15, 0, 0),  # 15/15, 0/10, 0 high
-    ("blind38", "static", 6, 1, 1),  # 6/6, 1/19, 1 high
+    ("blind38", "static", 6, 2, 1),  # 6/6, 2/19, 1 high
     ("blind38", "full", 6, 3, 1),  # 6/6, 3/19, 1 high
     ("blind39", "static", 5, 3, 1),  # 5/5, 3/20, 1 high
     ("blind39", "full", 5, 3, 1),  # 5/5, 3/20, 1 high
@@ -137,31 +137,31 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # 5/5 and 1/20; set 42 static 5/5 and 9/20 (2 high), full 5/5 and 4/20 (1 high). Today:
     ("blind40", "static", 15, 2, 0),  # 15/15, 2/10, 0 high
     ("blind40", "full", 14, 1, 0),  # 14/15, 1/10, 0 high
-    ("blind41", "static", 5, 4, 0),  # 5/5, 4/20, 0 high
+    ("blind41", "static", 5, 5, 0),  # 5/5, 5/20, 0 high
     ("blind41", "full", 5, 1, 0),  # 5/5, 1/20, 0 high
-    ("blind42", "static", 5, 7, 1),  # 5/5, 7/20, 1 high
+    ("blind42", "static", 5, 8, 2),  # 5/5, 8/20, 2 high
     ("blind42", "full", 5, 4, 1),  # 5/5, 4/20, 1 high
-    ("blind43", "static", 14, 2, 0),  # 14/15, 2/10, 0 high
+    ("blind43", "static", 15, 3, 0),  # 15/15, 3/10, 0 high
     ("blind43", "full", 15, 2, 0),  # 15/15, 2/10, 0 high
-    ("blind44", "static", 5, 7, 0),  # 5/5, 7/20, 0 high
+    ("blind44", "static", 5, 8, 2),  # 5/5, 8/20, 2 high
     ("blind44", "full", 5, 5, 0),  # 5/5, 5/20, 0 high
     # Held out: sets 45 (adversarial) and 46 (ordinary inbox), measured before any tuning at 220a5fe: set 45
     # static 14/15 and 4/10 (2 high), full 15/15 and 2/10; set 46 static 5/5 and 3/20, full 5/5 and 1/20. Today:
-    ("blind45", "static", 14, 3, 2),  # 14/15, 3/10, 2 high
+    ("blind45", "static", 14, 4, 2),  # 14/15, 4/10, 2 high
     ("blind45", "full", 15, 2, 0),  # 15/15, 2/10, 0 high
-    ("blind46", "static", 5, 2, 0),  # 5/5, 2/20, 0 high
+    ("blind46", "static", 5, 3, 0),  # 5/5, 3/20, 0 high
     ("blind46", "full", 5, 1, 0),  # 5/5, 1/20, 0 high
     # Held out: sets 47 (adversarial) and 48 (ordinary inbox), measured before any tuning at 7e04992: set 47
     # static 12/15 and 5/10, full 13/15 and 3/10 (1 high); set 48 static 5/5 and 0/20, full 5/5 and 0/20. Today:
-    ("blind47", "static", 12, 6, 0),  # 12/15, 6/10, 0 high
+    ("blind47", "static", 12, 5, 0),  # 12/15, 5/10, 0 high
     ("blind47", "full", 13, 3, 1),  # 13/15, 3/10, 1 high
     ("blind48", "static", 5, 0, 0),  # 5/5, 0/20, 0 high
     ("blind48", "full", 5, 0, 0),  # 5/5, 0/20, 0 high
     # Held out: sets 49 (adversarial) and 50 (ordinary inbox), measured before any tuning at 08357df: set 49
     # static 15/15 and 2/10, full 15/15 and 2/10; set 50 static 5/5 and 1/20, full 5/5 and 2/20. Today:
-    ("blind49", "static", 14, 2, 0),  # 14/15, 2/10, 0 high
+    ("blind49", "static", 15, 2, 0),  # 15/15, 2/10, 0 high
     ("blind49", "full", 15, 2, 0),  # 15/15, 2/10, 0 high
-    ("blind50", "static", 5, 2, 0),  # 5/5, 2/20, 0 high
+    ("blind50", "static", 5, 1, 0),  # 5/5, 1/20, 0 high
     ("blind50", "full", 5, 2, 0),  # 5/5, 2/20, 0 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
@@ -177,12 +177,11 @@ def test_blind_sets_10_to_50_keep_their_figures(name, encoder, min_hostile, max_
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "min_recall", "max_fp", "min_adversarial"), [
-    # Measured with today's rules and probes, in sample over sets 1-28: static 308/314, 27/656 (0 high),
-    # adversarial 219/250 (since the static vectors hold the mean, maximum and minimum of their tokens; before,
-    # 307/314, 24/656 (3 high), 215/250); full 311/314, 26/656 (2 high), adversarial 227/250. (The floors were static 0.98 and
+    # Measured with today's rules and probes, in sample over sets 1-28: static 307/314, 24/656 (3 high),
+    # adversarial 215/250; full 311/314, 26/656 (2 high), adversarial 227/250. (The floors were static 0.98 and
     # full 0.91 adversarial before the late input was read from sentences of five words or more: 308/314 and
     # 228/250 in sample; leave one set out it flags as many or more, docs/detection-quality.md.)
-    ("static", 0.977, 0.042, 0.87),
+    ("static", 0.977, 0.037, 0.85),
     ("full", 0.99, 0.045, 0.90),
 ])
 def test_the_training_sets_meet_the_goals_with_todays_rules(encoder, min_recall, max_fp, min_adversarial):

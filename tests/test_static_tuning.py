@@ -39,7 +39,7 @@ SENTENCES = [
 def _residual(distil, rows, vectors, full, sentences):
     """How far the mean of each sentence's rows lies from the model's vector in the table's axes."""
     static = StaticEncoder()
-    Y = distil.mean_part(full.encode(sentences), distil.MODEL_DIM)
+    Y = full.encode(sentences)
     Y = (Y - Y.mean(axis=0)) @ distil.pca_axes(vectors)[: rows.shape[1]].T
     P = np.stack([rows[static.token_ids(s)].mean(axis=0) for s in sentences])
     a = float((P * Y).sum() / (P * P).sum())
@@ -52,7 +52,7 @@ def test_tuning_brings_sentences_nearer_the_model_and_leaves_unseen_tokens(disti
     full = FullEncoder()
     vocab = full.tokenizer.get_vocab_size()
     rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(vocab, distil.MODEL_DIM)).astype(np.float32)  # stands in for the 87 s token pass
+    vectors = rng.normal(size=(vocab, full.dim)).astype(np.float32)  # stands in for the 87 s token pass
     rows = distil.reduce_rows(vectors, 16, 1e-4, full.tokenizer.token_to_id("the"))
     before, _ = _residual(distil, rows, vectors, full, SENTENCES)
     tuned = distil.tune_rows(rows, vectors, full, SENTENCES, lam=1e-3)

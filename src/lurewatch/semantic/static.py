@@ -4,17 +4,12 @@ The table (``lurewatch/models/minilm_static.npz``) is made by ``scripts/distil_s
 (see ``SEMANTIC_MODEL_CARD.md``): every vocabulary token passed through all-MiniLM-L6-v2 alone, reduced by
 PCA, weighted by a Zipf/SIF weight of its vocabulary rank, quantised to 4 bits with one scale per
 dimension (unpacked to int8 at load).
-A sentence is three unit vectors side by side (divided by sqrt(3), so the whole is a unit vector): the
-normalised sum of its tokens' rows (the weighted mean), and their element-wise maximum and minimum (the
-power means p = +inf and -inf of Rücklé et al., 2018, "Concatenated power mean word embeddings"): the
-extremes say how far any single token pushes each dimension, which a mean averages away. The probes stay
-linear, so the extremes give them more to separate on: leave one set out over sets 1-28 the concatenation
-flagged more hostile approaches at the same false-positive rate than the mean alone (docs/semantic.md).
+A sentence is the L2-normalised sum of its tokens' rows, which equals the normalised weighted mean.
 
 Tokenising is the model's own WordPiece tokenizer, called once per distinct word and remembered in a bounded
 memo: a sentence is split into words and punctuation the way BERT's pre-tokenizer does (white space, then
 each punctuation character alone), each word looked up, so a sentence costs a few dictionary look-ups and
-three vectorised reductions. The same bounds as the full model hold: at most ``MAX_CHARS`` characters and
+one vectorised sum. The same bounds as the full model hold: at most ``MAX_CHARS`` characters and
 ``MAX_TOKENS`` tokens (less [CLS] and [SEP]) of each sentence.
 """
 
@@ -27,14 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lurewatch.semantic.encoder import (
-    MAX_CHARS,
-    MAX_TOKENS,
-    SemanticUnavailable,
-    SentenceCache,
-    _normalise,
-    load_tokenizer,
-)
+from lurewatch.semantic.encoder import MAX_CHARS, MAX_TOKENS, SemanticUnavailable, SentenceCache, load_tokenizer
 
 __all__ = ["STATIC_TABLE", "StaticEncoder", "static_table_path"]
 
@@ -42,7 +30,6 @@ STATIC_TABLE = "minilm_static.npz"
 _WORD = re.compile(r"\w+|[^\w\s]")
 _MAX_WORD_MEMO = 200_000
 _MAX_CONTENT_TOKENS = MAX_TOKENS - 2  # the full model's window less [CLS] and [SEP]
-POOLS = 3  # mean, max, min: the parts of a sentence vector
 
 
 def static_table_path() -> Path:
@@ -79,8 +66,7 @@ class StaticEncoder:
         self.tokenizer = load_tokenizer()
         if q.shape[0] != self.tokenizer.get_vocab_size():
             raise SemanticUnavailable(f"the static semantic table does not match the tokenizer: {path}")
-        self.table_dim = int(q.shape[1])
-        self.dim = POOLS * self.table_dim
+        self.dim = int(q.shape[1])
         self._q = q
         self._scale = scale
         self._words: dict[str, tuple[int, ...]] = {}
@@ -117,15 +103,12 @@ class StaticEncoder:
         for text in texts:
             starts.append(len(flat))
             flat.extend(self.token_ids(text))
-        parts = np.zeros((POOLS, len(texts), self.table_dim), dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if flat:
-            rows = self._q[np.asarray(flat, dtype=np.intp)]
+            rows = self._q[np.asarray(flat, dtype=np.intp)].astype(np.int32)
             lengths = np.diff(np.asarray([*starts, len(flat)]))
             nonempty = lengths > 0
-            at = np.asarray(starts)[nonempty]
-            # The scale is positive per dimension, so it commutes with max and min: reduce the integers.
-            parts[0, nonempty] = np.add.reduceat(rows.astype(np.int32), at, axis=0) * self._scale
-            parts[1, nonempty] = np.maximum.reduceat(rows, at, axis=0) * self._scale
-            parts[2, nonempty] = np.minimum.reduceat(rows, at, axis=0) * self._scale
-        # Each part a unit vector, the whole divided by sqrt(POOLS): a unit vector again (no token: zeros).
-        return np.concatenate([_normalise(p) for p in parts], axis=1) / np.float32(np.sqrt(POOLS))
+            sums = np.add.reduceat(rows, np.asarray(starts)[nonempty], axis=0)
+            out[nonempty] = sums.astype(np.float32) * self._scale
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
