@@ -230,7 +230,7 @@ def loso(rows: list[Row], sets: list[str]) -> tuple[dict[str, np.ndarray], dict[
     ths: dict[str, tuple] = {}
     quick = featurise(rows, own_set) if QUICK[0] else None
     for k in sets:
-        names = quick or featurise(rows, lambda r, k=k: own_set(r, k))
+        names = quick if quick is not None else featurise(rows, lambda r, k=k: own_set(r, k))
         X, y = matrix(rows, names)
         train = set_of != k
         inner = np.zeros(train.sum())
