@@ -163,13 +163,19 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind49", "full", 15, 2, 0),  # 15/15, 2/10, 0 high
     ("blind50", "static", 5, 1, 0),  # 5/5, 1/20, 0 high
     ("blind50", "full", 5, 2, 0),  # 5/5, 2/20, 0 high
+    # Held out: sets 51 (adversarial) and 52 (ordinary inbox), measured before any tuning at aa404a9: set 51
+    # static 12/15 and 4/10 (2 high), full 12/15 and 2/10 (1 high); set 52 static 5/5 and 4/20, full 5/5 and 0/20. Today:
+    ("blind51", "static", 12, 4, 2),  # 12/15, 4/10, 2 high
+    ("blind51", "full", 12, 2, 1),  # 12/15, 2/10, 1 high
+    ("blind52", "static", 5, 4, 0),  # 5/5, 4/20, 0 high
+    ("blind52", "full", 5, 0, 0),  # 5/5, 0/20, 0 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_50_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_52_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
