@@ -138,12 +138,12 @@ def time_parse(folder: Path) -> tuple[float, int]:
     return time.process_time() - t, n
 
 
-def time_scan(folder: Path) -> tuple[float, float, int]:
+def time_scan(folder: Path, semantic: str = "auto") -> tuple[float, float, int]:
     from lurewatch.ingest import load_inputs
     from lurewatch.pipeline import Analyser
     from lurewatch.scoring.providers import ScanContext
 
-    analyser = Analyser(ScanContext(use_photos=False, use_text_model=True))
+    analyser = Analyser(ScanContext(use_photos=False, use_text_model=True, semantic=semantic))
     t = time.process_time()
     result = load_inputs([folder])
     t_ingest = time.process_time() - t
@@ -157,6 +157,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("bench/out/scan"))
     ap.add_argument("--realistic", action="store_true", help="the blind sets' conversations, not one-liners")
     ap.add_argument("--generate-only", action="store_true", help="write the export and stop")
+    ap.add_argument("--semantic", default="auto", help="the scan's --semantic mode (auto, static, full, confirm, off)")
     args = ap.parse_args()
     folder = args.out / f"{'realistic' if args.realistic else 'export'}-{args.messages}"
     if not (folder / "messages.csv").exists():
@@ -165,7 +166,7 @@ def main() -> None:
         print(folder)
         return
     t_parse, n = time_parse(folder)
-    t_scan, t_ingest, n_app = time_scan(folder)
+    t_scan, t_ingest, n_app = time_scan(folder, args.semantic)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"messages: {n}  approaches: {n_app}")
     print(f"parse only (csv.DictReader): {t_parse:.2f} s  ({n / t_parse:,.0f} messages/s)")

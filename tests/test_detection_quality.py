@@ -182,6 +182,62 @@ def test_blind_sets_10_to_52_keep_their_figures(name, encoder, min_hostile, max_
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("name", "min_hostile", "max_legit", "max_legit_high"), [
+    # `--semantic confirm` (the static table, then the full model decides every approach the table scores
+    # CONFIRM_AT or more), measured when it was added (ninth session of 6 December 2026) with the models of
+    # stop 34; sets 1-28 are in sample for both models, 29-52 held out from both (docs/detection-quality.md):
+    ("blind10", 14, 2, 0),  # 14/15, 2/85, 0 high
+    ("blind11", 27, 2, 0),  # 27/30, 2/20, 0 high
+    ("blind12", 12, 1, 1),  # 12/12, 1/88, 1 high
+    ("blind13", 26, 1, 0),  # 26/30, 1/20, 0 high
+    ("blind14", 12, 4, 1),  # 12/12, 4/88, 1 high
+    ("blind15", 25, 2, 0),  # 25/30, 2/20, 0 high
+    ("blind16", 10, 1, 0),  # 10/10, 1/90, 0 high
+    ("blind17", 27, 1, 0),  # 27/30, 1/20, 0 high
+    ("blind18", 14, 2, 1),  # 14/15, 2/10, 1 high
+    ("blind19", 10, 1, 0),  # 10/10, 1/15, 0 high
+    ("blind20", 15, 0, 0),  # 15/15, 0/10, 0 high
+    ("blind21", 10, 1, 0),  # 10/10, 1/15, 0 high
+    ("blind22", 13, 1, 0),  # 13/15, 1/10, 0 high
+    ("blind23", 10, 1, 0),  # 10/10, 1/15, 0 high
+    ("blind24", 13, 2, 0),  # 13/15, 2/10, 0 high
+    ("blind25", 10, 2, 0),  # 10/10, 2/15, 0 high
+    ("blind26", 15, 4, 1),  # 15/15, 4/10, 1 high
+    ("blind27", 10, 2, 0),  # 10/10, 2/15, 0 high
+    ("blind28", 9, 2, 0),  # 9/10, 2/15, 0 high
+    ("blind29", 13, 4, 2),  # 13/15, 4/10, 2 high
+    ("blind30", 10, 3, 1),  # 10/10, 3/15, 1 high
+    ("blind31", 15, 6, 0),  # 15/15, 6/10, 0 high
+    ("blind32", 10, 0, 0),  # 10/10, 0/15, 0 high
+    ("blind33", 5, 2, 0),  # 5/5, 2/20, 0 high
+    ("blind34", 15, 6, 0),  # 15/15, 6/10, 0 high
+    ("blind35", 5, 3, 1),  # 5/5, 3/20, 1 high
+    ("blind36", 10, 0, 0),  # 10/10, 0/15, 0 high
+    ("blind37", 15, 0, 0),  # 15/15, 0/10, 0 high
+    ("blind38", 6, 2, 1),  # 6/6, 2/19, 1 high
+    ("blind39", 5, 3, 1),  # 5/5, 3/20, 1 high
+    ("blind40", 14, 1, 0),  # 14/15, 1/10, 0 high
+    ("blind41", 5, 1, 0),  # 5/5, 1/20, 0 high
+    ("blind42", 5, 4, 1),  # 5/5, 4/20, 1 high
+    ("blind43", 15, 2, 0),  # 15/15, 2/10, 0 high
+    ("blind44", 5, 4, 0),  # 5/5, 4/20, 0 high
+    ("blind45", 15, 2, 0),  # 15/15, 2/10, 0 high
+    ("blind46", 5, 1, 0),  # 5/5, 1/20, 0 high
+    ("blind47", 13, 3, 1),  # 13/15, 3/10, 1 high
+    ("blind48", 5, 0, 0),  # 5/5, 0/20, 0 high
+    ("blind49", 15, 2, 0),  # 15/15, 2/10, 0 high
+    ("blind50", 5, 2, 0),  # 5/5, 2/20, 0 high
+    ("blind51", 12, 2, 1),  # 12/15, 2/10, 1 high
+    ("blind52", 5, 0, 0),  # 5/5, 0/20, 0 high
+    ("cyber1", 12, 2, 1),  # 12/12, 2/12, 1 high
+])
+def test_confirm_mode_keeps_its_figures(name, min_hostile, max_legit, max_legit_high):
+    h, nh, lg, nl, high = _measure(name, "confirm")
+    assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
+    assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("encoder", "min_recall", "max_fp", "min_adversarial"), [
     # Measured with today's rules and probes, in sample over sets 1-28: static 307/314, 24/656 (3 high),
     # adversarial 215/250; full 311/314, 26/656 (2 high), adversarial 227/250. (The floors were static 0.98 and

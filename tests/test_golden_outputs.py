@@ -1,8 +1,8 @@
 """Golden outputs: the CLI's JSON contracts before and after a restructuring are byte-for-byte the same.
 
-What is pinned (tests/golden/): `scan` of the demo export as JSON with the semantic layer off and with the
-default encoder, `link` JSON on a small seeded run of bench/gen_campaigns.py, the STIX bundle and MISP event
-exported from a store of the demo scan, and `indicators list --format json`.
+What is pinned (tests/golden/): `scan` of the demo export as JSON with the semantic layer off, with the
+default encoder and with `--semantic confirm`, `link` JSON on a small seeded run of bench/gen_campaigns.py,
+the STIX bundle and MISP event exported from a store of the demo scan, and `indicators list --format json`.
 
 A change that is meant to alter one of these outputs regenerates them on purpose and says so in its commit:
     LUREWATCH_UPDATE_GOLDEN=1 python -m pytest tests/test_golden_outputs.py
@@ -51,7 +51,7 @@ def _check(name: str, text: str) -> None:
         pytest.fail(f"{name} differs from its golden output at line {first + 1}:\n{ctx}")
 
 
-@pytest.mark.parametrize("semantic", ["off", "auto"])
+@pytest.mark.parametrize("semantic", ["off", "auto", "confirm"])
 def test_scan_demo_export(tmp_path: Path, semantic: str) -> None:
     out = tmp_path / "scan.json"
     _run(["scan", str(DEMO), "--format", "json", "--output", str(out), "--semantic", semantic, "--quiet"])

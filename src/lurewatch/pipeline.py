@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,13 @@ from lurewatch.model import Approach, Finding, Message, Profile
 from lurewatch.scoring import apply_score
 from lurewatch.scoring.providers import FindingProvider, ScanContext, build_providers
 from lurewatch.semantic.layer import SemanticLayer, build_layer, layer_problem
+
+# `--semantic confirm`: the static table reads every approach, and the full model reads again (and decides)
+# every approach the table scores at least this. The table misreads sentences the full model reads right
+# ("No fee is paid." as payment), and what the table scores this low stays low, which also drops some of the
+# full model's own false positives. The highest line that kept the full model's recall leave one set out over
+# sets 1-28 (docs/detection-quality.md).
+CONFIRM_AT = 10
 
 
 class Analyser:
@@ -33,8 +41,11 @@ class Analyser:
         self.weights = _weights_of(calibration)
         self.combiner: Combiner | None = None
         self.layer: SemanticLayer | None = None
+        self.confirm_layer: SemanticLayer | None = None  # `confirm`: the full model, for CONFIRM_AT and over
+        self.confirm_combiner: Combiner | None = None
+        confirm = self.ctx.semantic == "confirm"
         if self.ctx.semantic != "off":
-            self.layer = build_layer(self.engine.documents, self.ctx.semantic)
+            self.layer = build_layer(self.engine.documents, "static" if confirm else self.ctx.semantic)
             if self.layer is not None:
                 self.advice.update({f.id: f.advice for f in self.layer.families})
         # The combiner was fitted with the semantic layer's inputs: without the layer (turned off, or its
@@ -45,6 +56,11 @@ class Analyser:
             self.combiner = combiner if isinstance(combiner, Combiner) else (
                 _adopted_combiner(calibration, self.layer.encoder.name)
                 or Combiner.load(encoder=self.layer.encoder.name))
+            if confirm:  # without the full model (missing or corrupt) the table alone decides, with a warning
+                self.confirm_layer = build_layer(self.engine.documents, "full")
+                if self.confirm_layer is not None:
+                    self.confirm_combiner = (_adopted_combiner(calibration, self.confirm_layer.encoder.name)
+                                             or Combiner.load(encoder=self.confirm_layer.encoder.name))
 
     def rule_findings(self, a: Approach) -> list[Finding]:
         """The indicators' and the providers' findings, at the adopted weights."""
@@ -74,12 +90,23 @@ class Analyser:
             a.findings = findings
             return apply_score(a, self.advice)
         semantic, sem_findings = self.layer.family_scores(a) if self.layer else ({}, [])
-        return apply_combined(a, findings, semantic, sem_findings, self.combiner, self.advice)
+        if self.confirm_layer is None or self.confirm_combiner is None:
+            return apply_combined(a, findings, semantic, sem_findings, self.combiner, self.advice)
+        again = [dataclasses.replace(f, carries=dict(f.carries)) for f in findings]  # scoring annotates them
+        apply_combined(a, findings, semantic, sem_findings, self.combiner, self.advice)
+        if a.score < CONFIRM_AT:
+            return a
+        semantic, sem_findings = self.confirm_layer.family_scores(a)
+        return apply_combined(a, again, semantic, sem_findings, self.confirm_combiner, self.advice)
 
     @property
     def semantic_problem(self) -> str | None:
-        """Why the semantic layer is off (a missing or corrupt model) when it was asked for."""
-        return layer_problem() if self.layer is None and self.ctx.semantic != "off" else None
+        """Why the semantic layer (or, for `confirm`, the full model) is off when it was asked for."""
+        if self.layer is None and self.ctx.semantic != "off":
+            return layer_problem()
+        if self.ctx.semantic == "confirm" and self.confirm_layer is None and self.layer is not None:
+            return f"the full model is off, the static table alone decides: {layer_problem()}"
+        return None
 
     def analyse(self, approaches: Iterable[Approach],
                 progress: Callable[[int], None] | None = None) -> list[Approach]:

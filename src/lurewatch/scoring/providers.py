@@ -23,7 +23,7 @@ class ScanContext:
     use_photos: bool = True
     use_text_model: bool = True
     persist: bool = False  # providers may write to the store (photo hashes) only when the user asked (--store)
-    semantic: str = "auto"  # the semantic layer's encoder: auto | static | full | off
+    semantic: str = "auto"  # the semantic layer's encoder: auto | static | full | confirm | off
     combiner: bool = True  # score with the calibrated combiner (False: the noisy-OR of the rule weights)
 
 
