@@ -72,3 +72,16 @@ def test_scan_accepts_confirm_and_names_it_when_refusing_a_mode(tmp_path):
     assert (tmp_path / "out.json").stat().st_size > 0
     res = CliRunner().invoke(app, ["scan", str(demo), "--semantic", "bogus"])
     assert res.exit_code != 0 and "confirm" in res.output
+
+
+def test_scan_warns_when_confirm_runs_without_the_full_model(tmp_path, monkeypatch):
+    from lurewatch.semantic import layer
+
+    real = layer.default_layer
+    monkeypatch.setattr(layer, "default_layer", lambda kind="auto": None if kind == "full" else real(kind))
+    monkeypatch.setattr(layer, "layer_problem", lambda: "the semantic model file is missing (test)")
+    res = CliRunner().invoke(app, ["scan", str(ROOT / "examples" / "demo-export"), "--semantic", "confirm",
+                                   "--format", "json", "--output", str(tmp_path / "out.json")])
+    assert res.exit_code == 0, res.output
+    assert "the full model is off, the static table alone decides" in res.output
+    assert "semantic layer off" not in res.output

@@ -93,15 +93,7 @@ def scan(
     with _bar(show) as bar:
         t_read = bar.add_task("reading", total=None)
         result = load_inputs(list(paths), profiles, progress=lambda n: bar.advance(t_read, n), stream=True)
-    if semantic != "off":
-        from lurewatch.semantic.layer import default_layer, layer_problem
-
-        if default_layer(_encoders(semantic)[0]) is None and layer_problem():
-            console.print(f"[yellow]warning[/]: semantic layer off, scoring with the rules alone: "
-                          f"{layer_problem()}", highlight=False)
-        elif semantic == "confirm" and default_layer("full") is None:
-            console.print(f"[yellow]warning[/]: the full model is off, the static table alone decides: "
-                          f"{layer_problem()}", highlight=False)
+    _warn_if_semantic_off(semantic)
     order = {"low": 0, "medium": 1, "high": 2}
     floor = order[min_level]
     sink = _Sink(fmt)
@@ -141,9 +133,18 @@ def scan(
 SEMANTIC_MODES = ("auto", "static", "full", "confirm", "off")
 
 
-def _encoders(semantic: str) -> tuple[str, ...]:
-    """The encoders a --semantic mode loads (confirm: the static table, then the full model)."""
-    return ("static", "full") if semantic == "confirm" else (semantic,)
+def _warn_if_semantic_off(semantic: str) -> None:
+    """Say so when the asked-for encoder (for confirm: the static table, then the full model) did not load."""
+    if semantic == "off":
+        return
+    from lurewatch.semantic.layer import default_layer, layer_problem
+
+    if default_layer("static" if semantic == "confirm" else semantic) is None and layer_problem():
+        console.print(f"[yellow]warning[/]: semantic layer off, scoring with the rules alone: "
+                      f"{layer_problem()}", highlight=False)
+    elif semantic == "confirm" and default_layer("full") is None:
+        console.print(f"[yellow]warning[/]: the full model is off, the static table alone decides: "
+                      f"{layer_problem()}", highlight=False)
 
 
 def _scan_spark(paths: list[Path], profiles: Path | None, ctx: ScanContext, fmt: Format, output: Path | None,
@@ -248,12 +249,7 @@ def _context(db: str | None, semantic: str) -> ScanContext:
         db_url = resolve_db(db)
     if semantic not in SEMANTIC_MODES:
         fail("--semantic must be full, static, auto, confirm or off")
-    if semantic != "off":
-        from lurewatch.semantic.layer import default_layer, layer_problem
-
-        if any(default_layer(k) is None for k in _encoders(semantic)) and layer_problem():
-            console.print(f"[yellow]warning[/]: semantic layer off, scoring with the rules alone: "
-                          f"{layer_problem()}", highlight=False)
+    _warn_if_semantic_off(semantic)
     return ScanContext(db_url=db_url, semantic=semantic)
 
 
