@@ -64,6 +64,22 @@ def test_without_the_full_model_the_table_alone_decides(monkeypatch):
     assert got.score >= CONFIRM_AT and _verdict(got) == _verdict(want)
 
 
+def test_without_the_table_the_full_model_alone_decides(monkeypatch):
+    real = pipeline.build_layer
+    monkeypatch.setattr(pipeline, "build_layer", lambda docs, kind="auto": None if kind == "static" else real(docs, kind))
+    monkeypatch.setattr(pipeline, "layer_problem", lambda: "the static table is corrupt (test)")
+    confirm = Analyser(ScanContext(use_photos=False, semantic="confirm"))
+    full = Analyser(ScanContext(use_photos=False, semantic="full"))
+    assert confirm.layer is not None and confirm.layer.encoder.name == full.layer.encoder.name
+    assert confirm.confirm_layer is None
+    assert confirm.semantic_problem == ("the static table is off, the full model alone decides: "
+                                        "the static table is corrupt (test)")
+    # Below the line too: the full model reads every approach, as `--semantic full` does.
+    for text in ("Shall we move to WhatsApp? My client pays USD 2,000 per report. Keep it between us.",
+                 "Thanks for your talk at the workshop. The slides are on the conference website."):
+        assert _verdict(confirm.analyse_one(_message(text))) == _verdict(full.analyse_one(_message(text)))
+
+
 def test_scan_accepts_confirm_and_names_it_when_refusing_a_mode(tmp_path):
     demo = ROOT / "examples" / "demo-export"
     res = CliRunner().invoke(app, ["scan", str(demo), "--semantic", "confirm", "--format", "json", "--quiet",
@@ -84,4 +100,17 @@ def test_scan_warns_when_confirm_runs_without_the_full_model(tmp_path, monkeypat
                                    "--format", "json", "--output", str(tmp_path / "out.json")])
     assert res.exit_code == 0, res.output
     assert "the full model is off, the static table alone decides" in res.output
+    assert "semantic layer off" not in res.output
+
+
+def test_scan_warns_when_confirm_runs_without_the_table(tmp_path, monkeypatch):
+    from lurewatch.semantic import layer
+
+    real = layer.default_layer
+    monkeypatch.setattr(layer, "default_layer", lambda kind="auto": None if kind == "static" else real(kind))
+    monkeypatch.setattr(layer, "layer_problem", lambda: "the static table is corrupt (test)")
+    res = CliRunner().invoke(app, ["scan", str(ROOT / "examples" / "demo-export"), "--semantic", "confirm",
+                                   "--format", "json", "--output", str(tmp_path / "out.json")])
+    assert res.exit_code == 0, res.output
+    assert "the static table is off, the full model alone decides" in res.output
     assert "semantic layer off" not in res.output

@@ -44,8 +44,12 @@ class Analyser:
         self.confirm_layer: SemanticLayer | None = None  # `confirm`: the full model, for CONFIRM_AT and over
         self.confirm_combiner: Combiner | None = None
         confirm = self.ctx.semantic == "confirm"
+        self._confirm_problem: str | None = None  # `confirm` without one of its two encoders
         if self.ctx.semantic != "off":
             self.layer = build_layer(self.engine.documents, "static" if confirm else self.ctx.semantic)
+            if self.layer is None and confirm:  # without the table the full model alone decides, with a warning
+                self._confirm_problem = f"the static table is off, the full model alone decides: {layer_problem()}"
+                self.layer = build_layer(self.engine.documents, "full")
             if self.layer is not None:
                 self.advice.update({f.id: f.advice for f in self.layer.families})
         # The combiner was fitted with the semantic layer's inputs: without the layer (turned off, or its
@@ -56,9 +60,11 @@ class Analyser:
             self.combiner = combiner if isinstance(combiner, Combiner) else (
                 _adopted_combiner(calibration, self.layer.encoder.name)
                 or Combiner.load(encoder=self.layer.encoder.name))
-            if confirm:  # without the full model (missing or corrupt) the table alone decides, with a warning
+            if confirm and self._confirm_problem is None:
                 self.confirm_layer = build_layer(self.engine.documents, "full")
-                if self.confirm_layer is not None:
+                if self.confirm_layer is None:  # without the full model the table alone decides, with a warning
+                    self._confirm_problem = f"the full model is off, the static table alone decides: {layer_problem()}"
+                else:
                     self.confirm_combiner = (_adopted_combiner(calibration, self.confirm_layer.encoder.name)
                                              or Combiner.load(encoder=self.confirm_layer.encoder.name))
 
@@ -104,9 +110,7 @@ class Analyser:
         """Why the semantic layer (or, for `confirm`, the full model) is off when it was asked for."""
         if self.layer is None and self.ctx.semantic != "off":
             return layer_problem()
-        if self.ctx.semantic == "confirm" and self.confirm_layer is None and self.layer is not None:
-            return f"the full model is off, the static table alone decides: {layer_problem()}"
-        return None
+        return self._confirm_problem if self.layer is not None else None
 
     def analyse(self, approaches: Iterable[Approach],
                 progress: Callable[[int], None] | None = None) -> list[Approach]:

@@ -134,17 +134,27 @@ SEMANTIC_MODES = ("auto", "static", "full", "confirm", "off")
 
 
 def _warn_if_semantic_off(semantic: str) -> None:
-    """Say so when the asked-for encoder (for confirm: the static table, then the full model) did not load."""
+    """Say so when the asked-for encoder (for confirm: the static table or the full model) did not load."""
     if semantic == "off":
         return
     from lurewatch.semantic.layer import default_layer, layer_problem
 
-    if default_layer("static" if semantic == "confirm" else semantic) is None and layer_problem():
-        console.print(f"[yellow]warning[/]: semantic layer off, scoring with the rules alone: "
-                      f"{layer_problem()}", highlight=False)
-    elif semantic == "confirm" and default_layer("full") is None:
-        console.print(f"[yellow]warning[/]: the full model is off, the static table alone decides: "
-                      f"{layer_problem()}", highlight=False)
+    def warn(what: str, problem: str | None) -> None:
+        console.print(f"[yellow]warning[/]: {what}: {problem}", highlight=False)
+
+    if semantic != "confirm":
+        if default_layer(semantic) is None and layer_problem():
+            warn("semantic layer off, scoring with the rules alone", layer_problem())
+        return
+    table = default_layer("static") is not None
+    table_problem = layer_problem()
+    if default_layer("full") is None:
+        if table:
+            warn("the full model is off, the static table alone decides", layer_problem())
+        else:
+            warn("semantic layer off, scoring with the rules alone", f"{table_problem}; and {layer_problem()}")
+    elif not table:
+        warn("the static table is off, the full model alone decides", table_problem)
 
 
 def _scan_spark(paths: list[Path], profiles: Path | None, ctx: ScanContext, fmt: Format, output: Path | None,
