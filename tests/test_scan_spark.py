@@ -57,6 +57,18 @@ def test_demo_export_identical_on_both_engines(spark, tmp_path: Path) -> None:  
     assert len(recs) == 24 and recs[0]["level"] == "high" and recs[0]["findings"]
 
 
+def test_confirm_mode_identical_on_both_engines(spark, tmp_path: Path) -> None:  # noqa: ANN001
+    # `--semantic confirm` loads a second encoder (the ONNX model) in every executor and rescores there
+    local, remote = tmp_path / "local.jsonl", tmp_path / "spark.jsonl"
+    _scan([DEMO], local, "--semantic", "confirm")
+    out = _scan([DEMO], remote, "--semantic", "confirm", "--engine", "spark", "--spark-master", "local[2]")
+    assert local.read_bytes() == remote.read_bytes()
+    assert "8 high" in out
+    auto = tmp_path / "auto.jsonl"  # the full model's scores differ from the table's on this export
+    _scan([DEMO], auto)
+    assert auto.read_bytes() != remote.read_bytes()
+
+
 def test_message_tables_identical_on_both_engines(spark, tmp_path: Path) -> None:  # noqa: ANN001
     gen = _gen()
     gen.write(2500, tmp_path / "a.jsonl", seed=11)
