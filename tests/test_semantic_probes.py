@@ -90,3 +90,27 @@ def test_a_corpus_larger_than_one_encoder_call_is_fitted_in_batches(static) -> N
     assert fitted.W.shape == (static.dim, 1)
     scores = static.encode([pos[7], neg[7]]) @ fitted.W[:, 0] + fitted.b[0]
     assert scores[0] > scores[1]
+
+
+def test_a_new_rules_examples_do_not_move_the_probes(docs) -> None:
+    """Every rule's negative examples are read by every probe from the frozen list, so a rule added (or its
+    examples edited) changes the rules' findings and not the probes, until the list is refreshed on purpose
+    (scripts/fit_semantic_probes.py --refresh-rule-negatives) and measured like any model change."""
+    extra = [("extra.yaml", {"indicators": [{"id": "LW-TEST-999", "scope": "message", "examples": {
+        "positive": ["Please add my key to the server."],
+        "negative": ["The service desk adds keys through the access form."]}}]})]
+    before = _sets(docs)
+    after = probes.training_sets(parse_families(docs), rule_examples([*docs, *extra]), probes.load_corpus())
+    assert [(s.family, s.positives, s.negatives) for s in after] == [(s.family, s.positives, s.negatives) for s in before]
+    live = probes.training_sets(parse_families(docs), rule_examples([*docs, *extra]), probes.load_corpus(),
+                                rule_negatives=probes.live_rule_negatives(rule_examples([*docs, *extra])))
+    assert any("The service desk adds keys through the access form." in s.negatives for s in live)
+
+
+def test_the_frozen_rule_negatives_are_rule_examples_and_a_damaged_list_is_not_used(docs, tmp_path: Path) -> None:
+    frozen = probes.load_rule_negatives()
+    assert frozen and set(frozen) <= set(probes.live_rule_negatives(rule_examples(docs)))
+    bad = tmp_path / "n.json"
+    bad.write_text('{"not": "a list"}')
+    assert probes.load_rule_negatives(bad) is None
+    assert probes.load_rule_negatives(tmp_path / "missing.json") is None

@@ -39,6 +39,13 @@ CHECK_TOLERANCE = 1e-3  # max abs difference of the check vector (onnxruntime bu
 MODELS = Path(__file__).resolve().parent.parent / "models"
 CORPUS_PATH = MODELS / "semantic-corpus.jsonl.gz"
 MAX_CORPUS_BYTES = 8_000_000  # compressed; the shipped file is well under 1 MB
+# The rules' negative examples that every probe reads as ordinary sentences, frozen when the probes were last
+# fitted (scripts/fit_semantic_probes.py --refresh-rule-negatives). A rule's examples are probe data: read live,
+# every new or edited rule refitted every probe and moved approaches at the line in both directions (measured
+# with LW-CYBER-013, 7 December 2026). Frozen, a rule change changes the rules' findings and nothing else
+# until the probes are refitted on purpose and measured like any other model change.
+RULE_NEGATIVES_PATH = MODELS / "semantic-rule-negatives.json"
+MAX_RULE_NEGATIVES_BYTES = 2_000_000
 
 
 @dataclass(slots=True, frozen=True)
@@ -83,12 +90,39 @@ class FittedProbes:
     ex_vecs: dict[str, np.ndarray]  # family -> (n_exemplars, dim)
 
 
+def live_rule_negatives(rule_ex: dict[str, tuple[list[str], list[str]]]) -> list[str]:
+    """Every rule's negative examples, in rule order (ordinary, legitimate sentences)."""
+    return [x for _p, n in rule_ex.values() for x in n]
+
+
+def load_rule_negatives(path: Path | None = None) -> list[str] | None:
+    """The frozen rule negatives shipped with the probes (None if the file is missing or damaged)."""
+    path = path or RULE_NEGATIVES_PATH
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_RULE_NEGATIVES_BYTES:
+            return None
+        doc = json.loads(path.read_text("utf-8"))
+        if not isinstance(doc, list) or not all(isinstance(x, str) for x in doc):
+            return None
+        return doc
+    except (OSError, ValueError):
+        return None
+
+
+def write_rule_negatives(sentences: Sequence[str], path: Path | None = None) -> None:
+    (path or RULE_NEGATIVES_PATH).write_text(json.dumps(list(sentences), ensure_ascii=False, indent=0) + "\n",
+                                             "utf-8")
+
+
 def training_sets(families: Sequence[Any], rule_ex: dict[str, tuple[list[str], list[str]]],
-                  corpus: Sequence[CorpusSentence] = (), exclude_sets: Sequence[str] = ()) -> list[TrainingSet]:
+                  corpus: Sequence[CorpusSentence] = (), exclude_sets: Sequence[str] = (),
+                  rule_negatives: Sequence[str] | None = None) -> list[TrainingSet]:
     """Each family's positives (its exemplars, its rules' positive examples, the corpus sentences labelled
     with it) and negatives (its contrast sentences, every rule's negative examples, the other families'
     positives, the corpus sentences of legitimate approaches). `exclude_sets`: corpus sets left out (to
-    measure a set with probes that never saw it).
+    measure a set with probes that never saw it). `rule_negatives`: the rules' negative examples read as
+    ordinary sentences by every probe; by default the frozen list (RULE_NEGATIVES_PATH), or, if it is
+    missing, those of `rule_ex`.
 
     A mitigating family (a sign of legitimate outreach) is a negative of every asking family like any other
     family, but ordinary sentences that touch its topics (employer, confidentiality, policy...) are left out
@@ -105,8 +139,9 @@ def training_sets(families: Sequence[Any], rule_ex: dict[str, tuple[list[str], l
             p, n = rule_ex.get(rid, ([], []))
             pos[f.family] += p
             neg[f.family] += n
-    for _p, n in rule_ex.values():
-        generic += n  # ordinary, legitimate sentences
+    if rule_negatives is None:
+        rule_negatives = load_rule_negatives()
+    generic += rule_negatives if rule_negatives is not None else live_rule_negatives(rule_ex)  # ordinary sentences
     curated = frozenset(x for v in (*pos.values(), *neg.values(), generic) for x in v)
     mitigating = {f.family for f in families if getattr(f, "mitigating", False)}
     # Other families' exemplar-side positives are negatives; corpus positives are not (a sentence a rule of
