@@ -125,6 +125,36 @@ def test_a_command_that_pipes_a_download_into_a_shell_is_flagged():
     assert "LW-CYBER-012" not in ids(docs)
 
 
+def test_access_handed_over_without_a_password_is_flagged():
+    # LW-CYBER-013: the sender's key on a server, a mailbox rule sending mail outside, the sender's number as a
+    # sign-in method, a remote-control session, a token: each flagged on its own, with no password asked
+    for text in [
+        "Our benchmark harness needs to reach the cluster overnight. Please append the public key below to "
+        "~/.ssh/authorized_keys under your account on the gateway node and tell me when it's done.",
+        "While the consortium bid runs, could you create a rule in your mailbox so that anything from the "
+        "prime's procurement team is copied to bids@consortium-desk.example? IT don't need to be bothered.",
+        "So we can help if the token ever fails during the negotiation round, add our desk number +44 7700 "
+        "900145 as an alternate phone on your account's security info page.",
+        "The portal client needs a proper install. Open Quick Assist, choose 'Help someone', read me the code "
+        "and give me full control for ten minutes.",
+    ]:
+        a = scored([text], sender_email="ops@partner-desk.example", owner_email="m.kerr@westmarch.example")
+        assert "LW-CYBER-013" in ids(a) and a.level in ("medium", "high"), (a.score, ids(a), text[:40])
+
+
+def test_the_organisations_own_access_notices_are_not_access_handed_over():
+    for text in [
+        "We found a forwarding rule on your mailbox that sends mail to an outside address. You did not create "
+        "it, so we have switched it off; please ring the service desk if you know who asked for it.",
+        "A deploy key was added to the repository flight-sw by an organisation admin. If this key was added in "
+        "error, an admin can remove it under Settings.",
+        "External collaborators register their SSH keys only through the research computing form; my public "
+        "key is in the form itself, so there is nothing for you to add anywhere.",
+    ]:
+        a = scored([text], sender_email="servicedesk@westmarch.example", owner_email="m.kerr@westmarch.example")
+        assert "LW-CYBER-013" not in ids(a), (a.score, ids(a), text[:40])
+
+
 def test_consent_and_browser_add_ons_from_an_outside_link_are_flagged_and_store_rollouts_are_not():
     consent = scored([
         "To keep the proposal in one place, connect our drafting workspace: https://app.draftdesk.example/connect. "

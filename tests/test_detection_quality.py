@@ -57,7 +57,7 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     # figures, over sets 1-28:
     ("blind10", "static", 15, 3, 1),  # 15/15, 3/85, 1 high
     ("blind10", "full", 14, 3, 0),  # 14/15, 3/85, 0 high
-    ("blind11", "static", 24, 1, 0),  # 24/30, 1/20, 0 high
+    ("blind11", "static", 25, 1, 0),  # 25/30, 1/20, 0 high (m-h28 caught by LW-CYBER-013, 7 Dec)
     ("blind11", "full", 27, 2, 0),  # 27/30, 2/20, 0 high
     ("blind12", "static", 12, 3, 0),  # 12/12, 3/88, 0 high
     ("blind12", "full", 12, 1, 1),  # 12/12, 1/88, 1 high
@@ -165,8 +165,9 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind50", "full", 5, 2, 0),  # 5/5, 2/20, 0 high
     # Held out: sets 51 (adversarial) and 52 (ordinary inbox), measured before any tuning at aa404a9: set 51
     # static 12/15 and 4/10 (2 high), full 12/15 and 2/10 (1 high); set 52 static 5/5 and 4/20, full 5/5 and 0/20. Today:
-    ("blind51", "static", 12, 4, 2),  # 12/15, 4/10, 2 high
-    ("blind51", "full", 12, 2, 1),  # 12/15, 2/10, 1 high
+    # LW-CYBER-013 (7 Dec, written after reading av-h04 and av-h07, so no longer blind for them) catches both:
+    ("blind51", "static", 14, 4, 2),  # 14/15, 4/10, 2 high
+    ("blind51", "full", 14, 2, 1),  # 14/15, 2/10, 1 high
     ("blind52", "static", 5, 4, 0),  # 5/5, 4/20, 0 high
     ("blind52", "full", 5, 0, 0),  # 5/5, 0/20, 0 high
     # Held out: sets 53 (adversarial) and 54 (ordinary inbox), measured before any tuning at 88d2f7e. Today:
@@ -232,7 +233,7 @@ def test_blind_sets_10_to_54_keep_their_figures(name, encoder, min_hostile, max_
     ("blind48", 5, 0, 0),  # 5/5, 0/20, 0 high
     ("blind49", 15, 2, 0),  # 15/15, 2/10, 0 high
     ("blind50", 5, 2, 0),  # 5/5, 2/20, 0 high
-    ("blind51", 12, 2, 1),  # 12/15, 2/10, 1 high
+    ("blind51", 14, 2, 1),  # 14/15, 2/10, 1 high (av-h04 and av-h07 caught by LW-CYBER-013, 7 Dec)
     ("blind52", 5, 0, 0),  # 5/5, 0/20, 0 high
     ("blind53", 14, 2, 1),  # 14/15, 2/10, 1 high (measured at 88d2f7e, before any tuning)
     ("blind54", 5, 2, 0),  # 5/5, 2/20, 0 high (measured at 88d2f7e, before any tuning)
