@@ -106,3 +106,19 @@ def test_scan_warns_when_confirm_runs_without_one_encoder(tmp_path, monkeypatch,
     out = " ".join(res.output.split())  # the console wraps long lines
     assert warning in out and f"the {missing} model file is missing (test)" in out
     assert "semantic layer off" not in out
+
+
+@pytest.mark.parametrize(("problem", "warned"), [("the model files are missing (test)", True), (None, False)])
+def test_scan_with_neither_encoder_scores_with_the_rules_and_says_so_only_if_something_failed(tmp_path, monkeypatch,
+                                                                                             problem, warned):
+    # None without a problem: rule files with no semantic entries have no layer, and nothing failed
+    from lurewatch.semantic import layer
+
+    monkeypatch.setattr(layer, "default_layer", lambda kind="auto": None)
+    monkeypatch.setattr(layer, "layer_problem", lambda: problem)
+    res = CliRunner().invoke(app, ["scan", str(ROOT / "examples" / "demo-export"), "--semantic", "confirm",
+                                   "--format", "json", "--output", str(tmp_path / "out.json")])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert ("semantic layer off, scoring with the rules alone" in out) is warned
+    assert "warning" not in out or warned

@@ -107,7 +107,7 @@ class Analyser:
 
     @property
     def semantic_problem(self) -> str | None:
-        """Why the semantic layer (or, for `confirm`, the full model) is off when it was asked for."""
+        """Why the semantic layer (or, for `confirm`, one of its two encoders) is off when it was asked for."""
         if self.layer is None and self.ctx.semantic != "off":
             return layer_problem()
         return self._confirm_problem if self.layer is not None else None

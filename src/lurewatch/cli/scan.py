@@ -146,14 +146,15 @@ def _warn_if_semantic_off(semantic: str) -> None:
         if default_layer(semantic) is None and layer_problem():
             warn("semantic layer off, scoring with the rules alone", layer_problem())
         return
+    # (a layer is also None without a problem when the rule files hold no semantic entries: nothing to say)
     table = default_layer("static") is not None
     table_problem = layer_problem()
     if default_layer("full") is None:
         if table:
             warn("the full model is off, the static table alone decides", layer_problem())
-        else:
+        elif table_problem or layer_problem():
             warn("semantic layer off, scoring with the rules alone", f"{table_problem}; and {layer_problem()}")
-    elif not table:
+    elif not table and table_problem:
         warn("the static table is off, the full model alone decides", table_problem)
 
 
