@@ -67,7 +67,8 @@ def test_the_policy_is_what_the_scoring_hard_coded_before() -> None:
     assert {"target", "interest", "approach"} == CONTEXT and {"persona"} == PERSONA and {"legitimacy"} == MITIGATING
     assert unmitigable() == {"LW-SECRET-001", "LW-SECRET-002", "LW-REQ-001", "LW-FILE-001", "LW-FILE-004",
                              "LW-PIVOT-005", "LW-SHARED-001", "LW-WATCH-001", "LW-CYBER-001", "LW-CYBER-006",
-                             "LW-CYBER-010"}  # device-code sign-in: no legitimacy sign makes it safe
+                             "LW-CYBER-010",  # device-code sign-in: no legitimacy sign makes it safe
+                             "LW-CYBER-013"}  # access handed over (a key, a token, a mail rule): nor this
 
 
 def test_unmitigable_comes_from_the_rules() -> None:
