@@ -99,7 +99,7 @@ def test_scan_warns_when_confirm_runs_without_one_encoder(tmp_path, monkeypatch,
 
     real = layer.default_layer
     monkeypatch.setattr(layer, "default_layer", lambda kind="auto": None if kind == missing else real(kind))
-    monkeypatch.setattr(layer, "layer_problem", lambda: f"the {missing} model file is missing (test)")
+    monkeypatch.setattr(pipeline, "layer_problem", lambda: f"the {missing} model file is missing (test)")
     res = CliRunner().invoke(app, ["scan", str(ROOT / "examples" / "demo-export"), "--semantic", "confirm",
                                    "--format", "json", "--output", str(tmp_path / "out.json")])
     assert res.exit_code == 0, res.output
@@ -115,7 +115,7 @@ def test_scan_with_neither_encoder_scores_with_the_rules_and_says_so_only_if_som
     from lurewatch.semantic import layer
 
     monkeypatch.setattr(layer, "default_layer", lambda kind="auto": None)
-    monkeypatch.setattr(layer, "layer_problem", lambda: problem)
+    monkeypatch.setattr(pipeline, "layer_problem", lambda: problem)
     res = CliRunner().invoke(app, ["scan", str(ROOT / "examples" / "demo-export"), "--semantic", "confirm",
                                    "--format", "json", "--output", str(tmp_path / "out.json")])
     assert res.exit_code == 0, res.output

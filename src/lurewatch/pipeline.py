@@ -28,6 +28,31 @@ from lurewatch.semantic.layer import SemanticLayer, build_layer, layer_problem
 CONFIRM_AT = 10
 
 
+def semantic_layers(mode: str, build: Callable[[str], SemanticLayer | None]
+                    ) -> tuple[SemanticLayer | None, SemanticLayer | None, str | None]:
+    """For a `--semantic` mode: the layer that reads every approach; for `confirm`, the full model that reads
+    again and decides at CONFIRM_AT and over; and why an encoder that was asked for is off (None if nothing
+    failed: rule files with no semantic entries have no layer). `build(kind)` gives the layer of an encoder.
+    `confirm` without one of its two encoders lets the other decide alone; without both, the rules score."""
+    if mode == "off":
+        return None, None, None
+    if mode != "confirm":
+        layer = build(mode)
+        return layer, None, (layer_problem() if layer is None else None)
+    table = build("static")
+    table_problem = None if table is not None else layer_problem()
+    full = build("full")
+    full_problem = None if full is not None else layer_problem()
+    if table is not None and full is not None:
+        return table, full, None
+    if table is not None:
+        return table, None, f"the full model is off, the static table alone decides: {full_problem}"
+    if full is not None:
+        return full, None, f"the static table is off, the full model alone decides: {table_problem}"
+    problems = [p for p in (table_problem, full_problem) if p]
+    return None, None, "; and ".join(problems) or None
+
+
 class Analyser:
     """Holds the compiled indicators and the evidence providers for one scan."""
 
@@ -43,15 +68,10 @@ class Analyser:
         self.layer: SemanticLayer | None = None
         self.confirm_layer: SemanticLayer | None = None  # `confirm`: the full model, for CONFIRM_AT and over
         self.confirm_combiner: Combiner | None = None
-        confirm = self.ctx.semantic == "confirm"
-        self._confirm_problem: str | None = None  # `confirm` without one of its two encoders
-        if self.ctx.semantic != "off":
-            self.layer = build_layer(self.engine.documents, "static" if confirm else self.ctx.semantic)
-            if self.layer is None and confirm:  # without the table the full model alone decides, with a warning
-                self._confirm_problem = f"the static table is off, the full model alone decides: {layer_problem()}"
-                self.layer = build_layer(self.engine.documents, "full")
-            if self.layer is not None:
-                self.advice.update({f.id: f.advice for f in self.layer.families})
+        self.layer, full, self._problem = semantic_layers(
+            self.ctx.semantic, lambda kind: build_layer(self.engine.documents, kind))
+        if self.layer is not None:
+            self.advice.update({f.id: f.advice for f in self.layer.families})
         # The combiner was fitted with the semantic layer's inputs: without the layer (turned off, or its
         # model missing) the rules' own noisy-OR scores, as before the layer existed.
         # A combiner retrained from analysts' cases (`lurewatch train --from-cases`) replaces the shipped
@@ -60,13 +80,10 @@ class Analyser:
             self.combiner = combiner if isinstance(combiner, Combiner) else (
                 _adopted_combiner(calibration, self.layer.encoder.name)
                 or Combiner.load(encoder=self.layer.encoder.name))
-            if confirm and self._confirm_problem is None:
-                self.confirm_layer = build_layer(self.engine.documents, "full")
-                if self.confirm_layer is None:  # without the full model the table alone decides, with a warning
-                    self._confirm_problem = f"the full model is off, the static table alone decides: {layer_problem()}"
-                else:
-                    self.confirm_combiner = (_adopted_combiner(calibration, self.confirm_layer.encoder.name)
-                                             or Combiner.load(encoder=self.confirm_layer.encoder.name))
+            if full is not None:
+                self.confirm_layer = full
+                self.confirm_combiner = (_adopted_combiner(calibration, full.encoder.name)
+                                         or Combiner.load(encoder=full.encoder.name))
 
     def rule_findings(self, a: Approach) -> list[Finding]:
         """The indicators' and the providers' findings, at the adopted weights."""
@@ -108,9 +125,7 @@ class Analyser:
     @property
     def semantic_problem(self) -> str | None:
         """Why the semantic layer (or, for `confirm`, one of its two encoders) is off when it was asked for."""
-        if self.layer is None and self.ctx.semantic != "off":
-            return layer_problem()
-        return self._confirm_problem if self.layer is not None else None
+        return self._problem
 
     def analyse(self, approaches: Iterable[Approach],
                 progress: Callable[[int], None] | None = None) -> list[Approach]:

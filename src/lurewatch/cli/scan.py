@@ -134,28 +134,15 @@ SEMANTIC_MODES = ("auto", "static", "full", "confirm", "off")
 
 
 def _warn_if_semantic_off(semantic: str) -> None:
-    """Say so when the asked-for encoder (for confirm: the static table or the full model) did not load."""
-    if semantic == "off":
-        return
-    from lurewatch.semantic.layer import default_layer, layer_problem
+    """Say so when an asked-for encoder did not load (the same decision as the Analyser's)."""
+    from lurewatch.pipeline import semantic_layers
+    from lurewatch.semantic.layer import default_layer
 
-    def warn(what: str, problem: str | None) -> None:
-        console.print(f"[yellow]warning[/]: {what}: {problem}", highlight=False)
-
-    if semantic != "confirm":
-        if default_layer(semantic) is None and layer_problem():
-            warn("semantic layer off, scoring with the rules alone", layer_problem())
+    layer, _, problem = semantic_layers(semantic, default_layer)
+    if problem is None:
         return
-    # (a layer is also None without a problem when the rule files hold no semantic entries: nothing to say)
-    table = default_layer("static") is not None
-    table_problem = layer_problem()
-    if default_layer("full") is None:
-        if table:
-            warn("the full model is off, the static table alone decides", layer_problem())
-        elif table_problem or layer_problem():
-            warn("semantic layer off, scoring with the rules alone", f"{table_problem}; and {layer_problem()}")
-    elif not table and table_problem:
-        warn("the static table is off, the full model alone decides", table_problem)
+    what = "semantic layer off, scoring with the rules alone: " if layer is None else ""
+    console.print(f"[yellow]warning[/]: {what}{problem}", highlight=False)
 
 
 def _scan_spark(paths: list[Path], profiles: Path | None, ctx: ScanContext, fmt: Format, output: Path | None,
