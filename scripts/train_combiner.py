@@ -33,7 +33,14 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from lurewatch.learned.combiner import FORMAT, Combiner, features, has_behaviour, policy_floor  # noqa: E402
+from lurewatch.learned.combiner import (  # noqa: E402
+    FORMAT,
+    Combiner,
+    features,
+    fuse_semantic,
+    has_behaviour,
+    policy_floor,
+)
 from lurewatch.learned.labelled import ADVERSARIAL_SETS, BLIND_SETS, HELD_OUT_SETS, load_yaml_set  # noqa: E402
 from lurewatch.model import Approach, Finding  # noqa: E402
 
@@ -59,22 +66,31 @@ class Row:
     train_only: bool = False  # the same case scored by today's rules: trained on, never measured
 
 
-_LAYER: list = []
+_LAYER: dict[str, object] = {}
 ENCODER = ["auto"]
 CURRENT = [False]
 QUICK = [False]
+FUSED = "fused"  # --encoder fused: the full model's families and the static table's beside them
 
 
-def _layer():
+def _layer(kind: str | None = None):
+    """The semantic layer of `kind` (default: the encoder trained for; the full model's when fused)."""
     from lurewatch.semantic.layer import default_layer
 
-    if not _LAYER:
-        layer = default_layer(ENCODER[0])
+    kind = kind or ("full" if ENCODER[0] == FUSED else ENCODER[0])
+    if kind not in _LAYER:
+        layer = default_layer(kind)
         if layer is None:
             sys.exit("the semantic layer did not load: the combiner must be trained with it")
         _cache_to_disk(layer.encoder)
-        _LAYER.append(layer)
-    return _LAYER[0]
+        _LAYER[kind] = layer
+    return _LAYER[kind]
+
+
+def _encoder_name() -> str:
+    if ENCODER[0] == FUSED:
+        return f"{_layer('full').encoder.name}+{_layer('static').encoder.name}"
+    return _layer().encoder.name
 
 
 def _cache_to_disk(encoder) -> None:
@@ -166,31 +182,38 @@ def held_out_rows() -> list[Row]:
     return rows
 
 
-_PROBES: dict[frozenset, tuple] = {}
+_PROBES: dict[tuple[str | None, frozenset], tuple] = {}
 
 
-def _probes(exclude: frozenset) -> tuple:
+def _probes(exclude: frozenset, kind: str | None = None) -> tuple:
     """(W, b) of the behaviour probes fitted without the corpus sentences of the `exclude` sets."""
-    if exclude not in _PROBES:
+    if (kind, exclude) not in _PROBES:
         from lurewatch.indicators.engine import default_engine
         from lurewatch.semantic import probes
         from lurewatch.semantic.layer import rule_examples
 
-        layer = _layer()
+        layer = _layer(kind)
         sets = probes.training_sets(layer.families, rule_examples(default_engine().documents),
                                     probes.load_corpus(), exclude_sets=sorted(exclude))
         fitted = probes.fit(layer.encoder, sets)
-        _PROBES[exclude] = (fitted.W, fitted.b)
-    return _PROBES[exclude]
+        _PROBES[kind, exclude] = (fitted.W, fitted.b)
+    return _PROBES[kind, exclude]
+
+
+def _family_scores(r: Row, exclude: frozenset, kind: str | None = None) -> dict[str, float]:
+    layer = _layer(kind)
+    layer.W, layer.b = _probes(exclude, kind)
+    return layer.family_scores(r.approach)[0]
 
 
 def featurise(rows: list[Row], exclude_of=lambda r: ()) -> list[str]:
     """The combiner's inputs of every row, its semantic ones from probes that never saw the corpus sentences
     of `exclude_of(row)` (a row's own set, and the set left out: the probes are stacked, out of fold)."""
-    layer = _layer()
     for r in rows:
-        layer.W, layer.b = _probes(frozenset(exclude_of(r)))
-        sem, _ = layer.family_scores(r.approach)
+        exclude = frozenset(exclude_of(r))
+        sem = _family_scores(r, exclude)
+        if ENCODER[0] == FUSED:
+            sem = fuse_semantic(sem, _family_scores(r, exclude, "static"))
         r.x = features(r.approach, r.findings, r.rules_score, sem)
     names = sorted({k for r in rows for k in r.x or {}})
     return names
@@ -333,7 +356,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help="write src/lurewatch/models/combiner-<encoder>.json")
     ap.add_argument("--report", type=Path, help="write the measurement as markdown")
-    ap.add_argument("--encoder", default="auto", help="the semantic layer's encoder: auto, static or full")
+    ap.add_argument("--encoder", default="auto", help="the semantic layer's encoder: auto, static, full, or fused (the full model's "
+                    "families and the static table's beside them)")
     ap.add_argument("--dump-oof", type=Path, help="write each blind case's out-of-fold probability and its fold's "
                     "thresholds as JSON lines (for comparing models case by case)")
     ap.add_argument("--quick", action="store_true",
@@ -346,7 +370,7 @@ def main() -> None:
     CURRENT[0] = args.with_current
     QUICK[0] = args.quick
     rows = prior_rows() + (current_rows() if CURRENT[0] else []) + extra_rows()
-    print("encoder:", _layer().encoder.name, file=sys.stderr)
+    print("encoder:", _encoder_name(), file=sys.stderr)
     probs, ths = loso(rows, list(BLIND_SETS))
     results = table(rows, probs, ths)
     if args.dump_oof:
@@ -392,7 +416,7 @@ def main() -> None:
     for k, v in sorted(model["coefficients"].items(), key=lambda kv: -abs(kv[1])):
         print(f"  {k:24s} {v:+.3f}")
     if args.write:
-        name = _LAYER[0].encoder.name
+        name = _encoder_name()
         model["encoder"] = name
         (ROOT / f"src/lurewatch/models/combiner-{name}.json").write_text(json.dumps(model, indent=1) + "\n")
     if args.report:

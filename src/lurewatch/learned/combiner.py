@@ -129,13 +129,26 @@ def features(a: Approach, findings: Iterable[Finding], rules_score: float,
     return x
 
 
+def fuse_semantic(primary: dict[str, float], second: dict[str, float] | None) -> dict[str, float]:
+    """The full model's family scores with the static table's beside them under their own names
+    (`static:LW-SEM-REQ`), read as they are read alone (mitigating families, `note_peak`). Used by
+    `scripts/train_combiner.py --encoder fused`, a measurement: measured on 7 December 2026 and not shipped,
+    since it flagged more legitimate approaches on the held-out sets (docs/detection-quality.md)."""
+    from lurewatch.semantic.layer import SECOND_VIEW
+
+    out = dict(primary)
+    out.update({SECOND_VIEW + k: v for k, v in (second or {}).items()})
+    return out
+
+
 def note_peak_family(a: Approach, semantic: dict[str, float] | None) -> str | None:
     """The semantic family that feeds `note_peak`: the strongest of a connection note's (None otherwise)."""
     if a.source != _NOTE_SOURCE or not semantic:
         return None
-    from lurewatch.semantic.layer import INPUTS, is_mitigating  # inputs of their own, not families
+    from lurewatch.semantic.layer import INPUTS, SECOND_VIEW, is_mitigating  # inputs of their own, not families
 
-    fam, v = max(((k, v) for k, v in semantic.items() if k not in INPUTS and not is_mitigating(k)),
+    fam, v = max(((k, v) for k, v in semantic.items()
+                  if k not in INPUTS and not is_mitigating(k) and not k.startswith(SECOND_VIEW)),
                  key=lambda kv: kv[1], default=("", 0.0))
     return fam if v > 0 else None
 

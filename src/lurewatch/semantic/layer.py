@@ -83,9 +83,12 @@ def parse_families(docs: Sequence[tuple[str, dict[str, Any]]]) -> list[Family]:
 _MITIGATING_IDS: set[str] = set()  # ids of every mitigating family parsed in this process
 
 
+SECOND_VIEW = "static:"  # a family's score from the static table read beside the full model's (fused)
+
+
 def is_mitigating(family_id: str) -> bool:
     """A family that lowers a score (`mitigating: true` in its rule file): not an ask, not behaviour."""
-    return family_id in _MITIGATING_IDS
+    return family_id.removeprefix(SECOND_VIEW) in _MITIGATING_IDS
 
 
 def rule_examples(docs: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, tuple[list[str], list[str]]]:
