@@ -357,7 +357,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write src/lurewatch/models/combiner-<encoder>.json")
     ap.add_argument("--report", type=Path, help="write the measurement as markdown")
     ap.add_argument("--encoder", default="auto", help="the semantic layer's encoder: auto, static, full, or fused (the full model's "
-                    "families and the static table's beside them)")
+                    "families and the static table's beside them; a measurement, not with --write)")
     ap.add_argument("--dump-oof", type=Path, help="write each blind case's out-of-fold probability and its fold's "
                     "thresholds as JSON lines (for comparing models case by case)")
     ap.add_argument("--quick", action="store_true",
@@ -367,6 +367,8 @@ def main() -> None:
     ap.add_argument("--with-current", action="store_true", help="also train on sets 1-9 as scored by today's rules (measured: no better)")
     args = ap.parse_args()
     ENCODER[0] = args.encoder
+    if args.encoder == FUSED and args.write:
+        sys.exit("--encoder fused is a measurement: the product reads no fused model (docs/detection-quality.md)")
     CURRENT[0] = args.with_current
     QUICK[0] = args.quick
     rows = prior_rows() + (current_rows() if CURRENT[0] else []) + extra_rows()
