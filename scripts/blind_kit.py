@@ -20,9 +20,10 @@ import shutil
 import sys
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from lurewatch.yamlfast import safe_load  # noqa: E402  (libyaml when present, as load_yaml_set reads the sets)
 
 SCHEMA = """# File schema for a set of approaches
 
@@ -63,7 +64,7 @@ def used_pretexts(data: Path) -> list[str]:
     """The `why` of every labelled case under `data` (tests/data), in a stable order."""
     out = []
     for path in sorted(data.glob("*/approaches.yaml")) + sorted(data.glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text("utf-8"))
+        doc = safe_load(path.read_text("utf-8"))
         if isinstance(doc, dict):
             doc = doc.get("approaches") or doc.get("cases") or []
         for case in doc or []:
