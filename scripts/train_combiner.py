@@ -71,6 +71,13 @@ ENCODER = ["auto"]
 CURRENT = [False]
 QUICK = [False]
 FUSED = "fused"  # --encoder fused: the full model's families and the static table's beside them
+MODEL = ["logistic"]  # --model trees: gradient-boosted trees over the same inputs (a measurement, not with --write)
+NAMES: list[list[str]] = [[]]  # the input names of the matrix being fitted (for the trees' monotone constraints)
+# Inputs that may only lower the trees' probability (signs of legitimate outreach), and the thread facts left
+# free; every other input (a rule category, a semantic family, the rules' score, pressing after a no) may
+# only raise it, so that adding a red flag never lowers a score.
+LOWERING = frozenset(("cat:legitimacy", "internal_only", "sem:LW-SEM-PROTECT"))
+FREE = frozenset(("owner_replied", "sender_first"))
 
 
 def _layer(kind: str | None = None):
@@ -225,12 +232,19 @@ def own_set(r: Row, also: str | None = None) -> set[str]:
 
 
 def matrix(rows: list[Row], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    NAMES[0] = names
     X = np.array([[(r.x or {}).get(n, 0.0) for n in names] for r in rows])
     y = np.array([r.hostile for r in rows], dtype=int)
     return X, y
 
 
-def fit(X: np.ndarray, y: np.ndarray) -> LogisticRegression:
+def fit(X: np.ndarray, y: np.ndarray):
+    if MODEL[0] == "trees":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        mono = [-1 if n in LOWERING else 0 if n in FREE else 1 for n in NAMES[0]]
+        return HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=150, l2_regularization=1.0,
+                                              min_samples_leaf=20, monotonic_cst=mono, random_state=0).fit(X, y)
     return LogisticRegression(C=C, max_iter=5000).fit(X, y)
 
 
@@ -273,6 +287,31 @@ def loso(rows: list[Row], sets: list[str]) -> tuple[dict[str, np.ndarray], dict[
                              for pi, r in zip(p, [r for r, t in zip(rows, test, strict=True) if t], strict=True)])
         ths[k] = (tm, th)
     return probs, ths
+
+
+def export_trees(clf, names: list[str]) -> dict:
+    """The fitted trees as plain lists (scikit-learn keeps them in a private structure, `_predictors`): per tree
+    the split feature, threshold, children, whether a node is a leaf, its value (leaves, already shrunk) and
+    its training count. Checked here against scikit-learn's own prediction before it is written."""
+    out = []
+    for (pred,) in clf._predictors:
+        nd = pred.nodes
+        out.append({"feature": [names[int(i)] for i in nd["feature_idx"]],
+                    "threshold": [float(t) for t in nd["num_threshold"]],
+                    "left": [int(i) for i in nd["left"]], "right": [int(i) for i in nd["right"]],
+                    "leaf": [bool(b) for b in nd["is_leaf"]], "value": [float(v) for v in nd["value"]],
+                    "count": [int(c) for c in nd["count"]]})
+    doc = {"base": float(np.ravel(clf._baseline_prediction)[0]), "trees": out}
+    from lurewatch.learned.trees import TreeEnsemble
+
+    ens = TreeEnsemble(doc)
+    rng = np.random.default_rng(0)
+    X = rng.random((200, len(names))) * 2
+    want = clf.decision_function(X)
+    got = np.array([ens.raw({n: float(v) for n, v in zip(names, row, strict=True)}) for row in X])
+    if not np.allclose(want, got, atol=1e-6):
+        sys.exit(f"exported trees disagree with scikit-learn (max {np.abs(want - got).max():.2e})")
+    return doc
 
 
 def seen_indicators(rows: list[Row]) -> set[str]:
@@ -364,11 +403,18 @@ def main() -> None:
                     help="probes fitted without each row's own set only (one fit per set, not one per pair): a training "
                     "row's inputs then come from probes that saw the set left out, a small leak, so use it to compare "
                     "inputs or encoders side by side, never for the figures that count")
+    ap.add_argument("--model", choices=["logistic", "trees"], default="logistic",
+                    help="trees: gradient-boosted trees (depth 3, monotone in every red flag) over the same inputs; a "
+                    "measurement, not with --write (the product scores with the logistic model)")
+    ap.add_argument("--export-trees", type=Path, help="with --model trees: write the fitted trees as a combiner file here")
     ap.add_argument("--with-current", action="store_true", help="also train on sets 1-9 as scored by today's rules (measured: no better)")
     args = ap.parse_args()
     ENCODER[0] = args.encoder
     if args.encoder == FUSED and args.write:
         sys.exit("--encoder fused is a measurement: the product reads no fused model (docs/detection-quality.md)")
+    MODEL[0] = args.model
+    if args.model == "trees" and args.write:
+        sys.exit("--model trees is a measurement: the product reads only the logistic model")
     CURRENT[0] = args.with_current
     QUICK[0] = args.quick
     rows = prior_rows() + (current_rows() if CURRENT[0] else []) + extra_rows()
@@ -390,9 +436,10 @@ def main() -> None:
     yo = np.concatenate([[r.hostile for r in rows_b if r.set_name == k] for k in BLIND_SETS])
     tm, th = threshold(oof[yo == 0], MEDIUM_FPR), threshold(oof[yo == 0], HIGH_FPR)
     final = fit(X, y)
+    trees = MODEL[0] == "trees"  # no coefficients: the held-out sets are scored by the fitted trees below
     model = {"format": FORMAT, "version": 1, "trained": str(date.today()), "features": names,
-             "coefficients": {n: round(float(c), 4) for n, c in zip(names, final.coef_[0], strict=True)},
-             "intercept": round(float(final.intercept_[0]), 4),
+             "coefficients": {} if trees else {n: round(float(c), 4) for n, c in zip(names, final.coef_[0], strict=True)},
+             "intercept": 0.0 if trees else round(float(final.intercept_[0]), 4),
              "thresholds": {"medium": round(tm, 4), "high": round(max(th, tm + 1e-4), 4),
                             "medium_fpr": MEDIUM_FPR, "high_fpr": HIGH_FPR},
              "indicators_seen": sorted(seen_indicators(rows)),
@@ -406,8 +453,10 @@ def main() -> None:
         hp: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(0))
         for k in sorted({r.set_name for r in hrows}):
             rs = [r for r in hrows if r.set_name == k]
-            hp[k] = np.array([final_probability(comb.combine(r.x or {}).probability, r, comb.indicators_seen,
-                                                comb.t_medium, comb.t_high) for r in rs])
+            raw = (final.predict_proba(matrix(rs, names)[0])[:, 1] if trees
+                   else [comb.combine(r.x or {}).probability for r in rs])
+            hp[k] = np.array([final_probability(float(pi), r, comb.indicators_seen, comb.t_medium, comb.t_high)
+                              for pi, r in zip(raw, rs, strict=True)])
         held = table(hrows, dict(hp), {k: (comb.t_medium, comb.t_high) for k in hp})
         model["held_out"] = held
     for r in results + held:
@@ -417,6 +466,9 @@ def main() -> None:
     print("thresholds", model["thresholds"], "intercept", model["intercept"])
     for k, v in sorted(model["coefficients"].items(), key=lambda kv: -abs(kv[1])):
         print(f"  {k:24s} {v:+.3f}")
+    if trees and args.export_trees:
+        model["trees"] = export_trees(final, names)
+        args.export_trees.write_text(json.dumps(model, indent=1) + "\n")
     if args.write:
         name = _encoder_name()
         model["encoder"] = name
