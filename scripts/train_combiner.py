@@ -415,6 +415,8 @@ def main() -> None:
     MODEL[0] = args.model
     if args.model == "trees" and args.write:
         sys.exit("--model trees is a measurement: the product reads only the logistic model")
+    if args.export_trees and args.model != "trees":
+        sys.exit("--export-trees needs --model trees")
     CURRENT[0] = args.with_current
     QUICK[0] = args.quick
     rows = prior_rows() + (current_rows() if CURRENT[0] else []) + extra_rows()

@@ -39,8 +39,10 @@ def test_shipped_probes_equal_a_fresh_fit(docs, static) -> None:
     shipped = probes.load_shipped(static, sets)
     assert shipped is not None
     fresh = probes.fit(static, sets)
-    np.testing.assert_allclose(shipped.W, fresh.W, atol=1e-4)
-    np.testing.assert_allclose(shipped.b, fresh.b, atol=1e-4)
+    # The fit's last digits follow the BLAS thread count (1.2e-4 apart with OMP_NUM_THREADS=1, 7 Dec 2026);
+    # a probe fitted on other sentences differs by orders of magnitude more, and the key test above catches it.
+    np.testing.assert_allclose(shipped.W, fresh.W, atol=1e-3)
+    np.testing.assert_allclose(shipped.b, fresh.b, atol=1e-3)
     layer = SemanticLayer(parse_families(docs), static, rule_examples(docs))
     assert layer.probes_source == "shipped"
 
