@@ -72,7 +72,6 @@ CURRENT = [False]
 QUICK = [False]
 FUSED = "fused"  # --encoder fused: the full model's families and the static table's beside them
 MODEL = ["logistic"]  # --model trees: gradient-boosted trees over the same inputs (a measurement, not with --write)
-NAMES: list[list[str]] = [[]]  # the input names of the matrix being fitted (for the trees' monotone constraints)
 # Inputs that may only lower the trees' probability (signs of legitimate outreach), and the thread facts left
 # free; every other input (a rule category, a semantic family, the rules' score, pressing after a no) may
 # only raise it, so that adding a red flag never lowers a score.
@@ -232,17 +231,17 @@ def own_set(r: Row, also: str | None = None) -> set[str]:
 
 
 def matrix(rows: list[Row], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    NAMES[0] = names
     X = np.array([[(r.x or {}).get(n, 0.0) for n in names] for r in rows])
     y = np.array([r.hostile for r in rows], dtype=int)
     return X, y
 
 
-def fit(X: np.ndarray, y: np.ndarray):
+def fit(X: np.ndarray, y: np.ndarray, names: list[str]):
+    """The combiner over these inputs (`names`: the columns of X, for the trees' monotone constraints)."""
     if MODEL[0] == "trees":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        mono = [-1 if n in LOWERING else 0 if n in FREE else 1 for n in NAMES[0]]
+        mono = [-1 if n in LOWERING else 0 if n in FREE else 1 for n in names]
         return HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=150, l2_regularization=1.0,
                                               min_samples_leaf=20, monotonic_cst=mono, random_state=0).fit(X, y)
     return LogisticRegression(C=C, max_iter=5000).fit(X, y)
@@ -274,14 +273,14 @@ def loso(rows: list[Row], sets: list[str]) -> tuple[dict[str, np.ndarray], dict[
         Xt, yt, st = X[train], y[train], set_of[train]
         for j in sorted(set(st) - {""}):
             m = st == j
-            inner[m] = fit(Xt[~m], yt[~m]).predict_proba(Xt[m])[:, 1]
+            inner[m] = fit(Xt[~m], yt[~m], names).predict_proba(Xt[m])[:, 1]
         measured = ~np.array([r.train_only for r in rows])[train]
         legit = inner[(yt == 0) & (st != "") & measured]
         tm, th = threshold(legit, MEDIUM_FPR), threshold(legit, HIGH_FPR)
         th = max(th, tm + 1e-6)
         test = (set_of == k) & ~np.array([r.train_only for r in rows])
         OOF_X.update({(k, r.case_id): dict(r.x or {}) for r, t in zip(rows, test, strict=True) if t})
-        p = fit(Xt, yt).predict_proba(X[test])[:, 1]
+        p = fit(Xt, yt, names).predict_proba(X[test])[:, 1]
         seen = seen_indicators([r for r, t in zip(rows, train, strict=True) if t])
         probs[k] = np.array([final_probability(pi, r, seen, tm, th)
                              for pi, r in zip(p, [r for r, t in zip(rows, test, strict=True) if t], strict=True)])
@@ -437,7 +436,7 @@ def main() -> None:
     oof = np.concatenate([probs[k] for k in BLIND_SETS])
     yo = np.concatenate([[r.hostile for r in rows_b if r.set_name == k] for k in BLIND_SETS])
     tm, th = threshold(oof[yo == 0], MEDIUM_FPR), threshold(oof[yo == 0], HIGH_FPR)
-    final = fit(X, y)
+    final = fit(X, y, names)
     trees = MODEL[0] == "trees"  # no coefficients: the held-out sets are scored by the fitted trees below
     model = {"format": FORMAT, "version": 1, "trained": str(date.today()), "features": names,
              "coefficients": {} if trees else {n: round(float(c), 4) for n, c in zip(names, final.coef_[0], strict=True)},

@@ -31,9 +31,9 @@ def fitted():
     X = rng.random((1200, len(names)))
     z = 2.5 * X[:, 0] + 2.0 * X[:, 1] * X[:, 4] - 2.0 * X[:, 2] + rng.normal(0, 0.4, len(X))
     y = (z > 1.2).astype(int)
-    tc.NAMES[0], tc.MODEL[0] = names, "trees"
+    tc.MODEL[0] = "trees"
     try:
-        clf = tc.fit(X, y)
+        clf = tc.fit(X, y, names)
         doc = tc.export_trees(clf, names)
     finally:
         tc.MODEL[0] = "logistic"
@@ -68,3 +68,6 @@ def test_a_damaged_tree_file_is_refused():
         TreeEnsemble({"base": 0.0, "trees": [tree]})
     with pytest.raises(ValueError):
         TreeEnsemble({"base": 0.0, "trees": [{**tree, "right": [2, 0, 0], "count": [10, 5]}]})
+    with pytest.raises(ValueError):  # a child before its parent (a loop)
+        TreeEnsemble({"base": 0.0, "trees": [{**tree, "right": [2, 0, 0], "leaf": [False, False, True],
+                                              "left": [1, 0, 0]}]})

@@ -32,10 +32,11 @@ class _Tree:
         value = [float(v) for v in t["value"]]
         count = [max(int(c), 0) for c in t["count"]]
         for i in range(n):
-            if not self.leaf[i] and not (0 < self.left[i] < n and 0 < self.right[i] < n):
+            # children are numbered after their parent (as scikit-learn writes them): no loop, one pass below
+            if not self.leaf[i] and not (i < self.left[i] < n and i < self.right[i] < n):
                 raise ValueError("tree child out of range")
-        # Expected value of every node: its leaves' values weighted by their training counts (children are
-        # numbered after their parent, so one pass from the end fills them).
+        # Expected value of every node: its leaves' values weighted by their training counts (one pass from
+        # the end, since children come after their parent).
         self.expect = value[:]
         weight = [float(c) for c in count]
         for i in range(n - 1, -1, -1):
