@@ -397,7 +397,8 @@ def main() -> None:
     ap.add_argument("--encoder", default="auto", help="the semantic layer's encoder: auto, static, full, or fused (the full model's "
                     "families and the static table's beside them; a measurement, not with --write)")
     ap.add_argument("--dump-oof", type=Path, help="write each blind case's out-of-fold probability and its fold's "
-                    "thresholds as JSON lines (for comparing models case by case)")
+                    "thresholds as JSON lines (for comparing models case by case); the held-out cases' go beside it, "
+                    "in the same name with the suffix .held.jsonl")
     ap.add_argument("--quick", action="store_true",
                     help="probes fitted without each row's own set only (one fit per set, not one per pair): a training "
                     "row's inputs then come from probes that saw the set left out, a small leak, so use it to compare "
@@ -459,6 +460,12 @@ def main() -> None:
             hp[k] = np.array([final_probability(float(pi), r, comb.indicators_seen, comb.t_medium, comb.t_high)
                               for pi, r in zip(raw, rs, strict=True)])
         held = table(hrows, dict(hp), {k: (comb.t_medium, comb.t_high) for k in hp})
+        if args.dump_oof:  # the held-out cases beside the out-of-fold ones, for the same case-by-case comparisons
+            with open(args.dump_oof.with_suffix(".held.jsonl"), "w", encoding="utf-8") as fh:
+                for k in sorted(hp):
+                    for r, p in zip([r for r in hrows if r.set_name == k], hp[k], strict=True):
+                        fh.write(json.dumps({"set": k, "id": r.case_id, "hostile": bool(r.hostile), "p": float(p),
+                                             "medium": comb.t_medium, "high": comb.t_high}) + "\n")
         model["held_out"] = held
     for r in results + held:
         print(f"{r['set']:8s} hostile {r['rules_hostile_flagged']:2d}->{r['hostile_flagged']:2d}/{r['hostile']:2d}  "
