@@ -99,13 +99,26 @@ def _encoder_name() -> str:
     return _layer().encoder.name
 
 
+def cache_name(encoder) -> str:
+    """The vector cache's file name: the encoder's name and a fingerprint of what it computes (its vector of a
+    fixed sentence), so that another model under the same name (LUREWATCH_SEMANTIC_MODEL_DIR, a new static
+    table) never reads the vectors of the old one."""
+    import hashlib
+
+    from lurewatch.semantic.probes import CHECK_SENTENCE
+
+    vec = np.round(np.asarray(encoder.encode([CHECK_SENTENCE]), dtype=np.float64).ravel(), 3)  # onnxruntime builds differ in the last bits
+    digest = hashlib.blake2b(vec.tobytes(), digest_size=6).hexdigest()
+    return f"lurewatch-train-{encoder.name}-{encoder.dim}-{digest}.pkl"
+
+
 def _cache_to_disk(encoder) -> None:
     """Keep sentence vectors between runs of this script (the full model takes minutes over every set)."""
     import atexit
     import pickle
     import tempfile
 
-    path = Path(tempfile.gettempdir()) / f"lurewatch-train-{encoder.name}-{encoder.dim}.pkl"
+    path = Path(tempfile.gettempdir()) / cache_name(encoder)
     cache: dict[str, np.ndarray] = pickle.loads(path.read_bytes()) if path.is_file() else {}
     encode = encoder.encode
 
