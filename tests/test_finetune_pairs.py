@@ -1,0 +1,72 @@
+"""scripts/finetune_sentence_model.py: the sentences it reads and the pairs it makes (no torch needed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from lurewatch.indicators.engine import Engine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("finetune_for_test", ROOT / "scripts/finetune_sentence_model.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def ft():
+    return _script()
+
+
+def test_the_sentences_come_from_the_rule_files_only(ft, monkeypatch):
+    from lurewatch.semantic import probes
+
+    def no_corpus(*a, **k):
+        raise AssertionError("the blind sets' sentences were read")
+
+    monkeypatch.setattr(probes, "load_corpus", no_corpus)
+    positives, hard, ordinary = ft.family_sentences(Engine.load().documents)
+    assert set(positives) >= {"request", "credentials", "payment", "secrecy"}
+    assert all(len(v) >= 5 for v in positives.values()) and len(ordinary) >= 100
+    for fam, pos in positives.items():
+        assert not set(pos) & set(hard[fam]), fam  # a sentence is never both a positive and a hard negative
+        assert not set(pos) & set(ordinary), fam
+
+
+def test_pairs_pull_a_family_together_and_push_its_negatives_away(ft):
+    positives = {"pay": ["we pay a fee", "a stipend is offered", "an honorarium"], "trip": ["flights covered", "a free trip"]}
+    hard = {"pay": ["the fee is on the public price list"], "trip": []}
+    ordinary = ["see you on Friday", "thanks for the note"]
+    pairs = ft.make_pairs(positives, hard, ordinary, per_sentence=4, seed=1)
+    assert len(pairs) == 2 * 4 * 5
+    for a, b, target in pairs:
+        fam = next(f for f, v in positives.items() if a in v)
+        if target == 1.0:
+            assert b in positives[fam]
+        else:
+            assert b in hard[fam] or b in ordinary
+            assert b not in positives[fam]
+    assert pairs == ft.make_pairs(positives, hard, ordinary, per_sentence=4, seed=1)  # deterministic
+    assert pairs != ft.make_pairs(positives, hard, ordinary, per_sentence=4, seed=2)
+    with pytest.raises(ValueError):
+        ft.make_pairs(positives, hard, [], per_sentence=1)
+
+
+def test_advert_sentences_keep_genuine_adverts_only(ft, tmp_path):
+    csv_path = tmp_path / "adverts.csv"
+    csv_path.write_text(
+        "title,company_profile,description,requirements,benefits,fraudulent\n"
+        'a,"We build pumps for water utilities across the region. Short.",'
+        '"You will maintain the test rigs in our Leeds workshop every week.",,,0\n'
+        'b,"Earn thousands a week from home with no experience needed at all.",,,,1\n', encoding="utf-8")
+    got = ft.advert_sentences(csv_path)
+    assert got == ["We build pumps for water utilities across the region.",
+                   "You will maintain the test rigs in our Leeds workshop every week."]
