@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from lurewatch.indicators.engine import Engine
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("finetune_for_test", ROOT / "scripts/finetune_sentence_model.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
 
 @pytest.fixture(scope="module")
-def ft():
-    return _script()
+def ft(load_script):
+    return load_script("finetune_sentence_model")
 
 
 def test_the_sentences_come_from_the_rule_files_only(ft, monkeypatch):

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def _script():
-    spec = importlib.util.spec_from_file_location("train_combiner_for_cache_test", ROOT / "scripts/train_combiner.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_the_training_cache_is_named_by_what_the_encoder_computes():
+def test_the_training_cache_is_named_by_what_the_encoder_computes(load_script):
     """Two encoders under one name (another model through LUREWATCH_SEMANTIC_MODEL_DIR, a new static table) must
     not share train_combiner's vector cache; the same encoder always finds its own."""
-    tc = _script()
+    tc = load_script("train_combiner")
 
     class Fake:
         name, dim = "minilm-l6-v2-int8", 4
