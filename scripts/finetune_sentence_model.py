@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from lurewatch.semantic.layer import parse_families, rule_examples  # noqa: E402
 
-MAX_ADVERT_BYTES = 50_000_000
+MAX_ADVERT_BYTES = 50_000_000  # either input file; EMSCAD's full CSV is about 50 MB
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -74,6 +74,13 @@ def advert_sentences(path: Path) -> list[str]:
                     if 30 <= len(s) <= 300 and len(s.split()) >= 6:
                         out.add(s)
     return sorted(out)
+
+
+def ordinary_sentences(path: Path) -> list[str]:
+    """A text file of ordinary sentences, one a line (sorted, without duplicates or blank lines)."""
+    if path.stat().st_size > MAX_ADVERT_BYTES:
+        raise SystemExit(f"{path}: larger than {MAX_ADVERT_BYTES} bytes")
+    return sorted({x.strip() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()})
 
 
 def make_pairs(positives: dict[str, list[str]], hard: dict[str, list[str]], ordinary: list[str],
@@ -160,7 +167,7 @@ def main() -> None:
     positives, hard, ordinary = family_sentences(Engine.load().documents)
     extra = advert_sentences(args.adverts) if args.adverts else []
     if args.ordinary:
-        extra += sorted({x.strip() for x in args.ordinary.read_text(encoding="utf-8").splitlines() if x.strip()})
+        extra += ordinary_sentences(args.ordinary)
     pairs = make_pairs(positives, hard, ordinary + extra, args.pairs, args.seed)
     print(f"{sum(map(len, positives.values()))} positives in {len(positives)} families, "
           f"{len(ordinary)} + {len(extra)} ordinary sentences, {len(pairs)} pairs", flush=True)

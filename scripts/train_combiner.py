@@ -478,7 +478,7 @@ def main() -> None:
                 for k in sorted(hp):
                     for r, p in zip([r for r in hrows if r.set_name == k], hp[k], strict=True):
                         fh.write(json.dumps({"set": k, "id": r.case_id, "hostile": bool(r.hostile), "p": float(p),
-                                             "medium": comb.t_medium, "high": comb.t_high}) + "\n")
+                                             "medium": comb.t_medium, "high": comb.t_high, "x": r.x or {}}) + "\n")
         model["held_out"] = held
     for r in results + held:
         print(f"{r['set']:8s} hostile {r['rules_hostile_flagged']:2d}->{r['hostile_flagged']:2d}/{r['hostile']:2d}  "

@@ -56,3 +56,8 @@ def test_advert_sentences_keep_genuine_adverts_only(ft, tmp_path):
     got = ft.advert_sentences(csv_path)
     assert got == ["We build pumps for water utilities across the region.",
                    "You will maintain the test rigs in our Leeds workshop every week."]
+
+
+def test_the_written_ordinary_sentences_load(ft):
+    got = ft.ordinary_sentences(ft.ROOT / "tests" / "data" / "written-ordinary" / "sentences.txt")
+    assert len(got) == 600 and got == sorted(set(got)) and all(got)
