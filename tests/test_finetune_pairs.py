@@ -61,3 +61,11 @@ def test_advert_sentences_keep_genuine_adverts_only(ft, tmp_path):
 def test_the_written_ordinary_sentences_load(ft):
     got = ft.ordinary_sentences(ft.ROOT / "tests" / "data" / "written-ordinary" / "sentences.txt")
     assert len(got) == 600 and got == sorted(set(got)) and all(got)
+
+
+def test_training_refuses_too_few_pairs_before_loading_anything(ft, tmp_path):
+    with pytest.raises(ValueError, match="nothing to train on"):
+        ft.train([("a", "b", 1.0)] * 3, tmp_path / "out", epochs=2, lr=2e-5, seed=0)
+    with pytest.raises(ValueError, match="nothing to train on"):
+        ft.train([("a", "b", 1.0)] * 40, tmp_path / "out", epochs=0, lr=2e-5, seed=0)
+    assert not (tmp_path / "out").exists()
