@@ -195,13 +195,18 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind61", "full", 5, 4, 0),  # 5/5, 4/20, 0 high
     ("blind62", "static", 5, 2, 0),  # 5/5, 2/20, 0 high
     ("blind62", "full", 5, 2, 0),  # 5/5, 2/20, 0 high
+    # Held out: sets 63 (adversarial) and 64 (ordinary inbox), measured before any tuning at fe6d1b9. Today:
+    ("blind63", "static", 9, 4, 0),  # 9/15, 4/10, 0 high
+    ("blind63", "full", 12, 1, 0),  # 12/15, 1/10, 0 high
+    ("blind64", "static", 5, 2, 0),  # 5/5, 2/20, 0 high
+    ("blind64", "full", 5, 2, 0),  # 5/5, 2/20, 0 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_62_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_64_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
@@ -265,6 +270,8 @@ def test_blind_sets_10_to_62_keep_their_figures(name, encoder, min_hostile, max_
     ("blind60", 5, 2, 0),  # 5/5, 2/20, 0 high (measured at 1c6c3bf, before any tuning)
     ("blind61", 5, 2, 0),  # 5/5, 2/20, 0 high (measured at 96d351c, before any tuning)
     ("blind62", 5, 2, 0),  # 5/5, 2/20, 0 high (measured at 96d351c, before any tuning)
+    ("blind63", 12, 1, 0),  # 12/15, 1/10, 0 high (measured at fe6d1b9, before any tuning)
+    ("blind64", 5, 2, 0),  # 5/5, 2/20, 0 high (measured at fe6d1b9, before any tuning)
     ("cyber1", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
 def test_confirm_mode_keeps_its_figures(name, min_hostile, max_legit, max_legit_high):
