@@ -72,11 +72,11 @@ CURRENT = [False]
 QUICK = [False]
 FUSED = "fused"  # --encoder fused: the full model's families and the static table's beside them
 MODEL = ["logistic"]  # --model trees: gradient-boosted trees over the same inputs (a measurement, not with --write)
+CROSSFIT: dict[str, str] = {}  # --crossfit: set -> the model folder tuned without it (rows of other sets: HELD_DIR)
+HELD_DIR = [""]
 # Inputs that may only lower the trees' probability (signs of legitimate outreach), and the thread facts left
 # free; every other input (a rule category, a semantic family, the rules' score, pressing after a no) may
 # only raise it, so that adding a red flag never lowers a score.
-CROSSFIT: dict[str, str] = {}  # --crossfit: set -> the model folder tuned without it (rows of other sets: HELD_DIR)
-HELD_DIR = [""]
 LOWERING = frozenset(("cat:legitimacy", "internal_only", "sem:LW-SEM-PROTECT"))
 FREE = frozenset(("owner_replied", "sender_first"))
 
@@ -470,8 +470,8 @@ def main() -> None:
     if args.crossfit:
         if args.write or args.encoder != "full":
             sys.exit("--crossfit is a measurement of the full model: use it with --encoder full and without --write")
-        CROSSFIT.update(load_crossfit(args.crossfit)[0])
-        HELD_DIR[0] = load_crossfit(args.crossfit)[1]
+        by_set, HELD_DIR[0] = load_crossfit(args.crossfit)
+        CROSSFIT.update(by_set)
     if args.model == "trees" and args.write:
         sys.exit("--model trees is a measurement: the product reads only the logistic model")
     if args.export_trees and args.model != "trees":
