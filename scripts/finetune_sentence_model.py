@@ -204,6 +204,8 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    if args.fold is not None and not args.corpus:
+        ap.error("--fold needs --corpus")  # before the adverts are read
     from lurewatch.indicators.engine import Engine
 
     positives, hard, ordinary = family_sentences(Engine.load().documents)
@@ -218,8 +220,6 @@ def main() -> None:
 
         excluded = fold_sets(list(BLIND_SETS), args.fold, args.folds) if args.fold is not None else []
         pairs += corpus_pairs(probes.load_corpus(), positives, set(excluded), args.corpus_pairs, args.seed)
-    elif args.fold is not None:
-        ap.error("--fold needs --corpus")
     print(f"{sum(map(len, positives.values()))} positives in {len(positives)} families, "
           f"{len(ordinary)} + {len(extra)} ordinary sentences, {len(pairs)} pairs", flush=True)
     train(pairs, args.out, args.epochs, args.lr, args.seed)
