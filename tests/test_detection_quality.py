@@ -200,13 +200,18 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind63", "full", 12, 1, 0),  # 12/15, 1/10, 0 high
     ("blind64", "static", 5, 2, 0),  # 5/5, 2/20, 0 high
     ("blind64", "full", 5, 2, 0),  # 5/5, 2/20, 0 high
+    # Held out: sets 65 (adversarial) and 66 (ordinary inbox), measured before any tuning at ac77708. Today:
+    ("blind65", "static", 15, 2, 0),  # 15/15, 2/10, 0 high
+    ("blind65", "full", 12, 0, 0),  # 12/15, 0/10, 0 high
+    ("blind66", "static", 5, 5, 1),  # 5/5, 5/20, 1 high
+    ("blind66", "full", 5, 8, 2),  # 5/5, 8/20, 2 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_64_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_66_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
@@ -272,6 +277,8 @@ def test_blind_sets_10_to_64_keep_their_figures(name, encoder, min_hostile, max_
     ("blind62", 5, 2, 0),  # 5/5, 2/20, 0 high (measured at 96d351c, before any tuning)
     ("blind63", 12, 1, 0),  # 12/15, 1/10, 0 high (measured at fe6d1b9, before any tuning)
     ("blind64", 5, 2, 0),  # 5/5, 2/20, 0 high (measured at fe6d1b9, before any tuning)
+    ("blind65", 12, 0, 0),  # 12/15, 0/10, 0 high (measured at ac77708, before any tuning)
+    ("blind66", 5, 8, 2),  # 5/5, 8/20, 2 high (measured at ac77708, before any tuning)
     ("cyber1", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
 def test_confirm_mode_keeps_its_figures(name, min_hostile, max_legit, max_legit_high):

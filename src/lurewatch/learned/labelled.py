@@ -90,8 +90,9 @@ BLIND_SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7
 HELD_OUT_SETS: tuple[str, ...] = ("blind29", "blind30", "blind31", "blind32", "blind33", "blind34", "blind35", "blind36",
                                     "blind37", "blind38", "blind39", "blind40", "blind41", "blind42",
                                     "blind43", "blind44", "blind45", "blind46", "blind47", "blind48", "blind49", "blind50", "blind51", "blind52",
-                                    "blind53", "blind54", "blind55", "blind56", "blind57", "blind58", "blind59", "blind60", "blind61", "blind62", "blind63", "blind64")  # the next sets: measured before any tuning, never trained on until then
-ADVERSARIAL_SETS = {"blind8", "blind9", "blind11", "blind13", "blind15", "blind17", "blind18", "blind20", "blind22", "blind24", "blind26", "blind29", "blind31", "blind34", "blind37", "blind40", "blind43", "blind45", "blind47", "blind49", "blind51", "blind53", "blind55", "blind57", "blind59", "blind63"}
+                                    "blind53", "blind54", "blind55", "blind56", "blind57", "blind58", "blind59", "blind60", "blind61", "blind62", "blind63", "blind64",
+                                    "blind65", "blind66")  # the next sets: measured before any tuning, never trained on until then
+ADVERSARIAL_SETS = {"blind8", "blind9", "blind11", "blind13", "blind15", "blind17", "blind18", "blind20", "blind22", "blind24", "blind26", "blind29", "blind31", "blind34", "blind37", "blind40", "blind43", "blind45", "blind47", "blind49", "blind51", "blind53", "blind55", "blind57", "blind59", "blind63", "blind65"}
 HARDER_OWNER = "Research engineer at a UK deep-tech start-up"  # the recipient of every harder case
 
 
