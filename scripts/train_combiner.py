@@ -215,18 +215,24 @@ def held_out_rows() -> list[Row]:
 
 
 _PROBES: dict[tuple[str | None, frozenset], tuple] = {}
+_CORPUS: list = []  # the shipped corpus sentences, read once
 
 
 def _probes(exclude: frozenset, kind: str | None = None) -> tuple:
     """(W, b) of the behaviour probes fitted without the corpus sentences of the `exclude` sets."""
+    from lurewatch.semantic import probes
+
+    if not _CORPUS:
+        _CORPUS.extend(probes.load_corpus())
+    corpus = _CORPUS
+    exclude = exclude & {c.set for c in corpus}  # a set with no corpus sentences changes no fit: one fit, not one per set
     if (kind, exclude) not in _PROBES:
         from lurewatch.indicators.engine import default_engine
-        from lurewatch.semantic import probes
         from lurewatch.semantic.layer import rule_examples
 
         layer = _layer(kind)
         sets = probes.training_sets(layer.families, rule_examples(default_engine().documents),
-                                    probes.load_corpus(), exclude_sets=sorted(exclude))
+                                    corpus, exclude_sets=sorted(exclude))
         fitted = probes.fit(layer.encoder, sets)
         _PROBES[kind, exclude] = (fitted.W, fitted.b)
     return _PROBES[kind, exclude]
