@@ -48,6 +48,9 @@ def test_crossfit_maps_each_set_to_the_model_that_never_read_it(load_script, tmp
     by_set, held = tc.load_crossfit(tmp_path)
     assert by_set[sets[0]] == f"dir:{tmp_path / 'fold0'}" and by_set[sets[1]] == f"dir:{tmp_path / 'fold1'}"
     assert set(by_set) == set(sets) and held == f"dir:{tmp_path / 'all'}"
+    tc.BLIND_SETS = (*sets, "blind-not-in-the-corpus")  # a training set in no model's corpus: read by the held model
+    assert tc.load_crossfit(tmp_path)[0] == by_set
+    tc.BLIND_SETS = tuple(sets)
     model("again", sets[:1])
     with pytest.raises(SystemExit):
         tc.load_crossfit(tmp_path)
