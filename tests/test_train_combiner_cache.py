@@ -54,3 +54,17 @@ def test_crossfit_maps_each_set_to_the_model_that_never_read_it(load_script, tmp
     model("again", sets[:1])
     with pytest.raises(SystemExit):
         tc.load_crossfit(tmp_path)
+
+
+def test_train_through_moves_the_held_out_sets_up_to_one_into_the_training(load_script):
+    """--train-through blindN: the held-out sets up to N join the training in order, the later ones stay held out,
+    no set is lost or doubled, and a set that is not held out is refused."""
+    import pytest
+
+    tc = load_script("train_combiner")
+    held = tc.HELD_OUT_SETS
+    train, still_held = tc.train_through(held[2])
+    assert train == tc.BLIND_SETS + held[:3] and still_held == held[3:]
+    assert tc.train_through(held[-1]) == (tc.BLIND_SETS + held, ())
+    with pytest.raises(SystemExit):
+        tc.train_through(tc.BLIND_SETS[0])
