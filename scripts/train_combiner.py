@@ -259,6 +259,8 @@ def load_crossfit(folder: Path) -> tuple[dict[str, str], str]:
     from lurewatch.semantic.probes import load_corpus
 
     in_corpus = {c.set for c in load_corpus()}
+    if not in_corpus:  # a damaged corpus would otherwise send every set to the model tuned on all of them
+        sys.exit("--crossfit: the annotated corpus did not load, so the sets the fold models saw are unknown")
     missing = [k for k in BLIND_SETS if k in in_corpus and k not in by_set]
     if missing or not held:
         sys.exit(f"{folder}: no fold model leaves out {missing}" if missing else f"{folder}: no model tuned on every set")

@@ -25,7 +25,7 @@ def test_the_training_cache_is_named_by_what_the_encoder_computes(load_script):
     assert tc.cache_name(a).startswith("lurewatch-train-minilm-l6-v2-int8-4-")
 
 
-def test_crossfit_maps_each_set_to_the_model_that_never_read_it(load_script, tmp_path):
+def test_crossfit_maps_each_set_to_the_model_that_never_read_it(load_script, tmp_path, monkeypatch):
     """--crossfit reads the fold models' own record of the sets they left out; a set left out twice, or by none,
     or no model tuned on all, is refused rather than measured with a leak."""
     import json
@@ -51,6 +51,12 @@ def test_crossfit_maps_each_set_to_the_model_that_never_read_it(load_script, tmp
     tc.BLIND_SETS = (*sets, "blind-not-in-the-corpus")  # a training set in no model's corpus: read by the held model
     assert tc.load_crossfit(tmp_path)[0] == by_set
     tc.BLIND_SETS = tuple(sets)
+    from lurewatch.semantic import probes
+
+    with monkeypatch.context() as m:  # no corpus: which sets a model saw is unknown, so nothing is measured
+        m.setattr(probes, "load_corpus", lambda *a, **k: [])
+        with pytest.raises(SystemExit):
+            tc.load_crossfit(tmp_path)
     model("again", sets[:1])
     with pytest.raises(SystemExit):
         tc.load_crossfit(tmp_path)
