@@ -218,13 +218,19 @@ _PROBES: dict[tuple[str | None, frozenset], tuple] = {}
 _CORPUS: list = []  # the shipped corpus sentences, read once
 
 
-def _probes(exclude: frozenset, kind: str | None = None) -> tuple:
-    """(W, b) of the behaviour probes fitted without the corpus sentences of the `exclude` sets."""
+def _corpus() -> list:
     from lurewatch.semantic import probes
 
     if not _CORPUS:
         _CORPUS.extend(probes.load_corpus())
-    corpus = _CORPUS
+    return _CORPUS
+
+
+def _probes(exclude: frozenset, kind: str | None = None) -> tuple:
+    """(W, b) of the behaviour probes fitted without the corpus sentences of the `exclude` sets."""
+    from lurewatch.semantic import probes
+
+    corpus = _corpus()
     exclude = exclude & {c.set for c in corpus}  # a set with no corpus sentences changes no fit: one fit, not one per set
     if (kind, exclude) not in _PROBES:
         from lurewatch.indicators.engine import default_engine
@@ -256,9 +262,7 @@ def load_crossfit(folder: Path) -> tuple[dict[str, str], str]:
                 by_set[name] = f"dir:{sub}"
         else:
             held = f"dir:{sub}"
-    from lurewatch.semantic.probes import load_corpus
-
-    in_corpus = {c.set for c in load_corpus()}
+    in_corpus = {c.set for c in _corpus()}
     if not in_corpus:  # a damaged corpus would otherwise send every set to the model tuned on all of them
         sys.exit("--crossfit: the annotated corpus did not load, so the sets the fold models saw are unknown")
     missing = [k for k in BLIND_SETS if k in in_corpus and k not in by_set]

@@ -55,6 +55,7 @@ def test_crossfit_maps_each_set_to_the_model_that_never_read_it(load_script, tmp
 
     with monkeypatch.context() as m:  # no corpus: which sets a model saw is unknown, so nothing is measured
         m.setattr(probes, "load_corpus", lambda *a, **k: [])
+        m.setattr(tc, "_CORPUS", [])
         with pytest.raises(SystemExit):
             tc.load_crossfit(tmp_path)
     model("again", sets[:1])
