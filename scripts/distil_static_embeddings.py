@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full-cache", type=Path, help="the full model's vectors of the sweep's sentences (.npy)")
     args = ap.parse_args(argv)
 
-    full = FullEncoder()
+    full = FullEncoder(base=True)  # the table is distilled from the untuned model
     first_word = full.tokenizer.token_to_id("the")  # BERT: specials, [unused], single characters, then words
     if args.token_cache and args.token_cache.is_file():
         vectors = np.load(args.token_cache)

