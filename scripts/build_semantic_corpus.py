@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from lurewatch.indicators.engine import Engine
-from lurewatch.learned.labelled import BLIND_SETS, load_yaml_set
+from lurewatch.learned.labelled import CORPUS_SETS, load_yaml_set
 from lurewatch.pipeline import Analyser
 from lurewatch.scoring.providers import ScanContext
 from lurewatch.semantic.layer import parse_families, sender_sentences
@@ -68,10 +68,10 @@ def main() -> None:
     families = parse_families(Engine.load().documents)
     family_of_rule = {rid: f.family for f in families for rid in f.rule_ids}
     rules = Analyser(ScanContext(use_photos=False, use_text_model=False, semantic="off"), combiner=False)
-    asks = {name: load_asks(ROOT / "tests/data" / name / "asks.yaml") for name in BLIND_SETS} if ASKS_MODE != "off" else {}
+    asks = {name: load_asks(ROOT / "tests/data" / name / "asks.yaml") for name in CORPUS_SETS} if ASKS_MODE != "off" else {}
     asks = {k: v for k, v in asks.items() if v is not None}
     rows = []
-    for name in BLIND_SETS:
+    for name in CORPUS_SETS:
         for lab in load_yaml_set(ROOT / "tests/data" / name / "approaches.yaml", name):
             sents = list(dict.fromkeys(s for s, _ in sender_sentences(lab.approach)))
             if not lab.hostile:

@@ -1,6 +1,8 @@
 """Train and measure the score combiner (lurewatch.learned.combiner), leave one set out.
 
-Training rows are the cases of blind sets 1-11, each scored by the rules as they were before that set was
+Training rows are the cases of the training blind sets (BLIND_SETS, sets 1-28; --train-through adds held-out
+sets for a measurement), plus the harder, demo and development cases. Each blind case is scored by the rules
+as they were before that set was
 first seen (tests/data/prior_rule_findings.jsonl, made by scripts/prior_rule_findings.py): the rules'
 behaviour on wording they had never met, which is what a scan meets in use. The semantic layer and the
 thread's shape are computed from the cases themselves; the probes are trained on the blind sets' sentences
@@ -13,7 +15,8 @@ flagged), and measure on the set left out. The exported model is then fitted on 
 thresholds taken from the outer out-of-fold probabilities. Held-out sets (HELD_OUT_SETS: blind sets not
 yet measured, then kept out) are measured last with today's rules and never trained on.
 
-    python scripts/train_combiner.py [--write] [--report docs/combiner-loso.md]
+    python scripts/train_combiner.py --encoder static [--write]
+    python scripts/train_combiner.py --encoder full --crossfit M [--write]   (M: scripts/finetune_sentence_model.py)
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from lurewatch.learned.combiner import (  # noqa: E402
 )
 from lurewatch.learned.labelled import ADVERSARIAL_SETS, BLIND_SETS, HELD_OUT_SETS, load_yaml_set  # noqa: E402
 from lurewatch.model import Approach, Finding  # noqa: E402
+from lurewatch.semantic.encoder import BASE_NAME  # noqa: E402
 
 # Legitimate share at medium or high chosen inside each fold. It was 7% while asking for the goal itself, 8%,
 # gave 8.3-9.0% on the sets left out (sets 1-11). Over sets 1-19, 7% gave 5.7-5.9% left out and 8% gives
@@ -70,10 +74,11 @@ _LAYER: dict[str, object] = {}
 ENCODER = ["auto"]
 CURRENT = [False]
 QUICK = [False]
-FUSED = "fused"  # --encoder fused: the full model's families and the static table's beside them
+FUSED = "fused"  # --encoder fused: the untuned full model's families and the static table's beside them
 MODEL = ["logistic"]  # --model trees: gradient-boosted trees over the same inputs (a measurement, not with --write)
 CROSSFIT: dict[str, str] = {}  # --crossfit: set -> the model folder tuned without it (rows of other sets: HELD_DIR)
 HELD_DIR = [""]
+WRITE_NAME = [""]  # --crossfit --write: the name of the packaged model that the held model is a copy of
 # Inputs that may only lower the trees' probability (signs of legitimate outreach), and the thread facts left
 # free; every other input (a rule category, a semantic family, the rules' score, pressing after a no) may
 # only raise it, so that adding a red flag never lowers a score.
@@ -82,10 +87,10 @@ FREE = frozenset(("owner_replied", "sender_first"))
 
 
 def _layer(kind: str | None = None):
-    """The semantic layer of `kind` (default: the encoder trained for; the full model's when fused)."""
+    """The semantic layer of `kind` (default: the encoder trained for; the untuned full model's when fused)."""
     from lurewatch.semantic.layer import default_layer
 
-    kind = kind or ("full" if ENCODER[0] == FUSED else ENCODER[0])
+    kind = kind or ("base" if ENCODER[0] == FUSED else ENCODER[0])
     if kind not in _LAYER and kind.startswith("dir:"):  # a tuned model of --crossfit
         from lurewatch.indicators.engine import default_engine
         from lurewatch.semantic.encoder import FullEncoder
@@ -105,10 +110,12 @@ def _layer(kind: str | None = None):
 
 
 def _encoder_name() -> str:
+    if CROSSFIT and WRITE_NAME[0]:
+        return WRITE_NAME[0]
     if CROSSFIT:
         return f"crossfit({len(set(CROSSFIT.values()))} folds, held out: {HELD_DIR[0]})"
     if ENCODER[0] == FUSED:
-        return f"{_layer('full').encoder.name}+{_layer('static').encoder.name}"
+        return f"{_layer('base').encoder.name}+{_layer('static').encoder.name}"
     return _layer().encoder.name
 
 
@@ -239,9 +246,28 @@ def _probes(exclude: frozenset, kind: str | None = None) -> tuple:
         layer = _layer(kind)
         sets = probes.training_sets(layer.families, rule_examples(default_engine().documents),
                                     corpus, exclude_sets=sorted(exclude))
-        fitted = probes.fit(layer.encoder, sets)
-        _PROBES[kind, exclude] = (fitted.W, fitted.b)
+        _PROBES[kind, exclude] = _fitted_on_disk(layer.encoder, sets)
     return _PROBES[kind, exclude]
+
+
+def _fitted_on_disk(encoder, sets) -> tuple:
+    """Fit the probes, or read them from an earlier run (a fit costs seconds, and an exact run over four fold
+    models needs hundreds): the file is named by the encoder's vector cache name and the training data's key."""
+    import hashlib
+    import tempfile
+
+    from lurewatch.semantic import probes
+
+    key = hashlib.blake2b((cache_name(encoder) + probes.data_key(encoder.name, sets)).encode(), digest_size=12)
+    path = Path(tempfile.gettempdir()) / f"lurewatch-train-probes-{key.hexdigest()}.npz"
+    if path.is_file():
+        with np.load(path) as z:
+            return z["W"], z["b"]
+    fitted = probes.fit(encoder, sets)
+    tmp = path.with_suffix(".part.npz")
+    np.savez(tmp, W=fitted.W, b=fitted.b)
+    tmp.replace(path)  # whole or absent, for runs side by side
+    return fitted.W, fitted.b
 
 
 def load_crossfit(folder: Path) -> tuple[dict[str, str], str]:
@@ -269,6 +295,19 @@ def load_crossfit(folder: Path) -> tuple[dict[str, str], str]:
     if missing or not held:
         sys.exit(f"{folder}: no fold model leaves out {missing}" if missing else f"{folder}: no model tuned on every set")
     return by_set, held
+
+
+def packaged_name(held_dir: str) -> str:
+    """The encoder name under which a --crossfit combiner may be written: the model tuned on all must be the
+    packaged tuned model, byte for byte, so that the probes and the combiner shipped read what it read."""
+    from lurewatch.semantic import encoder
+
+    model = Path(held_dir.removeprefix("dir:")) / "model.onnx"
+    if encoder._tuned_model() is None:
+        sys.exit(f"--crossfit --write: no tuned model is packaged ({encoder.TUNED_FILE}, pinned in encoder._TUNED_SHA256)")
+    if encoder._sha256(model) != encoder._TUNED_SHA256:
+        sys.exit(f"--crossfit --write: {model} is not the packaged {encoder.TUNED_FILE} (copy it there and pin its sha256)")
+    return encoder.TUNED_NAME
 
 
 def train_through(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -470,8 +509,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help="write src/lurewatch/models/combiner-<encoder>.json")
     ap.add_argument("--report", type=Path, help="write the measurement as markdown")
-    ap.add_argument("--encoder", default="auto", help="the semantic layer's encoder: auto, static, full, or fused (the full model's "
-                    "families and the static table's beside them; a measurement, not with --write)")
+    ap.add_argument("--encoder", default="auto", help="the semantic layer's encoder: auto, static, base (the untuned "
+                    "model), full (the tuned model when one ships, then only with --crossfit), or fused (the full model's families and the static "
+                    "table's beside them; a measurement, not with --write)")
     ap.add_argument("--dump-oof", type=Path, help="write each blind case's out-of-fold probability and its fold's "
                     "thresholds as JSON lines (for comparing models case by case); the held-out cases' go beside it, "
                     "in the same name with the suffix .held.jsonl")
@@ -485,7 +525,8 @@ def main() -> None:
     ap.add_argument("--export-trees", type=Path, help="with --model trees: write the fitted trees as a combiner file here")
     ap.add_argument("--crossfit", type=Path, help="a folder of tuned full models, one per fold of the sets plus one "
                     "tuned on all (scripts/finetune_sentence_model.py --corpus [--fold G]): each row's sentences are "
-                    "read by the model that never saw its set; a measurement, not with --write")
+                    "read by the model that never saw its set; with --write, the one tuned on all must be the packaged "
+                    "model, and the combiner is written under its name")
     ap.add_argument("--train-through", metavar="SET", help="the held-out sets up to SET join the training, the "
                     "later ones stay held out (sixth session of 7 December: blind56); a measurement, not with --write")
     ap.add_argument("--with-current", action="store_true", help="also train on sets 1-9 as scored by today's rules (measured: no better)")
@@ -500,10 +541,15 @@ def main() -> None:
         sys.exit("--encoder fused is a measurement: the product reads no fused model (docs/detection-quality.md)")
     MODEL[0] = args.model
     if args.crossfit:
-        if args.write or args.encoder != "full":
-            sys.exit("--crossfit is a measurement of the full model: use it with --encoder full and without --write")
+        if args.encoder != "full":
+            sys.exit("--crossfit reads tuned full models: use it with --encoder full")
         by_set, HELD_DIR[0] = load_crossfit(args.crossfit)
         CROSSFIT.update(by_set)
+        if args.write:
+            WRITE_NAME[0] = packaged_name(HELD_DIR[0])
+    elif args.encoder == "full" and _layer("full").encoder.name != BASE_NAME:
+        sys.exit("the tuned model read the training sets' sentences: measure it with --crossfit DIR (its rows read by "
+                 "models that never saw their sets), or the untuned model with --encoder base")
     if args.model == "trees" and args.write:
         sys.exit("--model trees is a measurement: the product reads only the logistic model")
     if args.export_trees and args.model != "trees":

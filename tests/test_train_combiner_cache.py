@@ -75,3 +75,32 @@ def test_train_through_moves_the_held_out_sets_up_to_one_into_the_training(load_
     assert tc.train_through(held[-1]) == (tc.BLIND_SETS + held, ())
     with pytest.raises(SystemExit):
         tc.train_through(tc.BLIND_SETS[0])
+
+
+def test_a_crossfit_combiner_is_written_only_for_the_packaged_model(load_script, tmp_path, monkeypatch):
+    """--crossfit --write names the combiner after the packaged tuned model, and only when one is packaged and the
+    model tuned on all is that file byte for byte: a combiner fitted on another model's readings must not ship
+    under its name."""
+    import hashlib
+    import shutil
+
+    import pytest
+
+    from lurewatch.semantic import encoder
+
+    tc = load_script("train_combiner")
+    (tmp_path / "same").mkdir()
+    shutil.copy(encoder._wheel_model(), tmp_path / "same" / "model.onnx")
+    with pytest.raises(SystemExit, match="no tuned model is packaged"):  # today: none ships
+        tc.packaged_name(f"dir:{tmp_path / 'same'}")
+    packaged = tmp_path / encoder.TUNED_FILE
+    shutil.copy(encoder._wheel_model(), packaged)  # stands in for a packaged tuned model
+    monkeypatch.setattr(encoder, "_tuned_path", lambda: packaged)
+    monkeypatch.setattr(encoder, "_TUNED_SHA256", hashlib.sha256(packaged.read_bytes()).hexdigest())
+    assert tc.packaged_name(f"dir:{tmp_path / 'same'}") == encoder.TUNED_NAME
+    (tmp_path / "other").mkdir()
+    data = bytearray(packaged.read_bytes())
+    data[len(data) // 2] ^= 1
+    (tmp_path / "other" / "model.onnx").write_bytes(bytes(data))
+    with pytest.raises(SystemExit, match="not the packaged"):
+        tc.packaged_name(f"dir:{tmp_path / 'other'}")

@@ -87,12 +87,12 @@ BLIND_SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7
               "blind10", "blind11", "blind12", "blind13", "blind14", "blind15", "blind16", "blind17",
               "blind18", "blind19", "blind20", "blind21", "blind22", "blind23", "blind24", "blind25", "blind26",
               "blind27", "blind28")
-HELD_OUT_SETS: tuple[str, ...] = ("blind29", "blind30", "blind31", "blind32", "blind33", "blind34", "blind35", "blind36",
-                                    "blind37", "blind38", "blind39", "blind40", "blind41", "blind42",
-                                    "blind43", "blind44", "blind45", "blind46", "blind47", "blind48", "blind49", "blind50", "blind51", "blind52",
-                                    "blind53", "blind54", "blind55", "blind56", "blind57", "blind58", "blind59", "blind60", "blind61", "blind62", "blind63", "blind64",
-                                    "blind65", "blind66")  # the next sets: measured before any tuning, never trained on until then
-ADVERSARIAL_SETS = {"blind8", "blind9", "blind11", "blind13", "blind15", "blind17", "blind18", "blind20", "blind22", "blind24", "blind26", "blind29", "blind31", "blind34", "blind37", "blind40", "blind43", "blind45", "blind47", "blind49", "blind51", "blind53", "blind55", "blind57", "blind59", "blind63", "blind65"}
+# The sets whose sentences are in the shipped semantic corpus (the probes' training and a tuned sentence model's,
+# scripts/build_semantic_corpus.py, scripts/finetune_sentence_model.py): today the training sets. Kept apart so
+# that sets joining the combiner's training never change the corpus or the folds of a tuned model silently.
+CORPUS_SETS = BLIND_SETS
+HELD_OUT_SETS: tuple[str, ...] = tuple(f"blind{i}" for i in range(29, 69))  # the next sets: measured before any tuning, never trained on until then
+ADVERSARIAL_SETS = {"blind8", "blind9", "blind11", "blind13", "blind15", "blind17", "blind18", "blind20", "blind22", "blind24", "blind26", "blind29", "blind31", "blind34", "blind37", "blind40", "blind43", "blind45", "blind47", "blind49", "blind51", "blind53", "blind55", "blind57", "blind59", "blind63", "blind65", "blind67"}
 HARDER_OWNER = "Research engineer at a UK deep-tech start-up"  # the recipient of every harder case
 
 
