@@ -205,13 +205,18 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind65", "full", 12, 0, 0),  # 12/15, 0/10, 0 high
     ("blind66", "static", 5, 5, 1),  # 5/5, 5/20, 1 high
     ("blind66", "full", 5, 8, 2),  # 5/5, 8/20, 2 high
+    # Held out: sets 67 (adversarial) and 68 (ordinary inbox), measured before any tuning at eaa84d1. Today:
+    ("blind67", "static", 14, 2, 1),  # 14/15, 2/10, 1 high
+    ("blind67", "full", 10, 1, 0),  # 10/15, 1/10, 0 high
+    ("blind68", "static", 5, 2, 0),  # 5/5, 2/20, 0 high
+    ("blind68", "full", 5, 4, 0),  # 5/5, 4/20, 0 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_66_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_68_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
@@ -279,6 +284,8 @@ def test_blind_sets_10_to_66_keep_their_figures(name, encoder, min_hostile, max_
     ("blind64", 5, 2, 0),  # 5/5, 2/20, 0 high (measured at fe6d1b9, before any tuning)
     ("blind65", 12, 0, 0),  # 12/15, 0/10, 0 high (measured at ac77708, before any tuning)
     ("blind66", 5, 8, 2),  # 5/5, 8/20, 2 high (measured at ac77708, before any tuning)
+    ("blind67", 10, 1, 0),  # 10/15, 1/10, 0 high (measured at eaa84d1, before any tuning)
+    ("blind68", 5, 4, 0),  # 5/5, 4/20, 0 high (measured at eaa84d1, before any tuning)
     ("cyber1", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
 def test_confirm_mode_keeps_its_figures(name, min_hostile, max_legit, max_legit_high):
