@@ -117,6 +117,25 @@ def make_pairs(positives: dict[str, list[str]], hard: dict[str, list[str]], ordi
     return pairs
 
 
+def cross_family_pairs(positives: dict[str, list[str]], mitigating: set[str], per_sentence: int = 4,
+                       seed: int = 0) -> list[tuple[str, str, float]]:
+    """Pairs that push a mitigating family (a sender protecting the recipient) and every asking family apart
+    (0.0), both ways: each positive of one with `per_sentence` positives of the other side. Without them the
+    tuning pulls the protective sentences towards the secrecy and request asks that share their words
+    (employer, confidential, proprietary): measured in the seventh session of 7 December 2026."""
+    rng = random.Random(seed)
+    asking = sorted({x for f, p in positives.items() if f not in mitigating for x in p})
+    protective = sorted({x for f, p in positives.items() if f in mitigating for x in p})
+    pairs = []
+    if not asking or not protective:
+        return pairs
+    for x in protective:
+        pairs += [(x, rng.choice(asking), 0.0) for _ in range(per_sentence)]
+    for x in asking:
+        pairs += [(x, rng.choice(protective), 0.0) for _ in range(max(1, per_sentence // 4))]
+    return pairs
+
+
 def fold_sets(sets: list[str], fold: int, folds: int) -> list[str]:
     """The sets of fold `fold` of `folds`, dealt in turn (the i-th set goes to fold i mod folds)."""
     if not 0 <= fold < folds:
@@ -245,6 +264,9 @@ def main() -> None:
     ap.add_argument("--fold", type=int, help="with --corpus: leave out the sentences of this fold's sets")
     ap.add_argument("--folds", type=int, default=4, help="the number of folds that --fold counts in")
     ap.add_argument("--corpus-pairs", type=int, default=2, help="positive and negative pairs per corpus sentence")
+    ap.add_argument("--cross-family", type=int, default=0, metavar="K", help="K pairs per protective positive "
+                    "pushing the mitigating family and the asking families apart (0: none, as measured until the "
+                    "seventh session of 7 December 2026)")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--pairs", type=int, default=8, help="positive and negative pairs per positive sentence")
     ap.add_argument("--lr", type=float, default=2e-5)
@@ -259,6 +281,11 @@ def main() -> None:
     if args.ordinary:
         extra += ordinary_sentences(args.ordinary)
     pairs = make_pairs(positives, hard, ordinary + extra, args.pairs, args.seed)
+    if args.cross_family:
+        from lurewatch.semantic.layer import parse_families
+
+        mitigating = {f.family for f in parse_families(Engine.load().documents) if f.mitigating}
+        pairs += cross_family_pairs(positives, mitigating, args.cross_family, args.seed)
     excluded: list[str] = []
     if args.corpus:
         from lurewatch.learned.labelled import CORPUS_SETS
@@ -275,7 +302,7 @@ def main() -> None:
         "pairs_per_sentence": args.pairs, "lr": args.lr, "seed": args.seed, "pairs": len(pairs),
         "positives": {k: len(v) for k, v in positives.items()}, "ordinary": len(ordinary), "adverts": len(extra),
         "corpus": args.corpus, "excluded_sets": excluded, "folds": args.folds if args.fold is not None else None,
-        "quantised": "int8 weights (MatMulNBits blocks of 128, embeddings a scale a row), float activations",
+        "cross_family": args.cross_family, "quantised": "int8 weights (MatMulNBits blocks of 128, embeddings a scale a row), float activations",
         "sha256": sha,
     }, indent=1) + "\n")
     print(f"wrote {args.out / 'model.onnx'} (sha256 {sha})")

@@ -103,3 +103,17 @@ def test_corpus_pairs_never_read_the_sets_left_out(ft):
     assert pairs == ft.corpus_pairs(corpus, positives, {"b"}, per_sentence=3, seed=0)
     with pytest.raises(ValueError):
         ft.corpus_pairs(corpus[:1], positives, set(), per_sentence=1)
+
+
+def test_cross_family_pairs_push_the_protective_family_and_the_asks_apart(ft):
+    """Only negatives (0.0), only between a mitigating family's positive and an asking family's, both ways, none
+    without a mitigating family; a protective positive gets K of them."""
+    positives = {"protect": ["only public views, nothing your employer owns", "please clear it with your manager"],
+                 "secrecy": ["keep this between us", "no need to tell your manager"], "pay": ["we pay a fee"]}
+    pairs = ft.cross_family_pairs(positives, {"protect"}, per_sentence=4, seed=3)
+    protect, asks = set(positives["protect"]), set(positives["secrecy"] + positives["pay"])
+    assert pairs and all(t == 0.0 for _, _, t in pairs)
+    assert all((a in protect and b in asks) or (a in asks and b in protect) for a, b, _ in pairs)
+    assert sum(a in protect for a, _, _ in pairs) == 4 * len(protect) and {a for a, _, _ in pairs} >= asks
+    assert ft.cross_family_pairs(positives, set(), per_sentence=4) == []
+    assert pairs == ft.cross_family_pairs(positives, {"protect"}, per_sentence=4, seed=3)
