@@ -92,6 +92,18 @@ def advert_sentences(path: Path) -> list[str]:
     return sorted(out)
 
 
+_EMPLOYMENT_PAY = re.compile(r"\b(salary|salaries|pension|bonus|benefits package|compensation|paid (?:time off|"
+                             r"leave|holiday)|health insurance|401k|stock options|equity)\b", re.I)
+
+
+def employment_pay(sentences: list[str]) -> list[str]:
+    """The ordinary sentences about an employer's pay and benefits (a salary, a pension, a bonus): hard negatives
+    for the payment family, which is about being paid for writing or access, not about a job's pay. Without them
+    the seventh session's candidates read "The role pays the advertised salary plus the standard pension." as
+    payment (0.68)."""
+    return [x for x in sentences if _EMPLOYMENT_PAY.search(x)]
+
+
 def ordinary_sentences(path: Path) -> list[str]:
     """A text file of ordinary sentences, one a line (sorted, without duplicates or blank lines)."""
     if path.stat().st_size > MAX_ADVERT_BYTES:
@@ -267,6 +279,8 @@ def main() -> None:
     ap.add_argument("--cross-family", type=int, default=0, metavar="K", help="K pairs per protective positive "
                     "pushing the mitigating family and the asking families apart (0: none, as measured until the "
                     "seventh session of 7 December 2026)")
+    ap.add_argument("--pay-hard-negatives", action="store_true", help="the adverts' sentences about a job's pay "
+                    "and benefits become hard negatives of the payment family")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--pairs", type=int, default=8, help="positive and negative pairs per positive sentence")
     ap.add_argument("--lr", type=float, default=2e-5)
@@ -280,6 +294,8 @@ def main() -> None:
     extra = advert_sentences(args.adverts) if args.adverts else []
     if args.ordinary:
         extra += ordinary_sentences(args.ordinary)
+    if args.pay_hard_negatives:
+        hard["payment"] = sorted(set(hard.get("payment", [])) | set(employment_pay(extra)))
     pairs = make_pairs(positives, hard, ordinary + extra, args.pairs, args.seed)
     if args.cross_family:
         from lurewatch.semantic.layer import parse_families
@@ -302,7 +318,7 @@ def main() -> None:
         "pairs_per_sentence": args.pairs, "lr": args.lr, "seed": args.seed, "pairs": len(pairs),
         "positives": {k: len(v) for k, v in positives.items()}, "ordinary": len(ordinary), "adverts": len(extra),
         "corpus": args.corpus, "excluded_sets": excluded, "folds": args.folds if args.fold is not None else None,
-        "cross_family": args.cross_family, "quantised": "int8 weights (MatMulNBits blocks of 128, embeddings a scale a row), float activations",
+        "cross_family": args.cross_family, "pay_hard_negatives": args.pay_hard_negatives, "quantised": "int8 weights (MatMulNBits blocks of 128, embeddings a scale a row), float activations",
         "sha256": sha,
     }, indent=1) + "\n")
     print(f"wrote {args.out / 'model.onnx'} (sha256 {sha})")

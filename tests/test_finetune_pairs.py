@@ -117,3 +117,13 @@ def test_cross_family_pairs_push_the_protective_family_and_the_asks_apart(ft):
     assert sum(a in protect for a, _, _ in pairs) == 4 * len(protect) and {a for a, _, _ in pairs} >= asks
     assert ft.cross_family_pairs(positives, set(), per_sentence=4) == []
     assert pairs == ft.cross_family_pairs(positives, {"protect"}, per_sentence=4, seed=3)
+
+
+def test_employment_pay_picks_a_jobs_pay_and_benefits_only(ft):
+    """The payment family is about being paid for writing or access: a job's salary and pension are its hard
+    negatives, and other ordinary sentences are left alone."""
+    sentences = ["The role pays a competitive salary with a pension and a yearly bonus.",
+                 "Private health insurance and 25 days of paid leave.",
+                 "We are a fast-growing team in Manchester building logistics software.",
+                 "My client pays 2,000 dollars for each short report you write."]
+    assert ft.employment_pay(sentences) == sentences[:2]
