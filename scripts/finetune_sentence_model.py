@@ -318,7 +318,8 @@ def main() -> None:
         "pairs_per_sentence": args.pairs, "lr": args.lr, "seed": args.seed, "pairs": len(pairs),
         "positives": {k: len(v) for k, v in positives.items()}, "ordinary": len(ordinary), "adverts": len(extra),
         "corpus": args.corpus, "excluded_sets": excluded, "folds": args.folds if args.fold is not None else None,
-        "cross_family": args.cross_family, "pay_hard_negatives": args.pay_hard_negatives, "quantised": "int8 weights (MatMulNBits blocks of 128, embeddings a scale a row), float activations",
+        "cross_family": args.cross_family, "pay_hard_negatives": args.pay_hard_negatives,
+        "quantised": "int8 weights (MatMulNBits blocks of 128, embeddings a scale a row), float activations",
         "sha256": sha,
     }, indent=1) + "\n")
     print(f"wrote {args.out / 'model.onnx'} (sha256 {sha})")

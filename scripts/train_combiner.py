@@ -132,13 +132,27 @@ def cache_name(encoder) -> str:
     return f"lurewatch-train-{encoder.name}-{encoder.dim}-{digest}.pkl"
 
 
+def cache_dir() -> Path:
+    """This user's folder for the caches of this script, under the temporary directory. The vector cache is a
+    pickle, which runs code when read: a file another local user could plant in a shared /tmp must never be
+    read, so the folder is created private and refused unless it is this user's and closed to others."""
+    import stat
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / f"lurewatch-train-{os.getuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        sys.exit(f"{path}: not a private folder of this user; remove it (the training caches are read from it)")
+    return path
+
+
 def _cache_to_disk(encoder) -> None:
     """Keep sentence vectors between runs of this script (the full model takes minutes over every set)."""
     import atexit
     import pickle
-    import tempfile
 
-    path = Path(tempfile.gettempdir()) / cache_name(encoder)
+    path = cache_dir() / cache_name(encoder)
     cache: dict[str, np.ndarray] = pickle.loads(path.read_bytes()) if path.is_file() else {}
     encode = encoder.encode
 
@@ -254,12 +268,11 @@ def _fitted_on_disk(encoder, sets) -> tuple:
     """Fit the probes, or read them from an earlier run (a fit costs seconds, and an exact run over four fold
     models needs hundreds): the file is named by the encoder's vector cache name and the training data's key."""
     import hashlib
-    import tempfile
 
     from lurewatch.semantic import probes
 
     key = hashlib.blake2b((cache_name(encoder) + probes.data_key(encoder.name, sets)).encode(), digest_size=12)
-    path = Path(tempfile.gettempdir()) / f"lurewatch-train-probes-{key.hexdigest()}.npz"
+    path = cache_dir() / f"lurewatch-train-probes-{key.hexdigest()}.npz"
     if path.is_file():
         with np.load(path) as z:
             return z["W"], z["b"]

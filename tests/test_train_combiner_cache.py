@@ -104,3 +104,24 @@ def test_a_crossfit_combiner_is_written_only_for_the_packaged_model(load_script,
     (tmp_path / "other" / "model.onnx").write_bytes(bytes(data))
     with pytest.raises(SystemExit, match="not the packaged"):
         tc.packaged_name(f"dir:{tmp_path / 'other'}")
+
+
+def test_the_caches_live_in_a_private_folder_and_an_open_one_is_refused(load_script, tmp_path, monkeypatch):
+    """The vector cache is a pickle (reading it runs code): its folder must be this user's and closed to others,
+    never a file another local user could plant in a shared temporary directory."""
+    import stat
+    import tempfile
+
+    import pytest
+
+    tc = load_script("train_combiner")
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    folder = tc.cache_dir()
+    assert folder.parent == tmp_path and stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0
+    folder.chmod(0o777)
+    with pytest.raises(SystemExit, match="not a private folder"):
+        tc.cache_dir()
+    folder.rmdir()
+    folder.symlink_to(tmp_path)  # a link planted in its place is refused too
+    with pytest.raises(SystemExit, match="not a private folder"):
+        tc.cache_dir()

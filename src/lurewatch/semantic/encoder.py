@@ -273,8 +273,9 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 def load_encoder(kind: str = "auto") -> Encoder:
-    """``"full"``: the ONNX model (the tuned one when it ships); ``"base"``: the untuned model of the wheel; ``"static"``: the
-    distilled table; ``"auto"``: the static table if it loads, else the full model. Scans and the server use ``auto``: the full model costs about 60 ms of CPU
+    """``"full"``: the ONNX model (the tuned one when it ships); ``"base"``: the untuned model of the wheel;
+    ``"static"``: the distilled table; ``"auto"``: the static table if it loads, else the full model. Scans and
+    the server use ``auto``: the full model costs about 60 ms of CPU
     per message against microseconds; `lurewatch check` (one message) uses the full model, which
     generalises better (docs/detection-quality.md).
 
