@@ -91,8 +91,8 @@ BLIND_SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7
 # scripts/build_semantic_corpus.py, scripts/finetune_sentence_model.py): today the training sets. Kept apart so
 # that sets joining the combiner's training never change the corpus or the folds of a tuned model silently.
 CORPUS_SETS = BLIND_SETS
-HELD_OUT_SETS: tuple[str, ...] = tuple(f"blind{i}" for i in range(29, 69))  # the next sets: measured before any tuning, never trained on until then
-ADVERSARIAL_SETS = {"blind8", "blind9", "blind11", "blind13", "blind15", "blind17", "blind18", "blind20", "blind22", "blind24", "blind26", "blind29", "blind31", "blind34", "blind37", "blind40", "blind43", "blind45", "blind47", "blind49", "blind51", "blind53", "blind55", "blind57", "blind59", "blind63", "blind65", "blind67"}
+HELD_OUT_SETS: tuple[str, ...] = tuple(f"blind{i}" for i in range(29, 71))  # the next sets: measured before any tuning, never trained on until then
+ADVERSARIAL_SETS = {"blind8", "blind9", "blind11", "blind13", "blind15", "blind17", "blind18", "blind20", "blind22", "blind24", "blind26", "blind29", "blind31", "blind34", "blind37", "blind40", "blind43", "blind45", "blind47", "blind49", "blind51", "blind53", "blind55", "blind57", "blind59", "blind63", "blind65", "blind67", "blind69"}
 HARDER_OWNER = "Research engineer at a UK deep-tech start-up"  # the recipient of every harder case
 
 
