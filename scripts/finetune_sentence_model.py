@@ -148,6 +148,29 @@ def cross_family_pairs(positives: dict[str, list[str]], mitigating: set[str], pe
     return pairs
 
 
+def nearest_pairs(anchors: list[str], pool: list[str], encode, per_anchor: int = 3,
+                  repeat: int = 2) -> list[tuple[str, str, float]]:
+    """Hard-negative mining: each anchor with the `per_anchor` sentences of `pool` nearest to it under `encode`
+    (the untuned model), `repeat` times each, at cosine 0. Random negatives are mostly easy; these are the
+    sentences the tuning must learn to tell apart (a protective sentence and a hostile reassurance that borrows
+    its words; an employer's salary and a fee for writing)."""
+    import numpy as np
+
+    pool = [x for x in dict.fromkeys(pool) if x not in set(anchors)]
+    if not anchors or not pool or per_anchor < 1:
+        return []
+    A = np.asarray(encode(anchors), dtype=np.float32)
+    P = np.asarray(encode(pool), dtype=np.float32)
+    A /= np.linalg.norm(A, axis=1, keepdims=True) + 1e-9
+    P /= np.linalg.norm(P, axis=1, keepdims=True) + 1e-9
+    sims = A @ P.T
+    pairs = []
+    for i, x in enumerate(anchors):
+        for j in np.argsort(-sims[i], kind="stable")[:per_anchor]:
+            pairs += [(x, pool[int(j)], 0.0)] * repeat
+    return pairs
+
+
 def fold_sets(sets: list[str], fold: int, folds: int) -> list[str]:
     """The sets of fold `fold` of `folds`, dealt in turn (the i-th set goes to fold i mod folds)."""
     if not 0 <= fold < folds:
@@ -281,6 +304,9 @@ def main() -> None:
                     "seventh session of 7 December 2026)")
     ap.add_argument("--pay-hard-negatives", action="store_true", help="the adverts' sentences about a job's pay "
                     "and benefits become hard negatives of the payment family")
+    ap.add_argument("--hard-mining", type=int, default=0, metavar="M", help="with --corpus: each protective "
+                    "positive with its M nearest hostile corpus sentences, and each of the adverts' pay sentences "
+                    "(--pay-hard-negatives) with its M nearest payment positives, under the untuned model (cosine 0)")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--pairs", type=int, default=8, help="positive and negative pairs per positive sentence")
     ap.add_argument("--lr", type=float, default=2e-5)
@@ -308,7 +334,20 @@ def main() -> None:
         from lurewatch.semantic import probes
 
         excluded = fold_sets(list(CORPUS_SETS), args.fold, args.folds) if args.fold is not None else []
-        pairs += corpus_pairs(probes.load_corpus(), positives, set(excluded), args.corpus_pairs, args.seed)
+        corpus = [c for c in probes.load_corpus() if c.set not in set(excluded)]
+        pairs += corpus_pairs(corpus, positives, set(excluded), args.corpus_pairs, args.seed)
+        if args.hard_mining:
+            from lurewatch.semantic.encoder import load_encoder
+            from lurewatch.semantic.layer import parse_families
+
+            encode = load_encoder("base").encode
+            mitigating = {f.family for f in parse_families(Engine.load().documents) if f.mitigating}
+            protective = sorted({x for f in mitigating for x in positives.get(f, [])})
+            hostile = sorted({c.text for c in corpus if c.families and not c.legitimate})
+            pairs += nearest_pairs(protective, hostile, encode, args.hard_mining)
+            if args.pay_hard_negatives:
+                paid = sorted(set(positives.get("payment", [])) | {c.text for c in corpus if "payment" in c.families})
+                pairs += nearest_pairs(employment_pay(extra), paid, encode, args.hard_mining)
     print(f"{sum(map(len, positives.values()))} positives in {len(positives)} families, "
           f"{len(ordinary)} + {len(extra)} ordinary sentences, {len(pairs)} pairs", flush=True)
     train(pairs, args.out, args.epochs, args.lr, args.seed)
@@ -319,6 +358,7 @@ def main() -> None:
         "positives": {k: len(v) for k, v in positives.items()}, "ordinary": len(ordinary), "adverts": len(extra),
         "corpus": args.corpus, "excluded_sets": excluded, "folds": args.folds if args.fold is not None else None,
         "cross_family": args.cross_family, "pay_hard_negatives": args.pay_hard_negatives,
+        "hard_mining": args.hard_mining,
         "quantised": "int8 weights (MatMulNBits blocks of 128, embeddings a scale a row), float activations",
         "sha256": sha,
     }, indent=1) + "\n")

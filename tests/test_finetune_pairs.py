@@ -127,3 +127,20 @@ def test_employment_pay_picks_a_jobs_pay_and_benefits_only(ft):
                  "We are a fast-growing team in Manchester building logistics software.",
                  "My client pays 2,000 dollars for each short report you write."]
     assert ft.employment_pay(sentences) == sentences[:2]
+
+
+def test_hard_mining_pairs_each_anchor_with_its_nearest_pool_sentences(ft):
+    import numpy as np
+
+    vec = {"protect": [1.0, 0.0, 0.0], "near": [0.9, 0.1, 0.0], "nearer": [0.99, 0.01, 0.0], "far": [0.0, 0.0, 1.0],
+           "mid": [0.5, 0.5, 0.0], "other": [0.0, 1.0, 0.0]}
+
+    def encode(xs):
+        return np.array([vec[x] for x in xs])
+
+    pairs = ft.nearest_pairs(["protect", "other"], ["far", "near", "nearer", "mid", "protect"], encode,
+                             per_anchor=2, repeat=3)
+    assert len(pairs) == 2 * 2 * 3 and all(t == 0.0 for _, _, t in pairs)
+    assert {b for a, b, _ in pairs if a == "protect"} == {"nearer", "near"}  # never itself, never the far ones
+    assert {b for a, b, _ in pairs if a == "other"} == {"mid", "near"}
+    assert ft.nearest_pairs([], ["far"], encode) == [] and ft.nearest_pairs(["protect"], [], encode) == []
