@@ -125,3 +125,21 @@ def test_the_caches_live_in_a_private_folder_and_an_open_one_is_refused(load_scr
     folder.symlink_to(tmp_path)  # a link planted in its place is refused too
     with pytest.raises(SystemExit, match="not a private folder"):
         tc.cache_dir()
+
+
+def test_the_tuned_combiners_sets_split_the_same_sets_without_loss_or_overlap() -> None:
+    """The tuned model's combiner trains on every corpus set and sets 29-56; every later set stays held out,
+    and no set is lost, doubled or both trained on and held out."""
+    from lurewatch.learned.labelled import (
+        BLIND_SETS,
+        CORPUS_SETS,
+        HELD_OUT_SETS,
+        TUNED_HELD_OUT_SETS,
+        TUNED_TRAINING_SETS,
+    )
+
+    assert set(CORPUS_SETS) <= set(TUNED_TRAINING_SETS)
+    assert not set(TUNED_TRAINING_SETS) & set(TUNED_HELD_OUT_SETS)
+    assert sorted(TUNED_TRAINING_SETS + TUNED_HELD_OUT_SETS) == sorted(BLIND_SETS + HELD_OUT_SETS)
+    assert len(set(TUNED_TRAINING_SETS)) == len(TUNED_TRAINING_SETS) == 56
+    assert TUNED_HELD_OUT_SETS[0] == "blind57" and HELD_OUT_SETS[28:] == TUNED_HELD_OUT_SETS
