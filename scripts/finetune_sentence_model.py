@@ -171,6 +171,43 @@ def nearest_pairs(anchors: list[str], pool: list[str], encode, per_anchor: int =
     return pairs
 
 
+# Wrappers that change how routine an ask sounds and never what it asks (none is "before Friday", the wording of
+# LW-SEM-REQ's own example, so that the example stays a test of generalisation).
+_WRAP_PREFIXES = ("Please ", "Just ", "Quick reminder: ", "When you have a moment, ", "Small thing: ")
+_WRAP_SUFFIXES = (" by the end of the week", " today if possible", " ahead of Monday's call", " by close of business",
+                  " when you get a chance", " before the deadline on the 14th")
+
+
+def wrapped(sentence: str, rng: random.Random) -> str:
+    """The sentence with an admin prefix or a deadline suffix: "Send me the raw data." -> "Send me the raw data
+    by close of business." or "Just send me the raw data." """
+    s = sentence.strip()
+    end = s[-1] if s and s[-1] in ".?!" else "."
+    core = s[:-1] if s and s[-1] in ".?!" else s
+    if rng.random() < 0.5:
+        return core + rng.choice(_WRAP_SUFFIXES) + end
+    first = core[:1].lower() if core[:2] not in ("I ", "I'") else core[:1]
+    return rng.choice(_WRAP_PREFIXES) + first + core[1:] + end
+
+
+def wrap_pairs(positives: dict[str, list[str]], mitigating: set[str], per_sentence: int = 2,
+               seed: int = 0) -> list[tuple[str, str, float]]:
+    """Invariance pairs: each positive of an asking family with `per_sentence` wrapped copies of itself (1.0), and
+    each copy with another positive of its family (1.0). Without them every tuned candidate of 7 December 2026
+    read an ask worded as routine admin with a deadline ("Please send the internal test results before Friday.")
+    as ordinary (0.01), having learnt that deadlines and politeness belong to ordinary mail."""
+    rng = random.Random(seed)
+    pairs = []
+    for fam, pos in sorted(positives.items()):
+        if fam in mitigating:
+            continue
+        for x in pos:
+            for _ in range(per_sentence):
+                w = wrapped(x, rng)
+                pairs += [(x, w, 1.0), (w, rng.choice(pos), 1.0)]
+    return pairs
+
+
 def fold_sets(sets: list[str], fold: int, folds: int) -> list[str]:
     """The sets of fold `fold` of `folds`, dealt in turn (the i-th set goes to fold i mod folds)."""
     if not 0 <= fold < folds:
@@ -305,8 +342,11 @@ def main() -> None:
     ap.add_argument("--pay-hard-negatives", action="store_true", help="the adverts' sentences about a job's pay "
                     "and benefits become hard negatives of the payment family")
     ap.add_argument("--hard-mining", type=int, default=0, metavar="M", help="with --corpus: each protective "
-                    "positive with its M nearest hostile corpus sentences, and each of the adverts' pay sentences "
-                    "(--pay-hard-negatives) with its M nearest payment positives, under the untuned model (cosine 0)")
+                    "positive with its M nearest hostile corpus sentences, each family's hard negatives and (with "
+                    "--pay-hard-negatives) the adverts' pay sentences with their M nearest positives of the family, "
+                    "under the untuned model (cosine 0)")
+    ap.add_argument("--wrap-pairs", type=int, default=0, metavar="N", help="N wrapped copies (an admin prefix or a "
+                    "deadline) of each asking positive, paired with it and with its family (1.0)")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--pairs", type=int, default=8, help="positive and negative pairs per positive sentence")
     ap.add_argument("--lr", type=float, default=2e-5)
@@ -328,6 +368,11 @@ def main() -> None:
 
         mitigating = {f.family for f in parse_families(Engine.load().documents) if f.mitigating}
         pairs += cross_family_pairs(positives, mitigating, args.cross_family, args.seed)
+    if args.wrap_pairs:
+        from lurewatch.semantic.layer import parse_families
+
+        mitigating = {f.family for f in parse_families(Engine.load().documents) if f.mitigating}
+        pairs += wrap_pairs(positives, mitigating, args.wrap_pairs, args.seed)
     excluded: list[str] = []
     if args.corpus:
         from lurewatch.learned.labelled import CORPUS_SETS
@@ -348,6 +393,9 @@ def main() -> None:
             if args.pay_hard_negatives:
                 paid = sorted(set(positives.get("payment", [])) | {c.text for c in corpus if "payment" in c.families})
                 pairs += nearest_pairs(employment_pay(extra), paid, encode, args.hard_mining)
+            for fam, negatives in sorted(hard.items()):  # each family's own hard negatives, its nearest positives
+                own = sorted(set(positives.get(fam, [])) | {c.text for c in corpus if fam in c.families})
+                pairs += nearest_pairs(negatives, own, encode, args.hard_mining)
     print(f"{sum(map(len, positives.values()))} positives in {len(positives)} families, "
           f"{len(ordinary)} + {len(extra)} ordinary sentences, {len(pairs)} pairs", flush=True)
     train(pairs, args.out, args.epochs, args.lr, args.seed)
@@ -358,7 +406,7 @@ def main() -> None:
         "positives": {k: len(v) for k, v in positives.items()}, "ordinary": len(ordinary), "adverts": len(extra),
         "corpus": args.corpus, "excluded_sets": excluded, "folds": args.folds if args.fold is not None else None,
         "cross_family": args.cross_family, "pay_hard_negatives": args.pay_hard_negatives,
-        "hard_mining": args.hard_mining,
+        "hard_mining": args.hard_mining, "wrap_pairs": args.wrap_pairs,
         "quantised": "int8 weights (MatMulNBits blocks of 128, embeddings a scale a row), float activations",
         "sha256": sha,
     }, indent=1) + "\n")

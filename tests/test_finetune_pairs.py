@@ -144,3 +144,19 @@ def test_hard_mining_pairs_each_anchor_with_its_nearest_pool_sentences(ft):
     assert {b for a, b, _ in pairs if a == "protect"} == {"nearer", "near"}  # never itself, never the far ones
     assert {b for a, b, _ in pairs if a == "other"} == {"mid", "near"}
     assert ft.nearest_pairs([], ["far"], encode) == [] and ft.nearest_pairs(["protect"], [], encode) == []
+
+
+def test_wrap_pairs_tie_each_ask_to_its_admin_worded_copies_and_leave_protection_alone(ft):
+    import random
+
+    rng = random.Random(3)
+    for x in ("Send me the raw data.", "Could you share the draft?", "Which suppliers do you use"):
+        for _ in range(6):
+            w = ft.wrapped(x, rng)
+            assert w != x and w[-1] in ".?" and x.rstrip(".?").lower()[1:] in w.lower()
+            assert "before friday" not in w.lower()  # LW-SEM-REQ's own example stays unseen
+    positives = {"request": ["Send me the raw data.", "Could you share the draft?"], "protect": ["Keep it public."]}
+    pairs = ft.wrap_pairs(positives, {"protect"}, per_sentence=3, seed=1)
+    assert len(pairs) == 2 * 3 * 2 and all(t == 1.0 for _, _, t in pairs)
+    assert not any("Keep it public" in a or "Keep it public" in b for a, b, _ in pairs)
+    assert {a for a, _, _ in pairs[::2]} == set(positives["request"])
