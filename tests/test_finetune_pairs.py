@@ -160,3 +160,29 @@ def test_wrap_pairs_tie_each_ask_to_its_admin_worded_copies_and_leave_protection
     assert len(pairs) == 2 * 3 * 2 and all(t == 1.0 for _, _, t in pairs)
     assert not any("Keep it public" in a or "Keep it public" in b for a, b, _ in pairs)
     assert {a for a, _, _ in pairs[::2]} == set(positives["request"])
+
+
+def test_interpolation_moves_every_float_weight_between_the_two_models_and_keeps_the_graph(ft, tmp_path):
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    def model(w: np.ndarray, path):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])
+        g = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["y"])], "g", [x], [y],
+                              [numpy_helper.from_array(w.astype(np.float32), "W"),
+                               numpy_helper.from_array(np.array([7], dtype=np.int64), "shape")])
+        onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+    model(np.eye(2), tmp_path / "base.onnx")
+    model(np.array([[3.0, 1.0], [1.0, 3.0]]), tmp_path / "tuned.onnx")
+    assert ft.interpolate(tmp_path / "base.onnx", tmp_path / "tuned.onnx", 0.25, tmp_path / "mid.onnx") == 1
+    out = ort.InferenceSession(str(tmp_path / "mid.onnx")).run(None, {"x": np.array([[1.0, 0.0]], dtype=np.float32)})[0]
+    assert np.allclose(out, [[1.5, 0.25]])  # 0.75 * [1, 0] + 0.25 * [3, 1]
+    ints = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(tmp_path / "mid.onnx")).graph.initializer}
+    assert ints["shape"].tolist() == [7]  # integer tensors are left alone
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError):
+            ft.interpolate(tmp_path / "base.onnx", tmp_path / "tuned.onnx", bad, tmp_path / "x.onnx")
