@@ -158,7 +158,8 @@ def nearest_pairs(anchors: list[str], pool: list[str], encode, per_anchor: int =
     its words; an employer's salary and a fee for writing)."""
     import numpy as np
 
-    pool = [x for x in dict.fromkeys(pool) if x not in set(anchors)]
+    own = set(anchors)
+    pool = [x for x in dict.fromkeys(pool) if x not in own]
     if not anchors or not pool or per_anchor < 1:
         return []
     A = np.asarray(encode(anchors), dtype=np.float32)
@@ -411,6 +412,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.fold is not None and not args.corpus:
         ap.error("--fold needs --corpus")  # before the adverts are read
+    if args.hard_mining and not args.corpus:
+        ap.error("--hard-mining needs --corpus (it mines the corpus's hostile sentences)")
     if args.rewise:
         rewise(args.out, args.wise)
         return
