@@ -172,3 +172,23 @@ def test_crafted_threads_do_not_slow_the_route_check():
     took = [*asked[:2], Message("S", "Thanks, I have requested it through the portal.", None)]
     assert goes_around_named_route(Approach(source="linkedin-message", sender_name="S", messages=asked), [])
     assert not goes_around_named_route(Approach(source="linkedin-message", sender_name="S", messages=took), [])
+
+
+def test_semantic_examples_carry_their_margin_and_the_cli_lists_the_nearest_to_flipping():
+    from typer.testing import CliRunner
+
+    from lurewatch.cli import app
+    from lurewatch.semantic.layer import build_layer
+
+    layer = build_layer(ENGINE.documents, "full")
+    assert layer is not None
+    results = layer.run_examples()
+    assert results and all(r.margin is not None for r in results)
+    for r in results:  # the sign of the margin is the verdict
+        if abs(r.margin) > 1e-3:
+            assert r.ok == (r.margin > 0), r
+    r = CliRunner().invoke(app, ["indicators", "test", "--margins", "3"])
+    assert r.exit_code == 0, r.output
+    shown = [float(line.split()[1]) for line in r.output.splitlines() if line.startswith("margin ")]
+    assert len(shown) == 3 and shown == sorted(shown)
+    assert shown[0] == pytest.approx(min(x.margin for x in results), abs=0.006)

@@ -87,6 +87,9 @@ def _print_json(engine) -> None:  # noqa: ANN001 - an Engine
 @indicators_app.command("test")
 def test_indicators(
     rules: Path | None = typer.Option(None, "--rules", help="A folder of extra indicator files (YAML)."),
+    margins: int = typer.Option(0, "--margins", min=0, help="Also print the N semantic examples nearest to "
+                                "flipping, with their margin (family score past the floor, or past the "
+                                "strongest rival family for a mitigating one)."),
 ) -> None:
     """Run every indicator's positive and negative examples; exit 1 if any misbehaves."""
     from lurewatch.indicators.examples import run_examples
@@ -101,6 +104,10 @@ def test_indicators(
         results += layer.run_examples()
     elif layer_problem():
         console.print(f"[yellow]semantic layer off[/]: {layer_problem()}", highlight=False)
+    if margins:
+        for r in sorted((r for r in results if r.margin is not None), key=lambda r: r.margin)[:margins]:
+            console.print(f"margin {r.margin:+.2f} {r.indicator} {r.kind}: ", end="")
+            console.print(repr(r.example)[:200], markup=False, highlight=False)
     bad = [r for r in results if not r.ok]
     for r in bad:
         console.print(f"[red]FAIL[/] {r.indicator} {r.kind} example "

@@ -26,6 +26,7 @@ class ExampleResult:
     kind: str  # positive | negative
     example: Any
     fired: bool
+    margin: float | None = None  # a semantic example: how far its family's score is on the right side of the floor
 
     @property
     def ok(self) -> bool:

@@ -240,9 +240,12 @@ class SemanticLayer:
                 for ex in f.examples.get(kind, []):
                     m = self.matches(ex)
                     hit = m[f.family] >= FLOOR
+                    above = m[f.family] - FLOOR  # > 0 fires (== 0 fires too)
                     if f.mitigating:  # read as in scoring: only where it is the sentence's strongest family
-                        hit = hit and m[f.family] > max(v for k, v in m.items() if k != f.family)
-                    out.append(ExampleResult(f.id, kind, ex, hit))
+                        rival = max(v for k, v in m.items() if k != f.family)
+                        hit = hit and m[f.family] > rival
+                        above = min(above, m[f.family] - rival)
+                    out.append(ExampleResult(f.id, kind, ex, hit, round(above if kind == "positive" else -above, 4)))
         return out
 
     def matches(self, sentence: str) -> dict[str, float]:
