@@ -419,7 +419,9 @@ def main() -> None:
         return
     from lurewatch.indicators.engine import Engine
 
-    positives, hard, ordinary = family_sentences(Engine.load().documents)
+    docs = Engine.load().documents  # read once: the pairs, the cross-family and wrap pairs and the mining use it
+    mitigating = {f.family for f in parse_families(docs) if f.mitigating}
+    positives, hard, ordinary = family_sentences(docs)
     extra = advert_sentences(args.adverts) if args.adverts else []
     if args.ordinary:
         extra += ordinary_sentences(args.ordinary)
@@ -427,14 +429,8 @@ def main() -> None:
         hard["payment"] = sorted(set(hard.get("payment", [])) | set(employment_pay(extra)))
     pairs = make_pairs(positives, hard, ordinary + extra, args.pairs, args.seed)
     if args.cross_family:
-        from lurewatch.semantic.layer import parse_families
-
-        mitigating = {f.family for f in parse_families(Engine.load().documents) if f.mitigating}
         pairs += cross_family_pairs(positives, mitigating, args.cross_family, args.seed)
     if args.wrap_pairs:
-        from lurewatch.semantic.layer import parse_families
-
-        mitigating = {f.family for f in parse_families(Engine.load().documents) if f.mitigating}
         pairs += wrap_pairs(positives, mitigating, args.wrap_pairs, args.seed)
     excluded: list[str] = []
     if args.corpus:
@@ -446,10 +442,8 @@ def main() -> None:
         pairs += corpus_pairs(corpus, positives, set(excluded), args.corpus_pairs, args.seed)
         if args.hard_mining:
             from lurewatch.semantic.encoder import load_encoder
-            from lurewatch.semantic.layer import parse_families
 
             encode = load_encoder("base").encode
-            mitigating = {f.family for f in parse_families(Engine.load().documents) if f.mitigating}
             protective = sorted({x for f in mitigating for x in positives.get(f, [])})
             hostile = sorted({c.text for c in corpus if c.families and not c.legitimate})
             pairs += nearest_pairs(protective, hostile, encode, args.hard_mining)
