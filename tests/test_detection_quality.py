@@ -214,13 +214,18 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind69", "full", 12, 2, 0),  # 12/15, 2/10, 0 high
     ("blind70", "static", 4, 1, 0),  # 4/5, 1/20, 0 high
     ("blind70", "full", 4, 1, 0),  # 4/5, 1/20, 0 high
+    # Sets 71 (adversarial) and 72 (ordinary inbox), measured before any tuning at c9d1064 (stop 44 as landed):
+    ("blind71", "static", 14, 4, 0),  # 14/15, 4/10, 0 high
+    ("blind71", "full", 13, 1, 0),  # 13/15, 1/10, 0 high
+    ("blind72", "static", 5, 6, 0),  # 5/5, 6/20, 0 high
+    ("blind72", "full", 5, 4, 0),  # 5/5, 4/20, 0 high
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_70_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_72_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
@@ -292,6 +297,8 @@ def test_blind_sets_10_to_70_keep_their_figures(name, encoder, min_hostile, max_
     ("blind68", 5, 4, 0),  # 5/5, 4/20, 0 high (measured at eaa84d1, before any tuning)
     ("blind69", 11, 2, 0),  # 11/15, 2/10, 0 high (measured at b3243ab, before any tuning)
     ("blind70", 4, 0, 0),  # 4/5, 0/20, 0 high (measured at b3243ab, before any tuning)
+    ("blind71", 13, 1, 0),  # 13/15, 1/10, 0 high (measured at c9d1064, before any tuning)
+    ("blind72", 5, 4, 0),  # 5/5, 4/20, 0 high (measured at c9d1064, before any tuning)
     ("cyber1", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
 def test_confirm_mode_keeps_its_figures(name, min_hostile, max_legit, max_legit_high):
