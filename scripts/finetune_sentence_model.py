@@ -1,7 +1,8 @@
 """Fine-tune all-MiniLM-L6-v2 on the behaviour families' own sentences, SetFit-style, and quantise it to int8.
 
-A candidate to ship (as src/lurewatch/models/minilm-l6-v2-tuned-int8.onnx) and the four fold models that measure
-it, from the repository root (about 12-17 minutes of one CPU core each). The recipe of the eighth session of
+The shipped model (src/lurewatch/models/minilm-l6-v2-tuned-int8.onnx, since the ninth session of 7 December
+2026) and the four fold models that measure it, from the repository root (about 12-17 minutes of one CPU core
+each; the five files come out byte for byte the same on one torch thread). The recipe of the eighth session of
 7 December 2026, the first to keep every hand-written invariant:
 
     python scripts/finetune_sentence_model.py M/all --adverts ../shared/data/emscad/job_postings_dev.csv \

@@ -91,7 +91,10 @@ def test_a_crossfit_combiner_is_written_only_for_the_packaged_model(load_script,
     tc = load_script("train_combiner")
     (tmp_path / "same").mkdir()
     shutil.copy(encoder._wheel_model(), tmp_path / "same" / "model.onnx")
-    with pytest.raises(SystemExit, match="no tuned model is packaged"):  # today: none ships
+    with pytest.raises(SystemExit, match="is not the packaged"):  # the shipped tuned model is another file
+        tc.packaged_name(f"dir:{tmp_path / 'same'}")
+    monkeypatch.setattr(encoder, "_TUNED_SHA256", None)
+    with pytest.raises(SystemExit, match="no tuned model is packaged"):
         tc.packaged_name(f"dir:{tmp_path / 'same'}")
     packaged = tmp_path / encoder.TUNED_FILE
     shutil.copy(encoder._wheel_model(), packaged)  # stands in for a packaged tuned model
