@@ -28,7 +28,7 @@ SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "bl
         "blind43", "blind44", "blind45", "blind46", "blind47", "blind48", "blind49", "blind50", "blind51", "blind52",
         "blind53", "blind54", "blind55", "blind56", "blind57", "blind58", "blind59", "blind60", "blind61", "blind62",
         "blind63", "blind64", "blind65", "blind66", "blind67", "blind68", "blind69", "blind70",
-        "blind71", "blind72")
+        "blind71", "blind72", "blind73", "blind74")
 # Sets 10 and 11 were added in the same commit as the semantic layer and the cyber rules, written by people
 # who never saw the detector, and measured before any tuning; no rule was tuned on them afterwards. Their
 # "before" rules are those of the stop that first measured them (140d226), which include the cyber family.
@@ -91,7 +91,9 @@ RULES_COMMIT = {"blind10": "140d226", "blind11": "140d226",
                 # Sets 69 and 70: measured at b3243ab (stop 43 as landed; the rules and models of eaa84d1).
                 "blind69": "b3243ab", "blind70": "b3243ab",
                 # Sets 71 and 72: measured at c9d1064 (stop 44 as landed; the rules and models of eaa84d1).
-                "blind71": "c9d1064", "blind72": "c9d1064"}
+                "blind71": "c9d1064", "blind72": "c9d1064",
+                # Sets 73 and 74: measured at 441c2a9 (this stop, the tuned model landed; the rules of eaa84d1).
+                "blind73": "441c2a9", "blind74": "441c2a9"}
 
 # Runs inside the old checkout: only APIs that every version had (Analyser, Message, Profile, parse_jsonresume).
 _DUMP = r'''

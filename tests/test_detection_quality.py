@@ -220,13 +220,18 @@ def _measure(name: str, encoder: str = "static") -> tuple[int, int, int, int, in
     ("blind71", "full", 13, 0, 0),  # 13/15, 0/10, 0 high with the tuned model (before: 13/15, 1/10, 0 high)
     ("blind72", "static", 5, 6, 0),  # 5/5, 6/20, 0 high
     ("blind72", "full", 5, 3, 0),  # 5/5, 3/20, 0 high with the tuned model (before: 5/5, 4/20, 0 high)
+    # Sets 73 (adversarial) and 74 (ordinary inbox), measured before any change at 441c2a9 (the tuned model landed):
+    ("blind73", "static", 13, 1, 0),  # 13/15, 1/10, 0 high
+    ("blind73", "full", 14, 0, 0),  # 14/15, 0/10, 0 high (the untuned model: 13/15, 0/10)
+    ("blind74", "static", 4, 2, 0),  # 4/5, 2/20, 0 high
+    ("blind74", "full", 4, 5, 0),  # 4/5, 5/20, 0 high (the untuned model: 4/5, 4/20)
     # The cyber-lure set (not trained on), measured before any tuning at ed2c6aa: static 11/12 and 2/12 (1 high),
     # full 10/12 and 2/12 (1 high), rules alone 8/12 and 3/12; its four rule misses prompted LW-CYBER-011/012
     # and the wider LW-CYBER-003/004 and LW-FILE-004. Today:
     ("cyber1", "static", 12, 3, 1),  # 12/12, 3/12, 1 high
     ("cyber1", "full", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
-def test_blind_sets_10_to_72_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
+def test_blind_sets_10_to_74_keep_their_figures(name, encoder, min_hostile, max_legit, max_legit_high):
     h, nh, lg, nl, high = _measure(name, encoder)
     assert h >= min_hostile, f"{name}: {h}/{nh} hostile flagged"
     assert lg <= max_legit and high <= max_legit_high, f"{name}: {lg}/{nl} legitimate flagged, {high} high"
@@ -300,6 +305,8 @@ def test_blind_sets_10_to_72_keep_their_figures(name, encoder, min_hostile, max_
     ("blind70", 4, 0, 0),  # 4/5, 0/20, 0 high (measured at b3243ab, before any tuning)
     ("blind71", 13, 0, 0),  # 13/15, 0/10, 0 high with the tuned model (before: 13/15, 1/10, 0 high (measured at c9d1064, before any tuning))
     ("blind72", 5, 3, 0),  # 5/5, 3/20, 0 high with the tuned model (before: 5/5, 4/20, 0 high (measured at c9d1064, before any tuning))
+    ("blind73", 14, 0, 0),  # 14/15, 0/10, 0 high (measured at 441c2a9, before any change)
+    ("blind74", 3, 5, 0),  # 3/5, 5/20, 0 high (measured at 441c2a9, before any change)
     ("cyber1", 12, 2, 1),  # 12/12, 2/12, 1 high
 ])
 def test_confirm_mode_keeps_its_figures(name, min_hostile, max_legit, max_legit_high):

@@ -91,13 +91,13 @@ BLIND_SETS = ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7
 # scripts/build_semantic_corpus.py, scripts/finetune_sentence_model.py): today the training sets. Kept apart so
 # that sets joining the combiner's training never change the corpus or the folds of a tuned model silently.
 CORPUS_SETS = BLIND_SETS
-HELD_OUT_SETS: tuple[str, ...] = tuple(f"blind{i}" for i in range(29, 73))  # the next sets: measured before any tuning, never trained on until then
+HELD_OUT_SETS: tuple[str, ...] = tuple(f"blind{i}" for i in range(29, 75))  # the next sets: measured before any tuning, never trained on until then
 # The tuned sentence model's combiner (scripts/train_combiner.py --crossfit) trains on sets 1-56: its rows are
 # read by fold models that never saw their sets' sentences, and sets 29-56 are in no model's corpus, so they
 # can join its training while the later sets stay held out (measured in the sixth session of 7 December 2026).
 TUNED_TRAINING_SETS = BLIND_SETS + tuple(f"blind{i}" for i in range(29, 57))
 TUNED_HELD_OUT_SETS = tuple(s for s in HELD_OUT_SETS if s not in TUNED_TRAINING_SETS)
-ADVERSARIAL_SETS = {"blind8", "blind9", "blind11", "blind13", "blind15", "blind17", "blind18", "blind20", "blind22", "blind24", "blind26", "blind29", "blind31", "blind34", "blind37", "blind40", "blind43", "blind45", "blind47", "blind49", "blind51", "blind53", "blind55", "blind57", "blind59", "blind63", "blind65", "blind67", "blind69", "blind71"}
+ADVERSARIAL_SETS = {"blind8", "blind9", "blind11", "blind13", "blind15", "blind17", "blind18", "blind20", "blind22", "blind24", "blind26", "blind29", "blind31", "blind34", "blind37", "blind40", "blind43", "blind45", "blind47", "blind49", "blind51", "blind53", "blind55", "blind57", "blind59", "blind63", "blind65", "blind67", "blind69", "blind71", "blind73"}
 HARDER_OWNER = "Research engineer at a UK deep-tech start-up"  # the recipient of every harder case
 
 
